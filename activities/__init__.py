@@ -1,0 +1,1 @@
+"""Temporal activities: the only code that writes state (database, S3, audit, notifications)."""

@@ -1,0 +1,48 @@
+"""Recording a decided transition: projection and audit entry in one transaction, once."""
+
+from __future__ import annotations
+
+import structlog
+from temporalio import activity
+
+from domain.transition import TransitionRecord, TransitionRecorded
+from storage.agreements import save_definition, save_state
+from storage.audit import append_entry, is_recorded
+from storage.db import Database
+
+log = structlog.get_logger(__name__)
+
+
+class AgreementActivities:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @activity.defn(name="record_transition")
+    def record_transition(self, record: TransitionRecord) -> TransitionRecorded:
+        """Idempotent by command id: a retried or replayed call finds its audit entry and stops."""
+        with self.db.transaction() as session:
+            if is_recorded(session, record.command_id):
+                return TransitionRecorded(audit_seq=None, already_recorded=True)
+            if record.definition is not None:
+                save_definition(session, record.definition)
+            save_state(session, record.state)
+            entry = append_entry(
+                session,
+                command_id=record.command_id,
+                at=record.at,
+                actor_id=record.actor_id,
+                action=record.action,
+                subject_type="agreement",
+                subject_id=record.agreement_id,
+                facts=record.facts,
+            )
+            seq = entry.seq
+        log.info(
+            "transition recorded",
+            action=record.action,
+            agreement_id=record.agreement_id,
+            actor=record.actor_id,
+            status=record.state.status.value,
+            audit_seq=seq,
+        )
+        return TransitionRecorded(audit_seq=seq, already_recorded=False)

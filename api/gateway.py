@@ -1,0 +1,108 @@
+"""Commands to agreement workflows as Temporal Updates, and their failures as problems."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.problems import Problem, unavailable
+from domain.agreement import AgreementState
+from domain.commands import Command, CreateAgreement
+from domain.errors import ERROR_KINDS, DomainError, Violation
+from domain.transition import AgreementWorkflowInput
+from workflows.agreement import AgreementWorkflow
+
+UPDATE_TIMEOUT = timedelta(seconds=60)
+
+
+class TemporalGateway:
+    def __init__(self, connect: Any, task_queue: str) -> None:
+        self._connect = connect
+        self._client: Client | None = None
+        self.task_queue = task_queue
+
+    async def client(self) -> Client:
+        if self._client is None:
+            try:
+                self._client = await self._connect()
+            except Exception as exc:  # any failure to connect means Temporal is not there
+                raise unavailable("temporal", str(exc)) from exc
+        assert self._client is not None
+        return self._client
+
+    async def ping(self) -> None:
+        client = await self.client()
+        try:
+            await client.workflow_service.get_system_info(
+                _system_info_request(), timeout=timedelta(seconds=3)
+            )
+        except RPCError as exc:
+            raise unavailable("temporal", exc.message) from exc
+
+    async def create(self, command: CreateAgreement, start: AgreementWorkflowInput) -> Any:
+        client = await self.client()
+        operation = WithStartWorkflowOperation(
+            AgreementWorkflow.run,
+            start,
+            id=command.agreement_id,
+            task_queue=self.task_queue,
+            # A retried create with the same command id reaches the same workflow and update.
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        return await _mapped(
+            client.execute_update_with_start_workflow(
+                AgreementWorkflow.create,
+                command,
+                start_workflow_operation=operation,
+                id=command.command_id,
+                rpc_timeout=UPDATE_TIMEOUT,
+            )
+        )
+
+    async def send(self, agreement_id: str, update: str, command: Command) -> AgreementState:
+        client = await self.client()
+        handle = client.get_workflow_handle(agreement_id)
+        result = await _mapped(
+            handle.execute_update(
+                update,
+                command,
+                id=command.command_id,
+                result_type=AgreementState,
+                rpc_timeout=UPDATE_TIMEOUT,
+            )
+        )
+        assert isinstance(result, AgreementState)
+        return result
+
+
+def _system_info_request() -> Any:
+    from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
+
+    return GetSystemInfoRequest()
+
+
+async def _mapped(call: Any) -> Any:
+    try:
+        return await call
+    except WorkflowUpdateFailedError as exc:
+        raise _refusal(exc.cause) from exc
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise Problem(404, "NotFound", "Not found", "no such agreement") from exc
+        raise unavailable("temporal", exc.message) from exc
+
+
+def _refusal(cause: BaseException | None) -> Exception:
+    if isinstance(cause, ApplicationError):
+        if cause.type == "Unavailable":
+            return unavailable("database", cause.message)
+        kind = ERROR_KINDS.get(cause.type or "", DomainError)
+        details = cause.details[0] if cause.details else []
+        violations = [Violation(**v) for v in details] if isinstance(details, list) else []
+        return kind(cause.message, violations)
+    return unavailable("temporal", str(cause))

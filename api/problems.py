@@ -1,0 +1,101 @@
+"""RFC 9457 problem documents, produced in one place for every error the API returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain.errors import DomainError, Violation
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://rabrong.example/problems/"
+
+
+class Problem(Exception):
+    def __init__(
+        self,
+        status: int,
+        kind: str,
+        title: str,
+        detail: str,
+        errors: list[Violation] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.kind = kind
+        self.title = title
+        self.detail = detail
+        self.errors = errors or []
+        self.extra = extra
+
+
+def unavailable(dependency: str, detail: str) -> Problem:
+    return Problem(
+        503,
+        "unavailable",
+        "Service unavailable",
+        f"{dependency} is unavailable: {detail}",
+        dependency=dependency,
+    )
+
+
+def from_domain(error: DomainError) -> Problem:
+    return Problem(error.status, error.kind, error.title, error.message, error.violations)
+
+
+def problem_response(problem: Problem, request: Request) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + problem.kind,
+        "title": problem.title,
+        "status": problem.status,
+        "detail": problem.detail,
+        "instance": request.url.path,
+    }
+    if problem.errors:
+        body["errors"] = [
+            {"field": v.field, "rule": v.rule, "message": v.message} for v in problem.errors
+        ]
+    body.update(problem.extra)
+    headers = {"Retry-After": "5"} if problem.status == 503 else None
+    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, Problem)
+        return problem_response(exc, request)
+
+    async def on_domain(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DomainError)
+        return problem_response(from_domain(exc), request)
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = [
+            Violation(
+                field=".".join(str(p) for p in err["loc"]),
+                rule=str(err["type"]),
+                message=str(err["msg"]),
+            )
+            for err in exc.errors()
+        ]
+        problem = Problem(422, "validation", "Validation failed", "the request is invalid", errors)
+        return problem_response(problem, request)
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        problem = Problem(exc.status_code, "http", str(exc.detail), str(exc.detail))
+        response = problem_response(problem, request)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(DomainError, on_domain)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)

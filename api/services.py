@@ -1,0 +1,19 @@
+"""What the API needs from the outside, handed in by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from api.gateway import TemporalGateway
+from storage.db import Database
+from storage.evidence_store import EvidenceStore
+
+
+@dataclass
+class Services:
+    db: Database
+    store: EvidenceStore
+    temporal: TemporalGateway
+    token_ttl: timedelta
+    evidence_max_bytes: int

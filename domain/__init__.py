@@ -1,0 +1,1 @@
+"""Pure rules of Rabrong: agreements, scoring, lifecycle. Standard library and pydantic only."""

@@ -1,0 +1,1 @@
+"""Composition root: settings, logging, clients, the worker and the `rabrong` command."""

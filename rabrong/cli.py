@@ -1,0 +1,88 @@
+"""The `rabrong` command: up, api, worker, migrate, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from datetime import timedelta
+
+from rabrong.logging import configure_logging
+from rabrong.settings import Settings
+
+
+def say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rabrong", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="run the whole product on the embedded stack")
+    up.add_argument("--demo", action="store_true", help="also load the demo organisation")
+    commands.add_parser("api", help="serve the HTTP API")
+    commands.add_parser("worker", help="run the Temporal worker")
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    commands.add_parser("demo", help="load the demo organisation and definition")
+    args = parser.parse_args(argv)
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    if args.command == "up":
+        from rabrong.supervisor import Stack
+
+        return Stack(settings, demo=args.demo, say=say).run()
+    if args.command == "api":
+        return serve_api(settings)
+    if args.command == "worker":
+        return run_worker(settings)
+    if args.command == "migrate":
+        from storage.migrate import upgrade
+
+        upgrade(settings.db_url)
+        return 0
+    from rabrong.demo import load_demo
+    from rabrong.resources import database
+
+    loaded = load_demo(database(settings), settings.var_dir)
+    say(f"demo loaded: {', '.join(loaded.usernames)}; password in {settings.var_dir}/demo-password")
+    return 0
+
+
+def serve_api(settings: Settings) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from api.gateway import TemporalGateway
+    from api.services import Services
+    from rabrong.resources import database, evidence_store, temporal_client
+
+    services = Services(
+        db=database(settings),
+        store=evidence_store(settings),
+        temporal=TemporalGateway(lambda: temporal_client(settings), settings.task_queue),
+        token_ttl=timedelta(minutes=settings.token_ttl_minutes),
+        evidence_max_bytes=settings.evidence_max_bytes,
+    )
+    app = create_app(services)
+    uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_config=None)
+    return 0
+
+
+def run_worker(settings: Settings) -> int:
+    from rabrong.resources import database, temporal_client
+    from rabrong.worker import run_worker as run
+
+    async def go() -> None:
+        client = await temporal_client(settings)
+        await run(client, task_queue=settings.task_queue, db=database(settings))
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(go())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""The demo organisation, its users and the FY2565 provincial agreement (seed 000)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from domain.agreement import Parties
+from domain.definition import AgreementDefinition
+from storage.agreements import save_definition
+from storage.db import Database
+from storage.tables import AppUser, OrgUnit
+from storage.users import hash_password, upsert_unit, upsert_user, user_by_username
+
+DEMO_AGREEMENT_ID = "fy2565-cmi"
+
+UNITS = [
+    OrgUnit(id="msdhs", kind="ministry", name_th="กระทรวงการพัฒนาสังคมและความมั่นคงของมนุษย์",
+            name_en="Ministry of Social Development and Human Security"),
+    OrgUnit(id="ops", parent_id="msdhs", kind="department",
+            name_th="สำนักงานปลัดกระทรวงการพัฒนาสังคมและความมั่นคงของมนุษย์",
+            name_en="Office of the Permanent Secretary"),
+    OrgUnit(id="cmi", parent_id="ops", kind="province",
+            name_th="สำนักงานพัฒนาสังคมและความมั่นคงของมนุษย์จังหวัดเชียงใหม่",
+            name_en="Chiang Mai provincial office"),
+    OrgUnit(id="cmi-policy", parent_id="cmi", kind="group", name_th="กลุ่มนโยบายและวิชาการ",
+            name_en="Policy and academic group"),
+    OrgUnit(id="skw", parent_id="ops", kind="province",
+            name_th="สำนักงานพัฒนาสังคมและความมั่นคงของมนุษย์จังหวัดสระแก้ว",
+            name_en="Sa Kaeo provincial office"),
+    OrgUnit(id="skw-policy", parent_id="skw", kind="group", name_th="กลุ่มนโยบายและวิชาการ",
+            name_en="Policy and academic group"),
+]  # fmt: skip
+
+# (id, username, Thai name, position, unit, roles)
+USERS = [
+    ("u-admin", "admin", "ผู้ดูแลระบบ", "ผู้ดูแลระบบ", "msdhs", ["administrator"]),
+    ("u-permsec", "permsec", "นางสาวปลัด ตัวอย่าง", "ปลัดกระทรวง", "ops", ["recipient"]),
+    ("u-owner", "kpi.owner", "นายเจ้าของ ตัวชี้วัด", "ผู้อำนวยการกองคลัง", "ops", ["reviewer"]),
+    ("u-cmi-head", "cmi.head", "นายเชียงใหม่ หัวหน้า", "พมจ.เชียงใหม่", "cmi", ["maker"]),
+    ("u-cmi-staff", "cmi.staff", "นางสาวเจ้าหน้าที่ เชียงใหม่", "นักพัฒนาสังคม", "cmi-policy",
+     ["staff"]),
+    ("u-skw-head", "skw.head", "นายสระแก้ว หัวหน้า", "พมจ.สระแก้ว", "skw", ["maker"]),
+    ("u-skw-staff", "skw.staff", "นายเจ้าหน้าที่ สระแก้ว", "นักพัฒนาสังคม", "skw-policy",
+     ["staff"]),
+    ("u-auditor", "auditor", "นางผู้ตรวจ สอบ", "ผู้ตรวจราชการ", "msdhs", ["auditor"]),
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DemoLoad:
+    password: str
+    usernames: list[str]
+    definition: AgreementDefinition
+
+
+def demo_definition() -> AgreementDefinition:
+    text = resources.files(__package__).joinpath("fy2565_provincial.json").read_text("utf-8")
+    return AgreementDefinition.model_validate(json.loads(text))
+
+
+def demo_password(var_dir: Path) -> str:
+    """One password for every demo login, generated at first run and kept in var/."""
+    path = var_dir / "demo-password"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(9))
+        os.chmod(path, 0o600)
+    return path.read_text().strip()
+
+
+def load_demo(db: Database, var_dir: Path) -> DemoLoad:
+    password = demo_password(var_dir)
+    definition = demo_definition()
+    with db.transaction() as session:
+        for unit in UNITS:
+            upsert_unit(session, unit)
+        session.flush()
+        for user_id, username, name, position, unit_id, roles in USERS:
+            existing = user_by_username(session, username)
+            upsert_user(
+                session,
+                AppUser(
+                    id=user_id,
+                    username=username,
+                    display_name=name,
+                    position=position,
+                    unit_id=unit_id,
+                    roles=roles,
+                    password_hash=existing.password_hash if existing else hash_password(password),
+                ),
+            )
+        save_definition(session, definition)
+    return DemoLoad(password, [u[1] for u in USERS], definition)
+
+
+def demo_parties(province: str) -> Parties:
+    return Parties(
+        maker=f"u-{province}-head",
+        recipient="u-permsec",
+        reviewers=["u-owner"],
+        submitters=[f"u-{province}-staff"],
+    )

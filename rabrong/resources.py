@@ -1,0 +1,35 @@
+"""Building the real clients from settings: database, evidence store, Temporal."""
+
+from __future__ import annotations
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from rabrong.settings import Settings
+from storage.db import Database
+from storage.evidence_store import EvidenceStore
+
+
+def database(settings: Settings) -> Database:
+    return Database(settings.db_url)
+
+
+def evidence_store(settings: Settings) -> EvidenceStore:
+    access_key, secret_key = settings.s3_keys()
+    return EvidenceStore(
+        endpoint=settings.s3_endpoint,
+        access_key=access_key,
+        secret_key=secret_key,
+        bucket=settings.s3_bucket,
+        secure=settings.s3_secure,
+        region=settings.s3_region,
+        retention_days=settings.evidence_retention_days,
+    )
+
+
+async def temporal_client(settings: Settings) -> Client:
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+    )

@@ -1,0 +1,65 @@
+"""Settings from the environment (prefix RABRONG_); development secrets live in var/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RABRONG_", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    var_dir: Path = Path("var")
+    database_url: str | None = None
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_ui_port: int = 8233
+    task_queue: str = "rabrong"
+    s3_endpoint: str = "127.0.0.1:8333"
+    s3_access_key: str | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_bucket: str = "rabrong-evidence"
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+    s3_internal_port_base: int = 18330
+    evidence_retention_days: int = 3650
+    evidence_max_bytes: int = 100 * MIB
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    token_ttl_minutes: int = 480
+    log_level: str = "info"
+
+    @model_validator(mode="after")
+    def _production_needs_real_secrets(self) -> Settings:
+        if self.environment == "production":
+            if not self.database_url or self.database_url.startswith("sqlite"):
+                raise ValueError("production needs RABRONG_DATABASE_URL for PostgreSQL")
+            if not self.s3_access_key or self.s3_secret_key is None:
+                raise ValueError("production needs RABRONG_S3_ACCESS_KEY and RABRONG_S3_SECRET_KEY")
+        return self
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir.resolve() / 'rabrong.db'}"
+
+    @property
+    def s3_credentials_file(self) -> Path:
+        return self.var_dir / "s3-credentials.json"
+
+    def s3_keys(self) -> tuple[str, str]:
+        """Explicit settings win; in development the keys generated at first run are used."""
+        if self.s3_access_key and self.s3_secret_key is not None:
+            return self.s3_access_key, self.s3_secret_key.get_secret_value()
+        data = json.loads(self.s3_credentials_file.read_text())
+        return str(data["access_key"]), str(data["secret_key"])
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.api_host}:{self.api_port}"

@@ -1,0 +1,187 @@
+"""`rabrong up`: the whole product on loopback, as child processes, until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import structlog
+
+from rabrong import embedded
+from rabrong.children import Child, start_child
+from rabrong.demo import DEMO_AGREEMENT_ID, demo_parties, load_demo
+from rabrong.resources import database, evidence_store, temporal_client
+from rabrong.settings import Settings
+from storage.agreements import get_state
+from storage.evidence_store import StorageUnavailable
+from storage.migrate import upgrade
+
+log = structlog.get_logger(__name__)
+READY_TIMEOUT = 90.0
+
+
+class Interrupted(Exception):
+    pass
+
+
+class Stack:
+    def __init__(self, settings: Settings, *, demo: bool, say: Callable[[str], None]) -> None:
+        self.settings = settings
+        self.demo = demo
+        self.say = say
+        self.children: list[Child] = []
+        self.stopping = threading.Event()
+        self.run_file = settings.var_dir / "run" / "up.json"
+
+    def run(self) -> int:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: self.stopping.set())
+        try:
+            self._start()
+            self._watch()
+            return 0
+        except Interrupted:
+            return 0
+        except Exception:
+            log.exception("rabrong up failed")
+            return 1
+        finally:
+            self._shutdown()
+
+    def _start(self) -> None:
+        settings = self.settings
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+        logs = settings.var_dir / "log"
+        identities = embedded.ensure_s3_credentials(settings)
+        env = {**os.environ, "RABRONG_VAR_DIR": str(settings.var_dir.resolve())}
+        self._spawn("temporal", embedded.temporal_argv(settings), logs, env)
+        self._spawn("seaweedfs", embedded.weed_argv(settings, identities), logs, env)
+        self._wait("temporal", lambda: _tcp(settings.temporal_address))
+        store = evidence_store(settings)
+        self._wait("s3", store.ensure_bucket)
+        upgrade(settings.db_url)
+        loaded = load_demo(database(settings), settings.var_dir) if self.demo else None
+        me = [sys.executable, "-m", "rabrong.cli"]
+        self._spawn("worker", [*me, "worker"], logs, env)
+        self._spawn("api", [*me, "api"], logs, env)
+        self._wait("api", lambda: _healthy(settings.api_url))
+        if self.demo:
+            asyncio.run(_ensure_demo_agreement(settings))
+        self._write_run_file()
+        self._announce(loaded.password if loaded else None)
+
+    def _spawn(self, name: str, argv: list[str], logs: Any, env: dict[str, str]) -> None:
+        self._check_interrupted()
+        self.children.append(start_child(name, argv, log_dir=logs, env=env))
+
+    def _wait(self, what: str, probe: Callable[[], Any]) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            self._check_interrupted()
+            self._check_children()
+            try:
+                probe()
+                log.info("ready", dependency=what)
+                return
+            except (OSError, StorageUnavailable, httpx.HTTPError, RuntimeError) as exc:
+                last = exc
+            self.stopping.wait(0.25)
+        raise RuntimeError(f"{what} did not become ready in {READY_TIMEOUT:.0f}s: {last}")
+
+    def _check_interrupted(self) -> None:
+        if self.stopping.is_set():
+            raise Interrupted
+
+    def _check_children(self) -> None:
+        for child in self.children:
+            if not child.alive():
+                raise RuntimeError(f"{child.name} exited; see {child.log_path}")
+
+    def _watch(self) -> None:
+        reported: set[str] = set()
+        while not self.stopping.wait(1.0):
+            for child in self.children:
+                if not child.alive() and child.name not in reported:
+                    reported.add(child.name)
+                    # Keep the rest running: /healthz then says what is missing.
+                    log.error("child exited", child=child.name, code=child.process.returncode)
+                    self.say(f"! {child.name} stopped (see {child.log_path}); Ctrl-C to stop all")
+
+    def _shutdown(self) -> None:
+        if self.children:
+            self.say("stopping ...")
+        for child in reversed(self.children):
+            child.stop()
+        self.run_file.unlink(missing_ok=True)
+        if self.children:
+            self.say("stopped.")
+
+    def _write_run_file(self) -> None:
+        self.run_file.parent.mkdir(parents=True, exist_ok=True)
+        pids = {child.name: child.pid for child in self.children}
+        self.run_file.write_text(json.dumps({"supervisor": os.getpid(), "children": pids}))
+
+    def _announce(self, demo_password: str | None) -> None:
+        s = self.settings
+        lines = [
+            "",
+            "Rabrong is up (Ctrl-C stops everything):",
+            f"  API docs     {s.api_url}/docs",
+            f"  health       {s.api_url}/healthz",
+            f"  Temporal UI  http://{embedded.host_port(s.temporal_address)[0]}:{s.temporal_ui_port}",
+            f"  data         {s.var_dir.resolve()}",
+        ]
+        if demo_password is not None:
+            lines += [
+                f"  demo logins  admin, permsec, kpi.owner, cmi.head, cmi.staff, skw.head,"
+                f" skw.staff, auditor; password: {demo_password}",
+                f"  demo agreement  {DEMO_AGREEMENT_ID}",
+                "  walkthrough  .venv/bin/python examples/walkthrough.py",
+            ]
+        self.say("\n".join(lines) + "\n")
+
+
+def _tcp(address: str) -> None:
+    host, port = embedded.host_port(address)
+    with socket.create_connection((host, port), timeout=1):
+        pass
+
+
+def _healthy(api_url: str) -> None:
+    response = httpx.get(f"{api_url}/healthz", timeout=3)
+    if response.status_code != 200:
+        raise RuntimeError(f"healthz {response.status_code}: {response.text[:200]}")
+
+
+async def _ensure_demo_agreement(settings: Settings) -> None:
+    from api.gateway import TemporalGateway
+    from domain.agreement import Actor
+    from domain.commands import CreateAgreement
+    from domain.transition import AgreementWorkflowInput
+    from rabrong.demo import demo_definition
+
+    with database(settings).reader() as session:
+        if get_state(session, DEMO_AGREEMENT_ID) is not None:
+            return
+    definition = demo_definition()
+    gateway = TemporalGateway(lambda: temporal_client(settings), settings.task_queue)
+    command = CreateAgreement(
+        command_id=f"demo-create-{DEMO_AGREEMENT_ID}",
+        actor=Actor(user_id="u-admin", display_name="ผู้ดูแลระบบ"),
+        agreement_id=DEMO_AGREEMENT_ID,
+        title=definition.title_th + " (เชียงใหม่)",
+        parties=demo_parties("cmi"),
+    )
+    await gateway.create(
+        command, AgreementWorkflowInput(agreement_id=DEMO_AGREEMENT_ID, definition=definition)
+    )

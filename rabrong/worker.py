@@ -1,0 +1,40 @@
+"""The Temporal worker: the agreement workflow and the activities that record its transitions."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import structlog
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.agreements import AgreementActivities
+from storage.db import Database
+from workflows.agreement import AgreementWorkflow
+
+log = structlog.get_logger(__name__)
+
+
+def build_worker(
+    client: Client, *, task_queue: str, db: Database, executor: ThreadPoolExecutor
+) -> Worker:
+    recorder = AgreementActivities(db)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[AgreementWorkflow],
+        activities=[recorder.record_transition],
+        activity_executor=executor,
+    )
+
+
+async def run_worker(client: Client, *, task_queue: str, db: Database) -> None:
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        worker = build_worker(client, task_queue=task_queue, db=db, executor=executor)
+        log.info("worker started", task_queue=task_queue)
+        try:
+            await worker.run()
+        except asyncio.CancelledError:
+            log.info("worker stopping")
+            raise

@@ -1,0 +1,1 @@
+"""Tables, repositories, the evidence store (S3) and the audit log."""

@@ -1,0 +1,158 @@
+"""The agreement read model: rows projected from the workflow's state, and their queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from domain.agreement import AgreementState
+from domain.definition import AgreementDefinition
+from storage.tables import (
+    AgreementRow,
+    DefinitionRow,
+    EvidenceRow,
+    KpiResultRow,
+    RoundScoreRow,
+    SignatureRow,
+)
+
+
+def save_definition(session: Session, definition: AgreementDefinition) -> DefinitionRow:
+    row = session.get(DefinitionRow, (definition.id, definition.version))
+    body = definition.model_dump(mode="json")
+    if row is None:
+        row = DefinitionRow(
+            id=definition.id,
+            version=definition.version,
+            title_th=definition.title_th,
+            fiscal_year_be=definition.fiscal_year_be,
+            content_hash=definition.content_hash(),
+            body=body,
+        )
+        session.add(row)
+    return row
+
+
+def get_definition(
+    session: Session, definition_id: str, version: int | None = None
+) -> AgreementDefinition | None:
+    statement = select(DefinitionRow).where(DefinitionRow.id == definition_id)
+    if version is not None:
+        statement = statement.where(DefinitionRow.version == version)
+    row = session.exec(statement.order_by(col(DefinitionRow.version).desc())).first()
+    return None if row is None else AgreementDefinition.model_validate(row.body)
+
+
+def list_definitions(session: Session) -> list[DefinitionRow]:
+    return list(session.exec(select(DefinitionRow).order_by(col(DefinitionRow.id))))
+
+
+def save_state(session: Session, state: AgreementState) -> None:
+    """Project a whole state snapshot; an older snapshot never overwrites a newer one."""
+    row = session.get(AgreementRow, state.agreement_id)
+    if row is not None and row.state_version >= state.version:
+        return
+    snapshot = state.model_dump(mode="json")
+    values: dict[str, Any] = {
+        "title": state.title,
+        "definition_id": state.definition_id,
+        "definition_version": state.definition_version,
+        "definition_hash": state.definition_hash,
+        "maker_id": state.parties.maker,
+        "recipient_id": state.parties.recipient,
+        "status": state.status.value,
+        "state_version": state.version,
+        "state": snapshot,
+        "created_at": state.created_at,
+        "updated_at": state.updated_at,
+    }
+    if row is None:
+        session.add(AgreementRow(id=state.agreement_id, **values))
+        session.flush()
+    else:
+        for key, value in values.items():
+            setattr(row, key, value)
+    _save_children(session, state)
+
+
+def _save_children(session: Session, state: AgreementState) -> None:
+    for signature in state.signatures:
+        session.merge(
+            SignatureRow(
+                agreement_id=state.agreement_id,
+                party=signature.party.value,
+                signer_id=signature.signer,
+                definition_hash=signature.definition_hash,
+                signed_at=signature.signed_at,
+            )
+        )
+    for entry in state.kpi_rounds.values():
+        session.merge(
+            KpiResultRow(
+                agreement_id=state.agreement_id,
+                round=entry.round,
+                kpi_code=entry.kpi_code,
+                status=entry.status.value if entry.status else "open",
+                result=entry.result.model_dump(mode="json") if entry.result else {},
+                self_score=str(entry.self_score) if entry.self_score is not None else None,
+                score=str(entry.score.score) if entry.score else None,
+                derivation=entry.score.derivation.model_dump(mode="json") if entry.score else None,
+                entered_by=entry.entered_by,
+                reviewed_by=entry.reviewed_by,
+                review_note=entry.review_note,
+                approved_hash=entry.approved_hash,
+            )
+        )
+        for evidence in entry.evidence:
+            if session.get(EvidenceRow, evidence.evidence_id) is None:
+                session.add(
+                    EvidenceRow(
+                        id=evidence.evidence_id,
+                        agreement_id=state.agreement_id,
+                        round=entry.round,
+                        kpi_code=entry.kpi_code,
+                        sha256=evidence.sha256,
+                        size=evidence.size,
+                        media_type=evidence.media_type,
+                        original_name=evidence.original_name,
+                        object_key=evidence.object_key,
+                        version_id=evidence.version_id,
+                        uploaded_by=evidence.uploaded_by,
+                        uploaded_at=evidence.uploaded_at,
+                    )
+                )
+    for number, score in state.round_scores.items():
+        session.merge(
+            RoundScoreRow(
+                agreement_id=state.agreement_id,
+                round=number,
+                score=str(score.score),
+                score_100=str(score.score_100),
+                complete=score.complete,
+                derivation=score.model_dump(mode="json"),
+            )
+        )
+
+
+def get_state(session: Session, agreement_id: str) -> AgreementState | None:
+    row = session.get(AgreementRow, agreement_id)
+    return None if row is None else AgreementState.model_validate(row.state)
+
+
+def list_agreements(
+    session: Session, *, user_id: str | None = None, offset: int = 0, limit: int = 50
+) -> tuple[list[AgreementRow], int]:
+    statement = select(AgreementRow)
+    if user_id is not None:
+        statement = statement.where(
+            (AgreementRow.maker_id == user_id) | (AgreementRow.recipient_id == user_id)
+        )
+    count = session.exec(select(func.count()).select_from(statement.subquery())).one()
+    rows = session.exec(statement.order_by(col(AgreementRow.id)).offset(offset).limit(limit))
+    return list(rows), count
+
+
+def evidence_rows(session: Session, agreement_id: str) -> list[EvidenceRow]:
+    statement = select(EvidenceRow).where(EvidenceRow.agreement_id == agreement_id)
+    return list(session.exec(statement.order_by(col(EvidenceRow.uploaded_at))))

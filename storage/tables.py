@@ -1,0 +1,144 @@
+"""The system of record. The schema itself is owned by the Alembic migrations beside this file."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _utc() -> Any:
+    return Column(DateTime(timezone=True), nullable=False)
+
+
+class OrgUnit(SQLModel, table=True):
+    __tablename__ = "org_unit"
+
+    id: str = Field(primary_key=True, max_length=64)
+    parent_id: str | None = Field(default=None, foreign_key="org_unit.id", max_length=64)
+    kind: str = Field(max_length=32)
+    name_th: str = Field(max_length=300)
+    name_en: str | None = Field(default=None, max_length=300)
+
+
+class AppUser(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: str = Field(primary_key=True, max_length=64)
+    username: str = Field(unique=True, index=True, max_length=100)
+    display_name: str = Field(max_length=300)
+    position: str | None = Field(default=None, max_length=300)
+    unit_id: str = Field(foreign_key="org_unit.id", max_length=64)
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    password_hash: str = Field(max_length=300)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(foreign_key="app_user.id", index=True, max_length=64)
+    expires_at: datetime = Field(sa_column=_utc())
+
+
+class DefinitionRow(SQLModel, table=True):
+    __tablename__ = "agreement_definition"
+
+    id: str = Field(primary_key=True, max_length=100)
+    version: int = Field(primary_key=True)
+    title_th: str = Field(max_length=500)
+    fiscal_year_be: int
+    content_hash: str = Field(max_length=80)
+    body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class AgreementRow(SQLModel, table=True):
+    __tablename__ = "agreement"
+
+    id: str = Field(primary_key=True, max_length=100)
+    title: str = Field(max_length=500)
+    definition_id: str = Field(max_length=100)
+    definition_version: int
+    definition_hash: str = Field(max_length=80)
+    maker_id: str = Field(index=True, max_length=64)
+    recipient_id: str = Field(index=True, max_length=64)
+    status: str = Field(index=True, max_length=32)
+    state_version: int
+    state: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_column=_utc())
+    updated_at: datetime = Field(sa_column=_utc())
+
+
+class SignatureRow(SQLModel, table=True):
+    __tablename__ = "signature"
+
+    agreement_id: str = Field(primary_key=True, foreign_key="agreement.id", max_length=100)
+    party: str = Field(primary_key=True, max_length=32)
+    signer_id: str = Field(max_length=64)
+    definition_hash: str = Field(max_length=80)
+    signed_at: datetime = Field(sa_column=_utc())
+
+
+class KpiResultRow(SQLModel, table=True):
+    __tablename__ = "kpi_result"
+
+    agreement_id: str = Field(primary_key=True, foreign_key="agreement.id", max_length=100)
+    round: int = Field(primary_key=True)
+    kpi_code: str = Field(primary_key=True, max_length=32)
+    status: str = Field(max_length=32)
+    result: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    self_score: str | None = Field(default=None, max_length=40)
+    score: str | None = Field(default=None, max_length=40)
+    derivation: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    entered_by: str | None = Field(default=None, max_length=64)
+    reviewed_by: str | None = Field(default=None, max_length=64)
+    review_note: str | None = Field(default=None, max_length=2000)
+    approved_hash: str | None = Field(default=None, max_length=80)
+
+
+class EvidenceRow(SQLModel, table=True):
+    __tablename__ = "evidence"
+
+    id: str = Field(primary_key=True, max_length=64)
+    agreement_id: str = Field(foreign_key="agreement.id", index=True, max_length=100)
+    round: int
+    kpi_code: str = Field(max_length=32)
+    sha256: str = Field(index=True, max_length=64)
+    size: int
+    media_type: str = Field(max_length=200)
+    original_name: str = Field(max_length=500)
+    object_key: str = Field(max_length=300)
+    version_id: str | None = Field(default=None, max_length=200)
+    uploaded_by: str = Field(max_length=64)
+    uploaded_at: datetime = Field(sa_column=_utc())
+
+
+class RoundScoreRow(SQLModel, table=True):
+    __tablename__ = "round_score"
+
+    agreement_id: str = Field(primary_key=True, foreign_key="agreement.id", max_length=100)
+    round: int = Field(primary_key=True)
+    score: str = Field(max_length=40)
+    score_100: str = Field(max_length=40)
+    complete: bool
+    derivation: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only: database triggers refuse UPDATE and DELETE (see the migrations)."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (UniqueConstraint("command_id", name="uq_audit_entry_command_id"),)
+
+    seq: int = Field(primary_key=True)
+    command_id: str | None = Field(default=None, max_length=100)
+    at: datetime = Field(sa_column=_utc())
+    actor_id: str = Field(max_length=64)
+    action: str = Field(max_length=64, index=True)
+    subject_type: str = Field(max_length=32)
+    subject_id: str = Field(max_length=100, index=True)
+    facts: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    entry_hash: str = Field(max_length=64)
