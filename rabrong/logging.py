@@ -11,6 +11,9 @@ import structlog
 def configure_logging(level: str = "info") -> None:
     numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
     logging.basicConfig(format="%(message)s", stream=sys.stdout, level=numeric)
+    # Their per-request and per-plugin lines drown the product's own events.
+    for noisy in ("alembic", "httpx", "httpcore", "urllib3"):
+        logging.getLogger(noisy).setLevel(max(numeric, logging.WARNING))
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

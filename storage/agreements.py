@@ -119,7 +119,7 @@ def _save_children(session: Session, state: AgreementState) -> None:
                         object_key=evidence.object_key,
                         version_id=evidence.version_id,
                         uploaded_by=evidence.uploaded_by,
-                        uploaded_at=evidence.uploaded_at,
+                        uploaded_at=evidence.uploaded_at or state.updated_at,
                     )
                 )
     for number, score in state.round_scores.items():

@@ -13,8 +13,9 @@ from typing import BinaryIO
 
 import urllib3
 from minio import Minio
+from minio.commonconfig import COMPLIANCE
 from minio.error import S3Error
-from minio.objectlockconfig import COMPLIANCE, DAYS, ObjectLockConfig
+from minio.objectlockconfig import DAYS, ObjectLockConfig
 
 PART_SIZE = 8 * 1024 * 1024
 _CHUNK = 1024 * 1024

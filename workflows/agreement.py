@@ -37,6 +37,8 @@ RECORD_RETRY = RetryPolicy(
 )
 # How long a command may wait for the database before it is refused whole (the API says 503).
 RECORD_GIVE_UP = timedelta(seconds=45)
+# A workflow whose create update was refused holds nothing; it ends rather than idle a year.
+CREATION_WINDOW = timedelta(minutes=10)
 
 
 def refusal(error: DomainError) -> ApplicationError:
@@ -54,6 +56,11 @@ class AgreementWorkflow:
 
     @workflow.run
     async def run(self, start: AgreementWorkflowInput) -> AgreementState | None:
+        try:
+            await workflow.wait_condition(lambda: self.state is not None, timeout=CREATION_WINDOW)
+        except TimeoutError:
+            workflow.logger.info("never created; ending", extra={"id": start.agreement_id})
+            return None
         await workflow.wait_condition(
             lambda: self.state is not None and self.state.status is AgreementStatus.CLOSED
         )

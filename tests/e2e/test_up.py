@@ -1,0 +1,190 @@
+"""The whole product through `rabrong up --demo`, on free loopback ports, over HTTP.
+
+One scenario, because each step needs the last: the walkthrough, a clean Ctrl-C, a restart that
+finds everything as it was, and SeaweedFS stopped under a running product.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from examples.walkthrough import EVIDENCE_PDF, Walkthrough
+from rabrong.embedded import WEED_PORTS
+from tests.support.servers import free_port, free_port_block
+
+pytestmark = pytest.mark.e2e
+READY = "Rabrong is up"
+
+
+class Product:
+    def __init__(self, var_dir: Path) -> None:
+        self.var_dir = var_dir
+        self.api_port = free_port()
+        self.env = {
+            **os.environ,
+            "RABRONG_VAR_DIR": str(var_dir),
+            "RABRONG_API_PORT": str(self.api_port),
+            "RABRONG_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
+            "RABRONG_TEMPORAL_UI_PORT": str(free_port()),
+            "RABRONG_S3_ENDPOINT": f"127.0.0.1:{free_port()}",
+            "RABRONG_S3_INTERNAL_PORT_BASE": str(free_port_block(len(WEED_PORTS) + 1)),
+        }
+        self.url = f"http://127.0.0.1:{self.api_port}"
+
+    @contextmanager
+    def up(self) -> Iterator[subprocess.Popen[bytes]]:
+        out = (self.var_dir.parent / "up.out").open("ab")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "rabrong.cli", "up", "--demo"],
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            self._wait_ready(process)
+            yield process
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=60)
+            out.close()
+
+    def _wait_ready(self, process: subprocess.Popen[bytes]) -> None:
+        log = self.var_dir.parent / "up.out"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            text = log.read_text(errors="replace") if log.exists() else ""
+            if text.count(READY) > getattr(self, "_seen", 0):
+                self._seen = text.count(READY)
+                return
+            if process.poll() is not None:
+                pytest.fail(f"rabrong up exited {process.returncode}:\n{text[-4000:]}")
+            time.sleep(0.3)
+        pytest.fail(f"rabrong up not ready in 120 s:\n{log.read_text(errors='replace')[-4000:]}")
+
+    def children(self) -> dict[str, int]:
+        data = json.loads((self.var_dir / "run" / "up.json").read_text())
+        return dict(data["children"])
+
+    def password(self) -> str:
+        return (self.var_dir / "demo-password").read_text().strip()
+
+    def evidence_rows(self) -> int:
+        with sqlite3.connect(self.var_dir / "rabrong.db") as db:
+            return int(db.execute("SELECT count(*) FROM evidence").fetchone()[0])
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/status")
+    return not (status.exists() and "\nState:\tZ" in status.read_text())
+
+
+def processes_using(path: Path) -> list[str]:
+    """Any process whose command line names our var dir: nothing of ours may outlive `up`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if str(path) in cmdline:
+                found.append(f"{entry.name}: {cmdline[:200]}")
+    return found
+
+
+def test_the_product_end_to_end(tmp_path: Path) -> None:
+    product = Product(tmp_path / "var")
+    lines: list[str] = []
+
+    with product.up() as supervisor:
+        walk = Walkthrough(product.url, product.password(), lines.append)
+        score = walk.run("e2e-skw")
+        assert score["score"] == "4.0000" and score["score_100"] == "80.0000"
+        assert any(line.startswith("7. round-1 score: 4.0000") for line in lines)
+        _problems_are_rfc9457(product.url, walk)
+        before = _get(product.url, walk, "/v1/agreements/e2e-skw")
+        children = product.children()
+        assert set(children) == {"temporal", "seaweedfs", "worker", "api"}
+        supervisor.send_signal(signal.SIGINT)
+        assert supervisor.wait(timeout=60) == 0
+    assert not [pid for pid in children.values() if alive(pid)]
+    assert processes_using(product.var_dir) == []
+
+    with product.up():
+        walk = Walkthrough(product.url, product.password(), lines.append)
+        after = _get(product.url, walk, "/v1/agreements/e2e-skw")
+        assert after == before
+        # The workflow is still running: the demo agreement takes a new command.
+        signed = walk.post("cmi.head", "/v1/agreements/fy2565-cmi/sign", json={"party": "maker"})
+        assert signed["status"] == "signing"
+        _s3_down(product, walk)
+
+
+def _get(url: str, walk: Walkthrough, path: str) -> Any:
+    response = httpx.get(url + path, headers=walk.login("auditor"), timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _problems_are_rfc9457(url: str, walk: Walkthrough) -> None:
+    anonymous = httpx.get(url + "/v1/agreements", timeout=30)
+    assert anonymous.status_code == 401
+    assert anonymous.headers["content-type"] == "application/problem+json"
+    bad = httpx.post(
+        url + "/v1/agreements/e2e-skw/rounds/1/kpis/5/result",
+        json={"value": "ห้าสิบ"},
+        headers=walk.login("skw.staff"),
+        timeout=30,
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "body.value"
+    refused = httpx.post(
+        url + "/v1/agreements/e2e-skw/rounds/1/kpis/5/approve",
+        json={},
+        headers=walk.login("skw.staff"),
+        timeout=30,
+    )
+    assert refused.status_code in (403, 409)
+    assert refused.json()["type"].endswith(("NotAuthorized", "InvalidTransition"))
+    missing = httpx.get(url + "/v1/agreements/nothing-here", headers=walk.login("auditor"))
+    assert missing.status_code == 404
+
+
+def _s3_down(product: Product, walk: Walkthrough) -> None:
+    weed = product.children()["seaweedfs"]
+    os.killpg(weed, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while alive(weed) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    health = httpx.get(product.url + "/healthz", timeout=30)
+    assert health.status_code == 503
+    assert health.json()["unavailable"] == ["s3"]
+    rows = product.evidence_rows()
+    upload = httpx.post(
+        product.url + "/v1/agreements/e2e-skw/rounds/1/kpis/5/evidence",
+        files={"file": ("รายงาน.pdf", EVIDENCE_PDF, "application/pdf")},
+        headers=walk.login("skw.staff"),
+        timeout=60,
+    )
+    assert upload.status_code == 503, upload.text
+    assert upload.json()["dependency"] == "s3"
+    assert product.evidence_rows() == rows

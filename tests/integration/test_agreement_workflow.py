@@ -1,0 +1,196 @@
+"""The agreement workflow on a real Temporal server, recording through the real activity."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlmodel import select
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+
+from api.gateway import TemporalGateway
+from api.problems import Problem
+from domain.agreement import AgreementState, AgreementStatus, Party, ResultStatus
+from domain.commands import ApproveResult, AttachEvidence, CreateAgreement, EnterResult, Sign
+from domain.criteria import ResultInput
+from domain.errors import NotAuthorized
+from domain.transition import AgreementWorkflowInput
+from rabrong.demo import demo_definition
+from rabrong.worker import build_worker
+from storage.agreements import get_state
+from storage.db import Database
+from storage.tables import AuditEntry, EvidenceRow
+from tests.support.factories import (
+    ADMIN,
+    MAKER,
+    RECIPIENT,
+    REVIEWER,
+    STAFF,
+    actor,
+    evidence,
+    parties,
+)
+from workflows.agreement import CREATION_WINDOW, AgreementWorkflow
+
+
+@asynccontextmanager
+async def running_worker(client: Client, db: Database) -> AsyncIterator[TemporalGateway]:
+    queue = f"test-{uuid.uuid4()}"
+    with ThreadPoolExecutor(max_workers=4) as executor:
+        async with build_worker(client, task_queue=queue, db=db, executor=executor):
+
+            async def connect() -> Client:
+                return client
+
+            yield TemporalGateway(connect, queue)
+
+
+def command(kind: type, user: str, **fields: object) -> object:
+    return kind(command_id=str(uuid.uuid4()), actor=actor(user), **fields)
+
+
+async def create(gateway: TemporalGateway, agreement_id: str) -> AgreementState:
+    definition = demo_definition()
+    create_command = command(CreateAgreement, ADMIN, agreement_id=agreement_id, title="ทดสอบ",
+                             parties=parties())  # fmt: skip
+    start = AgreementWorkflowInput(agreement_id=agreement_id, definition=definition)
+    state = await gateway.create(create_command, start)  # type: ignore[arg-type]
+    assert isinstance(state, AgreementState)
+    return state
+
+
+async def to_entered(gateway: TemporalGateway, agreement_id: str) -> AgreementState:
+    await create(gateway, agreement_id)
+    await gateway.send(agreement_id, "sign", command(Sign, MAKER, party=Party.MAKER))  # type: ignore[arg-type]
+    await gateway.send(agreement_id, "sign", command(Sign, RECIPIENT, party=Party.RECIPIENT))  # type: ignore[arg-type]
+    result = command(
+        EnterResult, STAFF, round=1, kpi_code="10", result=ResultInput(value=Decimal("50"))
+    )
+    await gateway.send(agreement_id, "enter_result", result)  # type: ignore[arg-type]
+    attach = command(AttachEvidence, STAFF, round=1, kpi_code="10", evidence=evidence())
+    return await gateway.send(agreement_id, "attach_evidence", attach)  # type: ignore[arg-type]
+
+
+def audit_actions(db: Database, agreement_id: str) -> list[str]:
+    with db.reader() as session:
+        rows = session.exec(select(AuditEntry).where(AuditEntry.subject_id == agreement_id))
+        return [r.action for r in rows]
+
+
+async def test_an_agreement_runs_from_draft_to_a_round_score(
+    temporal_dev: WorkflowEnvironment, sqlite_db: Database
+) -> None:
+    async with running_worker(temporal_dev.client, sqlite_db) as gateway:
+        state = await to_entered(gateway, "wf-happy")
+        assert state.status is AgreementStatus.ACTIVE
+        state = await gateway.send("wf-happy", "approve_result",
+                                   command(ApproveResult, REVIEWER, round=1, kpi_code="10"))  # type: ignore[arg-type]  # fmt: skip
+    assert state.round_scores[1].score == Decimal("3.0000")
+    with sqlite_db.reader() as session:
+        stored = get_state(session, "wf-happy")
+        evidence_rows = list(session.exec(select(EvidenceRow)))
+    assert stored == state  # the read model is the workflow's state
+    assert stored.kpi_round(1, "10").status is ResultStatus.APPROVED
+    assert len(evidence_rows) == 1
+    assert audit_actions(sqlite_db, "wf-happy") == [
+        "agreement.created", "agreement.signed", "agreement.signed", "result.entered",
+        "evidence.attached", "result.approved",
+    ]  # fmt: skip
+
+
+async def test_a_refused_update_changes_nothing_and_says_why(
+    temporal_dev: WorkflowEnvironment, sqlite_db: Database
+) -> None:
+    async with running_worker(temporal_dev.client, sqlite_db) as gateway:
+        before = await to_entered(gateway, "wf-refused")
+        self_approval = command(ApproveResult, STAFF, round=1, kpi_code="10")
+        with pytest.raises(NotAuthorized) as refused:
+            await gateway.send("wf-refused", "approve_result", self_approval)  # type: ignore[arg-type]
+        handle = temporal_dev.client.get_workflow_handle("wf-refused")
+        after = await handle.query(AgreementWorkflow.get_state)
+    assert refused.value.violations[0].rule == "is_reviewer"
+    assert after == before
+    assert "result.approved" not in audit_actions(sqlite_db, "wf-refused")
+
+
+async def test_a_retried_command_acts_once(
+    temporal_dev: WorkflowEnvironment, sqlite_db: Database
+) -> None:
+    async with running_worker(temporal_dev.client, sqlite_db) as gateway:
+        await create(gateway, "wf-retry")
+        sign = command(Sign, MAKER, party=Party.MAKER)
+        first = await gateway.send("wf-retry", "sign", sign)  # type: ignore[arg-type]
+        again = await gateway.send("wf-retry", "sign", sign)  # type: ignore[arg-type]
+    assert first == again
+    assert audit_actions(sqlite_db, "wf-retry").count("agreement.signed") == 1
+
+
+async def test_a_new_worker_carries_on_where_the_last_one_stopped(
+    temporal_dev: WorkflowEnvironment, sqlite_db: Database
+) -> None:
+    async with running_worker(temporal_dev.client, sqlite_db) as gateway:
+        await to_entered(gateway, "wf-restart")
+        queue = gateway.task_queue
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        async with build_worker(
+            temporal_dev.client, task_queue=queue, db=sqlite_db, executor=executor
+        ):
+            handle = temporal_dev.client.get_workflow_handle("wf-restart")
+            state = await handle.execute_update(
+                AgreementWorkflow.approve_result,
+                command(ApproveResult, REVIEWER, round=1, kpi_code="10"),  # type: ignore[arg-type]
+            )
+    assert state.round_scores[1].kpis_scored == 1
+    assert len(audit_actions(sqlite_db, "wf-restart")) == 6
+
+
+async def test_a_missing_agreement_is_not_found(
+    temporal_dev: WorkflowEnvironment, sqlite_db: Database
+) -> None:
+    async with running_worker(temporal_dev.client, sqlite_db) as gateway:
+        with pytest.raises(Problem) as missing:
+            await gateway.send("wf-nowhere", "sign", command(Sign, MAKER, party=Party.MAKER))  # type: ignore[arg-type]
+    assert missing.value.status == 404
+
+
+async def test_a_workflow_never_created_ends_after_its_creation_window(
+    time_skipping: WorkflowEnvironment, sqlite_db: Database
+) -> None:
+    async with running_worker(time_skipping.client, sqlite_db) as gateway:
+        start = AgreementWorkflowInput(agreement_id="wf-orphan", definition=demo_definition())
+        handle = await time_skipping.client.start_workflow(
+            AgreementWorkflow.run, start, id="wf-orphan", task_queue=gateway.task_queue
+        )
+        result = await handle.result()
+        history = await handle.fetch_history()
+    assert result is None
+    timers = [e for e in history.events if e.HasField("timer_started_event_attributes")]
+    assert (
+        timers[0].timer_started_event_attributes.start_to_fire_timeout.ToTimedelta()
+        == CREATION_WINDOW
+    )
+    assert audit_actions(sqlite_db, "wf-orphan") == []
+
+
+async def test_update_refusals_carry_the_domain_error_type(
+    temporal_dev: WorkflowEnvironment, sqlite_db: Database
+) -> None:
+    async with running_worker(temporal_dev.client, sqlite_db) as gateway:
+        await create(gateway, "wf-types")
+        handle = temporal_dev.client.get_workflow_handle("wf-types")
+        with pytest.raises(WorkflowUpdateFailedError) as failed:
+            await handle.execute_update(
+                AgreementWorkflow.sign,
+                command(Sign, STAFF, party=Party.MAKER),  # type: ignore[arg-type]
+                rpc_timeout=timedelta(seconds=30),
+            )
+    cause = failed.value.cause
+    assert isinstance(cause, ApplicationError)
+    assert (cause.type, cause.non_retryable) == ("NotAuthorized", True)

@@ -1,0 +1,63 @@
+"""The evidence store against a real SeaweedFS S3 server with object lock."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+
+import pytest
+from minio import Minio
+from minio.error import S3Error
+
+from storage.evidence_store import EvidenceStore, StorageUnavailable
+from tests.support.servers import S3Server, free_port
+
+
+@pytest.fixture
+def store(s3_server: S3Server) -> EvidenceStore:
+    store = s3_server.store(f"evidence-{uuid.uuid4().hex[:8]}")
+    store.ensure_bucket()
+    return store
+
+
+def test_bucket_has_versioning_and_compliance_lock(store: EvidenceStore) -> None:
+    store.ensure_bucket()  # a second call changes nothing
+    assert store.client.get_bucket_versioning(store.bucket).status == "Enabled"
+    lock = store.client.get_object_lock_config(store.bucket)
+    assert (lock.mode, lock.duration, lock.duration_unit) == ("COMPLIANCE", 3650, "Days")
+
+
+def test_content_is_stored_under_its_hash_and_deduplicated(store: EvidenceStore) -> None:
+    data = "รายงานผลการดำเนินงาน รอบ ๖ เดือน".encode() * 1000
+    first = store.put_file(io.BytesIO(data), media_type="text/plain")
+    again = store.put_file(io.BytesIO(data), media_type="text/plain")
+    digest = hashlib.sha256(data).hexdigest()
+    assert (first.sha256, first.size, first.deduplicated) == (digest, len(data), False)
+    assert first.key.endswith(digest)
+    assert (again.key, again.deduplicated, again.version_id) == (first.key, True, first.version_id)
+    assert store.read(first.key) == data
+
+
+def test_a_locked_object_version_cannot_be_deleted(store: EvidenceStore) -> None:
+    stored = store.put_file(io.BytesIO(b"locked evidence"), media_type="text/plain")
+    with pytest.raises(S3Error) as refused:
+        store.client.remove_object(store.bucket, stored.key, version_id=stored.version_id)
+    assert refused.value.code == "AccessDenied"
+    assert store.read(stored.key) == b"locked evidence"
+
+
+def test_wrong_credentials_are_refused(s3_server: S3Server, store: EvidenceStore) -> None:
+    intruder = Minio(s3_server.endpoint, access_key=s3_server.access_key, secret_key="wrong",
+                     secure=False)  # fmt: skip
+    with pytest.raises(S3Error):
+        intruder.bucket_exists(store.bucket)
+
+
+def test_a_store_that_is_not_there_is_unavailable_at_once() -> None:
+    nowhere = EvidenceStore(endpoint=f"127.0.0.1:{free_port()}", access_key="a",
+                            secret_key="b", bucket="evidence")  # fmt: skip
+    with pytest.raises(StorageUnavailable):
+        nowhere.ping()
+    with pytest.raises(StorageUnavailable):
+        nowhere.put_file(io.BytesIO(b"x"), media_type="text/plain")

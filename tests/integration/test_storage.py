@@ -1,0 +1,98 @@
+"""The recording activity and the audit log on real SQLite and PostgreSQL databases."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
+from sqlmodel import select
+
+from activities.agreements import AgreementActivities
+from domain.agreement import Party
+from domain.commands import Sign
+from domain.lifecycle import decide
+from domain.transition import TransitionRecord
+from storage.agreements import get_definition, get_state
+from storage.audit import GENESIS, entries_for, entry_hash
+from storage.db import Database
+from storage.tables import AuditEntry, SignatureRow
+from tests.support.factories import MAKER, cmd, created
+
+
+def records(agreement_id: str) -> tuple[TransitionRecord, TransitionRecord]:
+    state, definition = created()
+    state = state.model_copy(update={"agreement_id": agreement_id})
+    first = TransitionRecord(command_id=f"{agreement_id}-create", agreement_id=agreement_id,
+                             action="agreement.created", actor_id="admin", at=state.created_at,
+                             facts={"k": "v"}, state=state, definition=definition)  # fmt: skip
+    signed = decide(state, definition, cmd(Sign, MAKER, party=Party.MAKER))
+    second = TransitionRecord(command_id=f"{agreement_id}-sign", agreement_id=agreement_id,
+                              action=signed.action, actor_id=MAKER, at=signed.state.updated_at,
+                              facts=signed.facts, state=signed.state)  # fmt: skip
+    return first, second
+
+
+def test_a_transition_is_recorded_once_however_often_it_is_retried(database: Database) -> None:
+    recorder = AgreementActivities(database)
+    first, second = records("rec-once")
+    assert not recorder.record_transition(first).already_recorded
+    assert recorder.record_transition(first).already_recorded
+    recorder.record_transition(second)
+    assert recorder.record_transition(second).already_recorded
+    with database.reader() as session:
+        entries = entries_for(session, subject_id="rec-once")
+        state = get_state(session, "rec-once")
+        signatures = session.exec(
+            select(SignatureRow).where(SignatureRow.agreement_id == "rec-once")
+        )
+        assert [e.action for e in entries] == ["agreement.created", "agreement.signed"]
+        assert state is not None and state.version == 2
+        assert [s.party for s in signatures] == ["maker"]
+        assert get_definition(session, first.state.definition_id) is not None
+
+
+def test_an_older_snapshot_never_overwrites_a_newer_one(database: Database) -> None:
+    recorder = AgreementActivities(database)
+    first, second = records("rec-order")
+    recorder.record_transition(second.model_copy(update={"command_id": "rec-order-new"}))
+    recorder.record_transition(first)
+    with database.reader() as session:
+        state = get_state(session, "rec-order")
+    assert state is not None and state.version == 2
+
+
+def test_audit_entries_form_a_hash_chain(database: Database) -> None:
+    recorder = AgreementActivities(database)
+    for record in records("rec-chain"):
+        recorder.record_transition(record)
+    with database.reader() as session:
+        chain = list(session.exec(select(AuditEntry).order_by(AuditEntry.seq)))  # type: ignore[arg-type]
+    previous = GENESIS
+    for entry in chain:
+        assert entry.prev_hash == previous
+        body = {"seq": entry.seq, "command_id": entry.command_id, "at": _iso(entry),
+                "actor_id": entry.actor_id, "action": entry.action,
+                "subject_type": entry.subject_type, "subject_id": entry.subject_id,
+                "facts": entry.facts}  # fmt: skip
+        assert entry.entry_hash == entry_hash(previous, body)
+        previous = entry.entry_hash
+
+
+def _iso(entry: AuditEntry) -> str:
+    at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=__import__("datetime").UTC)
+    return at.isoformat()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE audit_entry SET actor_id = 'mallory'", "DELETE FROM audit_entry"],
+)
+def test_the_database_refuses_to_change_or_delete_audit_entries(
+    database: Database, statement: str
+) -> None:
+    recorder = AgreementActivities(database)
+    recorder.record_transition(records(f"rec-lock-{len(statement)}")[0])
+    with pytest.raises(DatabaseError, match="append-only"), database.transaction() as session:
+        session.execute(text(statement))
+    with database.reader() as session:
+        assert "mallory" not in {e.actor_id for e in session.exec(select(AuditEntry))}
