@@ -12,18 +12,10 @@ RUN python -m venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH"
 
 WORKDIR /src
-# The project as .dockerignore leaves it: pyproject.toml, README.md, the packages domain,
-# storage, activities, workflows, api and rabrong, and the Alembic files. pyproject.toml decides
-# which packages are installed (and their package data, such as migrations kept in a package).
+# The project as .dockerignore leaves it; pyproject.toml decides which packages are installed,
+# with their package data (the Alembic migrations live in storage/migrations).
 COPY . .
 RUN pip install --no-cache-dir .
-
-# Alembic files kept outside the packages (alembic.ini, migrations/ at the top) go beside the
-# process: /app is its working directory.
-RUN mkdir -p /out \
-    && for p in alembic.ini migrations; do \
-         if [ -e "$p" ]; then cp -a "$p" /out/; fi; \
-       done
 
 # --- runtime: the virtual environment, the migrations, and an unprivileged user ---
 FROM python:3.11-slim
@@ -38,9 +30,8 @@ RUN groupadd --system --gid 10001 rabrong \
 
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
-COPY --from=build /out/ /app/
 
-# Code and migrations stay owned by root, read-only to the process.
+# The code (migrations included, as package data of storage/) stays owned by root.
 USER rabrong:rabrong
 
 EXPOSE 8000

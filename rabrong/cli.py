@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import sys
 from datetime import timedelta
 
@@ -79,8 +78,7 @@ def run_worker(settings: Settings) -> int:
         client = await temporal_client(settings)
         await run(client, task_queue=settings.task_queue, db=database(settings))
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(go())
+    asyncio.run(go())
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from concurrent.futures import ThreadPoolExecutor
 
 import structlog
@@ -30,11 +31,14 @@ def build_worker(
 
 
 async def run_worker(client: Client, *, task_queue: str, db: Database) -> None:
+    """Run until SIGTERM or SIGINT, then let running tasks finish (graceful shutdown)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
     with ThreadPoolExecutor(max_workers=8) as executor:
         worker = build_worker(client, task_queue=task_queue, db=db, executor=executor)
-        log.info("worker started", task_queue=task_queue)
-        try:
-            await worker.run()
-        except asyncio.CancelledError:
+        async with worker:
+            log.info("worker started", task_queue=task_queue)
+            await stop.wait()
             log.info("worker stopping")
-            raise
