@@ -8,8 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any, TypeVar
 
 import pytest
+from pydantic import BaseModel
 from sqlmodel import select
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -52,30 +54,34 @@ async def running_worker(client: Client, db: Database) -> AsyncIterator[Temporal
             yield TemporalGateway(connect, queue)
 
 
-def command(kind: type, user: str, **fields: object) -> object:
+C = TypeVar("C", bound=BaseModel)
+
+
+def command(kind: type[C], user: str, **fields: Any) -> C:
     return kind(command_id=str(uuid.uuid4()), actor=actor(user), **fields)
 
 
 async def create(gateway: TemporalGateway, agreement_id: str) -> AgreementState:
     definition = demo_definition()
-    create_command = command(CreateAgreement, ADMIN, agreement_id=agreement_id, title="ทดสอบ",
-                             parties=parties())  # fmt: skip
+    create_command = command(
+        CreateAgreement, ADMIN, agreement_id=agreement_id, title="ทดสอบ", parties=parties()
+    )
     start = AgreementWorkflowInput(agreement_id=agreement_id, definition=definition)
-    state = await gateway.create(create_command, start)  # type: ignore[arg-type]
+    state = await gateway.create(create_command, start)
     assert isinstance(state, AgreementState)
     return state
 
 
 async def to_entered(gateway: TemporalGateway, agreement_id: str) -> AgreementState:
     await create(gateway, agreement_id)
-    await gateway.send(agreement_id, "sign", command(Sign, MAKER, party=Party.MAKER))  # type: ignore[arg-type]
-    await gateway.send(agreement_id, "sign", command(Sign, RECIPIENT, party=Party.RECIPIENT))  # type: ignore[arg-type]
+    await gateway.send(agreement_id, "sign", command(Sign, MAKER, party=Party.MAKER))
+    await gateway.send(agreement_id, "sign", command(Sign, RECIPIENT, party=Party.RECIPIENT))
     result = command(
         EnterResult, STAFF, round=1, kpi_code="10", result=ResultInput(value=Decimal("50"))
     )
-    await gateway.send(agreement_id, "enter_result", result)  # type: ignore[arg-type]
+    await gateway.send(agreement_id, "enter_result", result)
     attach = command(AttachEvidence, STAFF, round=1, kpi_code="10", evidence=evidence())
-    return await gateway.send(agreement_id, "attach_evidence", attach)  # type: ignore[arg-type]
+    return await gateway.send(agreement_id, "attach_evidence", attach)
 
 
 def audit_actions(db: Database, agreement_id: str) -> list[str]:
@@ -90,8 +96,9 @@ async def test_an_agreement_runs_from_draft_to_a_round_score(
     async with running_worker(temporal_dev.client, sqlite_db) as gateway:
         state = await to_entered(gateway, "wf-happy")
         assert state.status is AgreementStatus.ACTIVE
-        state = await gateway.send("wf-happy", "approve_result",
-                                   command(ApproveResult, REVIEWER, round=1, kpi_code="10"))  # type: ignore[arg-type]  # fmt: skip
+        state = await gateway.send(
+            "wf-happy", "approve_result", command(ApproveResult, REVIEWER, round=1, kpi_code="10")
+        )
     assert state.round_scores[1].score == Decimal("3.0000")
     with sqlite_db.reader() as session:
         stored = get_state(session, "wf-happy")
@@ -100,9 +107,13 @@ async def test_an_agreement_runs_from_draft_to_a_round_score(
     assert stored.kpi_round(1, "10").status is ResultStatus.APPROVED
     assert len(evidence_rows) == 1
     assert audit_actions(sqlite_db, "wf-happy") == [
-        "agreement.created", "agreement.signed", "agreement.signed", "result.entered",
-        "evidence.attached", "result.approved",
-    ]  # fmt: skip
+        "agreement.created",
+        "agreement.signed",
+        "agreement.signed",
+        "result.entered",
+        "evidence.attached",
+        "result.approved",
+    ]
 
 
 async def test_a_refused_update_changes_nothing_and_says_why(
@@ -112,7 +123,7 @@ async def test_a_refused_update_changes_nothing_and_says_why(
         before = await to_entered(gateway, "wf-refused")
         self_approval = command(ApproveResult, STAFF, round=1, kpi_code="10")
         with pytest.raises(NotAuthorized) as refused:
-            await gateway.send("wf-refused", "approve_result", self_approval)  # type: ignore[arg-type]
+            await gateway.send("wf-refused", "approve_result", self_approval)
         handle = temporal_dev.client.get_workflow_handle("wf-refused")
         after = await handle.query(AgreementWorkflow.get_state)
     assert refused.value.violations[0].rule == "is_reviewer"
@@ -126,8 +137,8 @@ async def test_a_retried_command_acts_once(
     async with running_worker(temporal_dev.client, sqlite_db) as gateway:
         await create(gateway, "wf-retry")
         sign = command(Sign, MAKER, party=Party.MAKER)
-        first = await gateway.send("wf-retry", "sign", sign)  # type: ignore[arg-type]
-        again = await gateway.send("wf-retry", "sign", sign)  # type: ignore[arg-type]
+        first = await gateway.send("wf-retry", "sign", sign)
+        again = await gateway.send("wf-retry", "sign", sign)
     assert first == again
     assert audit_actions(sqlite_db, "wf-retry").count("agreement.signed") == 1
 
@@ -145,7 +156,7 @@ async def test_a_new_worker_carries_on_where_the_last_one_stopped(
             handle = temporal_dev.client.get_workflow_handle("wf-restart")
             state = await handle.execute_update(
                 AgreementWorkflow.approve_result,
-                command(ApproveResult, REVIEWER, round=1, kpi_code="10"),  # type: ignore[arg-type]
+                command(ApproveResult, REVIEWER, round=1, kpi_code="10"),
             )
     assert state.round_scores[1].kpis_scored == 1
     assert len(audit_actions(sqlite_db, "wf-restart")) == 6
@@ -156,7 +167,7 @@ async def test_a_missing_agreement_is_not_found(
 ) -> None:
     async with running_worker(temporal_dev.client, sqlite_db) as gateway:
         with pytest.raises(Problem) as missing:
-            await gateway.send("wf-nowhere", "sign", command(Sign, MAKER, party=Party.MAKER))  # type: ignore[arg-type]
+            await gateway.send("wf-nowhere", "sign", command(Sign, MAKER, party=Party.MAKER))
     assert missing.value.status == 404
 
 
@@ -188,7 +199,7 @@ async def test_update_refusals_carry_the_domain_error_type(
         with pytest.raises(WorkflowUpdateFailedError) as failed:
             await handle.execute_update(
                 AgreementWorkflow.sign,
-                command(Sign, STAFF, party=Party.MAKER),  # type: ignore[arg-type]
+                command(Sign, STAFF, party=Party.MAKER),
                 rpc_timeout=timedelta(seconds=30),
             )
     cause = failed.value.cause

@@ -48,15 +48,17 @@ def test_a_locked_object_version_cannot_be_deleted(store: EvidenceStore) -> None
 
 
 def test_wrong_credentials_are_refused(s3_server: S3Server, store: EvidenceStore) -> None:
-    intruder = Minio(s3_server.endpoint, access_key=s3_server.access_key, secret_key="wrong",
-                     secure=False)  # fmt: skip
+    intruder = Minio(
+        s3_server.endpoint, access_key=s3_server.access_key, secret_key="wrong", secure=False
+    )
     with pytest.raises(S3Error):
         intruder.bucket_exists(store.bucket)
 
 
 def test_a_store_that_is_not_there_is_unavailable_at_once() -> None:
-    nowhere = EvidenceStore(endpoint=f"127.0.0.1:{free_port()}", access_key="a",
-                            secret_key="b", bucket="evidence")  # fmt: skip
+    nowhere = EvidenceStore(
+        endpoint=f"127.0.0.1:{free_port()}", access_key="a", secret_key="b", bucket="evidence"
+    )
     with pytest.raises(StorageUnavailable):
         nowhere.ping()
     with pytest.raises(StorageUnavailable):

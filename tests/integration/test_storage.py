@@ -22,13 +22,26 @@ from tests.support.factories import MAKER, cmd, created
 def records(agreement_id: str) -> tuple[TransitionRecord, TransitionRecord]:
     state, definition = created()
     state = state.model_copy(update={"agreement_id": agreement_id})
-    first = TransitionRecord(command_id=f"{agreement_id}-create", agreement_id=agreement_id,
-                             action="agreement.created", actor_id="admin", at=state.created_at,
-                             facts={"k": "v"}, state=state, definition=definition)  # fmt: skip
+    first = TransitionRecord(
+        command_id=f"{agreement_id}-create",
+        agreement_id=agreement_id,
+        action="agreement.created",
+        actor_id="admin",
+        at=state.created_at,
+        facts={"k": "v"},
+        state=state,
+        definition=definition,
+    )
     signed = decide(state, definition, cmd(Sign, MAKER, party=Party.MAKER))
-    second = TransitionRecord(command_id=f"{agreement_id}-sign", agreement_id=agreement_id,
-                              action=signed.action, actor_id=MAKER, at=signed.state.updated_at,
-                              facts=signed.facts, state=signed.state)  # fmt: skip
+    second = TransitionRecord(
+        command_id=f"{agreement_id}-sign",
+        agreement_id=agreement_id,
+        action=signed.action,
+        actor_id=MAKER,
+        at=signed.state.updated_at,
+        facts=signed.facts,
+        state=signed.state,
+    )
     return first, second
 
 
@@ -70,10 +83,16 @@ def test_audit_entries_form_a_hash_chain(database: Database) -> None:
     previous = GENESIS
     for entry in chain:
         assert entry.prev_hash == previous
-        body = {"seq": entry.seq, "command_id": entry.command_id, "at": _iso(entry),
-                "actor_id": entry.actor_id, "action": entry.action,
-                "subject_type": entry.subject_type, "subject_id": entry.subject_id,
-                "facts": entry.facts}  # fmt: skip
+        body = {
+            "seq": entry.seq,
+            "command_id": entry.command_id,
+            "at": _iso(entry),
+            "actor_id": entry.actor_id,
+            "action": entry.action,
+            "subject_type": entry.subject_type,
+            "subject_id": entry.subject_id,
+            "facts": entry.facts,
+        }
         assert entry.entry_hash == entry_hash(previous, body)
         previous = entry.entry_hash
 

@@ -44,8 +44,9 @@ def entered(value: str = "52.5") -> tuple[AgreementState, AgreementDefinition]:
     state = decide(
         state, definition, cmd(EnterResult, STAFF, round=1, kpi_code="10", result=result)
     ).state
-    state = decide(state, definition, cmd(AttachEvidence, STAFF, round=1, kpi_code="10",
-                                          evidence=evidence())).state  # fmt: skip
+    state = decide(
+        state, definition, cmd(AttachEvidence, STAFF, round=1, kpi_code="10", evidence=evidence())
+    ).state
     return state, definition
 
 
@@ -70,8 +71,9 @@ def test_maker_and_recipient_must_differ() -> None:
     _, definition = created()
     same = Parties(maker=MAKER, recipient=MAKER, reviewers=[REVIEWER], submitters=[STAFF])
     with pytest.raises(ValidationFailed) as refused:
-        decide(None, definition, cmd(CreateAgreement, ADMIN, agreement_id="x", title="t",
-                                     parties=same))  # fmt: skip
+        decide(
+            None, definition, cmd(CreateAgreement, ADMIN, agreement_id="x", title="t", parties=same)
+        )
     assert refused.value.violations[0].rule == "separation_of_duties"
 
 
@@ -85,8 +87,11 @@ def test_results_wait_for_both_signatures() -> None:
 def test_unknown_kpi_is_not_found() -> None:
     state, definition = active()
     with pytest.raises(NotFound):
-        decide(state, definition, cmd(EnterResult, STAFF, round=1, kpi_code="99",
-                                      result=ResultInput(value=Decimal(1))))  # fmt: skip
+        decide(
+            state,
+            definition,
+            cmd(EnterResult, STAFF, round=1, kpi_code="99", result=ResultInput(value=Decimal(1))),
+        )
 
 
 def test_entering_a_result_records_the_self_score() -> None:
@@ -123,8 +128,11 @@ def test_a_reviewer_who_uploaded_evidence_may_not_approve_it() -> None:
     state = decide(
         state, definition, cmd(EnterResult, STAFF, round=1, kpi_code="10", result=result)
     ).state
-    state = decide(state, definition, cmd(AttachEvidence, REVIEWER, round=1, kpi_code="10",
-                                          evidence=evidence())).state  # fmt: skip
+    state = decide(
+        state,
+        definition,
+        cmd(AttachEvidence, REVIEWER, round=1, kpi_code="10", evidence=evidence()),
+    ).state
     with pytest.raises(NotAuthorized) as refused:
         decide(state, definition, cmd(ApproveResult, REVIEWER, round=1, kpi_code="10"))
     assert refused.value.violations[0].rule == "separation_of_duties"
@@ -143,8 +151,11 @@ def test_approval_needs_evidence() -> None:
 
 def test_return_then_resubmit_then_approve() -> None:
     state, definition = entered("40")
-    state = decide(state, definition, cmd(ReturnResult, REVIEWER, round=1, kpi_code="10",
-                                          reason="ตัวเลขไม่ตรงกับรายงาน GFMIS")).state  # fmt: skip
+    state = decide(
+        state,
+        definition,
+        cmd(ReturnResult, REVIEWER, round=1, kpi_code="10", reason="ตัวเลขไม่ตรงกับรายงาน GFMIS"),
+    ).state
     assert state.kpi_round(1, "10").status is ResultStatus.RETURNED
     with pytest.raises(InvalidTransition):
         decide(state, definition, cmd(ApproveResult, REVIEWER, round=1, kpi_code="10"))
@@ -160,8 +171,11 @@ def test_an_approved_result_cannot_change() -> None:
     state, definition = entered()
     state = decide(state, definition, cmd(ApproveResult, REVIEWER, round=1, kpi_code="10")).state
     with pytest.raises(InvalidTransition):
-        decide(state, definition, cmd(EnterResult, STAFF, round=1, kpi_code="10",
-                                      result=ResultInput(value=Decimal(60))))  # fmt: skip
+        decide(
+            state,
+            definition,
+            cmd(EnterResult, STAFF, round=1, kpi_code="10", result=ResultInput(value=Decimal(60))),
+        )
 
 
 def test_a_refused_command_leaves_the_state_untouched() -> None:

@@ -25,12 +25,16 @@ def one_kpi(criteria: object, rounding: RoundingPolicy | None = None) -> Agreeme
         title_th="ทดสอบ",
         fiscal_year_be=2565,
         level="province",
-        rounds=[RoundDef(number=1, name_th="รอบ ๖ เดือน", name_en="r1",
-                         start="2021-10-01", end="2022-03-31")],  # type: ignore[arg-type]
-        kpis=[Kpi(code="k", name_th="ก", unit="%", weights={1: Decimal(100)},
-                  criteria={1: criteria})],  # type: ignore[dict-item]
+        rounds=[
+            RoundDef(
+                number=1, name_th="รอบ ๖ เดือน", name_en="r1", start="2021-10-01", end="2022-03-31"
+            )
+        ],
+        kpis=[
+            Kpi(code="k", name_th="ก", unit="%", weights={1: Decimal(100)}, criteria={1: criteria})
+        ],
         rounding=rounding or RoundingPolicy(),
-    )  # fmt: skip
+    )
 
 
 def ladder(values: list[str], *, down: bool = False, strict_last: bool = False) -> ThresholdLadder:
@@ -47,9 +51,18 @@ def level(definition: AgreementDefinition, **result: object) -> Decimal:
 
 @pytest.mark.parametrize(
     ("actual", "expected"),
-    [("45.99", 0), ("46", 1), ("47.99", 1), ("48", 2), ("50", 3), ("52", 4), ("53.9999", 4),
-     ("54", 5), ("100", 5)],
-)  # fmt: skip
+    [
+        ("45.99", 0),
+        ("46", 1),
+        ("47.99", 1),
+        ("48", 2),
+        ("50", 3),
+        ("52", 4),
+        ("53.9999", 4),
+        ("54", 5),
+        ("100", 5),
+    ],
+)
 def test_ladder_higher_is_better_is_inclusive_at_each_threshold(actual: str, expected: int) -> None:
     assert level(one_kpi(ladder(["46", "48", "50", "52", "54"])), value=actual) == expected
 
@@ -61,9 +74,20 @@ def test_strict_top_level_needs_more_than_the_threshold(actual: str, expected: i
 
 
 @pytest.mark.parametrize(
-    ("letters", "expected"), [("0", 5), ("1", 4), ("10", 4), ("11", 3), ("20", 3), ("21", 2),
-                              ("30", 2), ("31", 1), ("40", 1), ("41", 0)],
-)  # fmt: skip
+    ("letters", "expected"),
+    [
+        ("0", 5),
+        ("1", 4),
+        ("10", 4),
+        ("11", 3),
+        ("20", 3),
+        ("21", 2),
+        ("30", 2),
+        ("31", 1),
+        ("40", 1),
+        ("41", 0),
+    ],
+)
 def test_ladder_lower_is_better(letters: str, expected: int) -> None:
     definition = one_kpi(ladder(["40", "30", "20", "10", "0"], down=True))
     assert level(definition, value=letters) == expected
