@@ -75,8 +75,10 @@ class Walkthrough:
         self.say(f"3. recipient permsec signed: {state['status']}")
         state = self.post("skw.staff", f"{kpi}/result", json={"value": "๕๒.๕"})
         entry = state["kpi_rounds"]["1:10"]
-        self.say(f"4. staff entered KPI 10 round 1 = {entry['result']['value']} "
-                 f"(self-score {entry['self_score']})")  # fmt: skip
+        self.say(
+            f"4. staff entered KPI 10 round 1 = {entry['result']['value']} "
+            f"(self-score {entry['self_score']})"
+        )
         upload = self.post(
             "skw.staff",
             f"{kpi}/evidence",
@@ -85,11 +87,15 @@ class Walkthrough:
         self.say(f"5. evidence '{upload['original_name']}' stored, sha256 {upload['sha256'][:12]}…")
         state = self.post("kpi.owner", f"{kpi}/approve", json={"note": "หลักฐานครบถ้วน"})
         entry = state["kpi_rounds"]["1:10"]
-        self.say(f"6. reviewer kpi.owner approved: level {entry['score']['score']} — "
-                 f"{entry['score']['derivation']['explanation_en']}")  # fmt: skip
+        self.say(
+            f"6. reviewer kpi.owner approved: level {entry['score']['score']} — "
+            f"{entry['score']['derivation']['explanation_en']}"
+        )
         score = self.ok(self.http.get(f"{base}/rounds/1/score", headers=self.login("auditor")))
-        self.say(f"7. round-1 score: {score['score']} (x20 = {score['score_100']}); "
-                 f"{score['explanation_en']}")  # fmt: skip
+        self.say(
+            f"7. round-1 score: {score['score']} (x20 = {score['score_100']}); "
+            f"{score['explanation_en']}"
+        )
         return dict(score)
 
 

@@ -19,22 +19,48 @@ from storage.users import hash_password, upsert_unit, upsert_user, user_by_usern
 DEMO_AGREEMENT_ID = "fy2565-cmi"
 
 UNITS = [
-    OrgUnit(id="msdhs", kind="ministry", name_th="กระทรวงการพัฒนาสังคมและความมั่นคงของมนุษย์",
-            name_en="Ministry of Social Development and Human Security"),
-    OrgUnit(id="ops", parent_id="msdhs", kind="department",
-            name_th="สำนักงานปลัดกระทรวงการพัฒนาสังคมและความมั่นคงของมนุษย์",
-            name_en="Office of the Permanent Secretary"),
-    OrgUnit(id="cmi", parent_id="ops", kind="province",
-            name_th="สำนักงานพัฒนาสังคมและความมั่นคงของมนุษย์จังหวัดเชียงใหม่",
-            name_en="Chiang Mai provincial office"),
-    OrgUnit(id="cmi-policy", parent_id="cmi", kind="group", name_th="กลุ่มนโยบายและวิชาการ",
-            name_en="Policy and academic group"),
-    OrgUnit(id="skw", parent_id="ops", kind="province",
-            name_th="สำนักงานพัฒนาสังคมและความมั่นคงของมนุษย์จังหวัดสระแก้ว",
-            name_en="Sa Kaeo provincial office"),
-    OrgUnit(id="skw-policy", parent_id="skw", kind="group", name_th="กลุ่มนโยบายและวิชาการ",
-            name_en="Policy and academic group"),
-]  # fmt: skip
+    OrgUnit(
+        id="msdhs",
+        kind="ministry",
+        name_th="กระทรวงการพัฒนาสังคมและความมั่นคงของมนุษย์",
+        name_en="Ministry of Social Development and Human Security",
+    ),
+    OrgUnit(
+        id="ops",
+        parent_id="msdhs",
+        kind="department",
+        name_th="สำนักงานปลัดกระทรวงการพัฒนาสังคมและความมั่นคงของมนุษย์",
+        name_en="Office of the Permanent Secretary",
+    ),
+    OrgUnit(
+        id="cmi",
+        parent_id="ops",
+        kind="province",
+        name_th="สำนักงานพัฒนาสังคมและความมั่นคงของมนุษย์จังหวัดเชียงใหม่",
+        name_en="Chiang Mai provincial office",
+    ),
+    OrgUnit(
+        id="cmi-policy",
+        parent_id="cmi",
+        kind="group",
+        name_th="กลุ่มนโยบายและวิชาการ",
+        name_en="Policy and academic group",
+    ),
+    OrgUnit(
+        id="skw",
+        parent_id="ops",
+        kind="province",
+        name_th="สำนักงานพัฒนาสังคมและความมั่นคงของมนุษย์จังหวัดสระแก้ว",
+        name_en="Sa Kaeo provincial office",
+    ),
+    OrgUnit(
+        id="skw-policy",
+        parent_id="skw",
+        kind="group",
+        name_th="กลุ่มนโยบายและวิชาการ",
+        name_en="Policy and academic group",
+    ),
+]
 
 # (id, username, Thai name, position, unit, roles)
 USERS = [
@@ -42,13 +68,11 @@ USERS = [
     ("u-permsec", "permsec", "นางสาวปลัด ตัวอย่าง", "ปลัดกระทรวง", "ops", ["recipient"]),
     ("u-owner", "kpi.owner", "นายเจ้าของ ตัวชี้วัด", "ผู้อำนวยการกองคลัง", "ops", ["reviewer"]),
     ("u-cmi-head", "cmi.head", "นายเชียงใหม่ หัวหน้า", "พมจ.เชียงใหม่", "cmi", ["maker"]),
-    ("u-cmi-staff", "cmi.staff", "นางสาวเจ้าหน้าที่ เชียงใหม่", "นักพัฒนาสังคม", "cmi-policy",
-     ["staff"]),
+    ("u-cmi-staff", "cmi.staff", "นางสาวเจ้าหน้าที่ เชียงใหม่", "นักพัฒนาสังคม", "cmi-policy", ["staff"]),
     ("u-skw-head", "skw.head", "นายสระแก้ว หัวหน้า", "พมจ.สระแก้ว", "skw", ["maker"]),
-    ("u-skw-staff", "skw.staff", "นายเจ้าหน้าที่ สระแก้ว", "นักพัฒนาสังคม", "skw-policy",
-     ["staff"]),
+    ("u-skw-staff", "skw.staff", "นายเจ้าหน้าที่ สระแก้ว", "นักพัฒนาสังคม", "skw-policy", ["staff"]),
     ("u-auditor", "auditor", "นางผู้ตรวจ สอบ", "ผู้ตรวจราชการ", "msdhs", ["auditor"]),
-]  # fmt: skip
+]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from domain.criteria import (
     Threshold,
     ThresholdLadder,
 )
-from domain.definition import AgreementDefinition, Kpi, RoundDef, RoundingPolicy
+from domain.definition import AgreementDefinition, Kpi, RoundDef, RoundingPolicy, ScoringPolicy
 from domain.errors import ValidationFailed
 from domain.scoring import score_kpi, score_round
 from rabrong.demo import demo_definition
@@ -33,7 +33,7 @@ def one_kpi(criteria: object, rounding: RoundingPolicy | None = None) -> Agreeme
         kpis=[
             Kpi(code="k", name_th="ก", unit="%", weights={1: Decimal(100)}, criteria={1: criteria})
         ],
-        rounding=rounding or RoundingPolicy(),
+        scoring=ScoringPolicy(below_lowest=Decimal(0), rounding=rounding or RoundingPolicy()),
     )
 
 

@@ -1,0 +1,81 @@
+"""What the scoring engine returns: scores that carry their derivation, as data and as text."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Derivation(BaseModel):
+    """Enough to re-check a score by hand: inputs, the deciding rule, and the definition."""
+
+    model_config = ConfigDict(frozen=True)
+
+    definition_id: str
+    definition_version: int
+    rule: str
+    inputs: dict[str, Any]
+    deciding: str | None = None
+    raw: str | None = None
+    variant: str | None = None
+    parts: list[KpiScore] = Field(default_factory=list)
+    explanation_th: str
+    explanation_en: str
+
+
+class KpiScore(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kpi_code: str
+    round: int
+    method: str
+    score: Decimal
+    derivation: Derivation
+
+
+class ScorePart(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kpi_code: str
+    weight: Decimal | None
+    score: Decimal
+    weighted: Decimal | None = None
+    weight_group: str | None = None
+
+
+class GroupScore(BaseModel):
+    """A mean or weighted mean over a group of KPIs: a weight group, or a dimension / area."""
+
+    model_config = ConfigDict(frozen=True)
+
+    group: str
+    score: Decimal
+    kpis_scored: int
+    share: Decimal | None = None
+    band_th: str | None = None
+    band_en: str | None = None
+
+
+class RoundScore(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    round: int
+    method: str = "weighted_mean"
+    score: Decimal
+    score_100: Decimal
+    band_th: str | None = None
+    band_en: str | None = None
+    weight_scored: Decimal
+    weight_total: Decimal
+    kpis_scored: int
+    kpis_total: int
+    complete: bool
+    parts: list[ScorePart]
+    groups: list[GroupScore] = Field(default_factory=list)
+    explanation_th: str
+    explanation_en: str
+
+
+Derivation.model_rebuild()

@@ -1,0 +1,34 @@
+"""The unrounded result of one method, before the definition's rounding is applied."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+from domain.definition import RoundingPolicy
+
+if TYPE_CHECKING:
+    from domain.scoring.model import KpiScore
+
+_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    raw: Decimal
+    rule: str
+    deciding: str | None
+    th: str
+    en: str
+    parts: list[KpiScore] = field(default_factory=list)
+
+
+def quantize(value: Decimal, policy: RoundingPolicy) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-policy.places), rounding=_MODES[policy.mode])
+
+
+def show(value: Decimal) -> str:
+    """A decimal as people write it: no exponent, no trailing zeros beyond the point."""
+    text = format(value.normalize(), "f")
+    return text
