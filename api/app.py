@@ -9,7 +9,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 
 from api import problems
-from api.routes import agreements, auth, definitions, evidence, health
+from api.routes import agreements, auth, definitions, evidence, health, scoring
 from api.services import Services
 
 log = structlog.get_logger(__name__)
@@ -23,7 +23,7 @@ def create_app(services: Services) -> FastAPI:
     )
     app.state.services = services
     problems.install(app)
-    for module in (health, auth, definitions, agreements, evidence):
+    for module in (health, auth, definitions, agreements, evidence, scoring):
         app.include_router(module.router)
 
     @app.middleware("http")

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
-
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from domain.agreement import AgreementState, Parties
-from domain.criteria import StepProgress
-from domain.thai import normalize_text, parse_decimal
 
 
 class AgreementCreate(BaseModel):
@@ -18,25 +13,6 @@ class AgreementCreate(BaseModel):
     definition_version: int | None = None
     title: str | None = Field(default=None, max_length=500)
     parties: Parties
-
-
-class ResultCreate(BaseModel):
-    """A reported result; numbers may be typed with Thai digits and thousands separators."""
-
-    value: Decimal | None = None
-    steps_done: list[int] | None = None
-    steps: list[StepProgress] | None = None
-    note: str | None = Field(default=None, max_length=2000)
-
-    @field_validator("value", mode="before")
-    @classmethod
-    def _thai_number(cls, raw: Any) -> Any:
-        return None if raw is None else parse_decimal(raw)
-
-    @field_validator("note")
-    @classmethod
-    def _nfc(cls, raw: str | None) -> str | None:
-        return None if raw is None else normalize_text(raw)
 
 
 class ApproveCreate(BaseModel):

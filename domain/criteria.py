@@ -9,7 +9,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from domain.thai import normalize_text, parse_decimal
 
 LEVELS = 5
 
@@ -189,4 +191,21 @@ class ResultInput(BaseModel):
     steps: list[StepProgress] | None = None
     done: bool | None = None
     subs: dict[str, ResultInput] | None = None
-    note: str | None = None
+    note: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _thai_number(cls, raw: object) -> object:
+        return raw if raw is None or isinstance(raw, bool) else parse_decimal(raw)  # type: ignore[arg-type]
+
+    @field_validator("measures", mode="before")
+    @classmethod
+    def _thai_numbers(cls, raw: object) -> object:
+        if isinstance(raw, dict):
+            return {normalize_text(str(k)): parse_decimal(v) for k, v in raw.items()}
+        return raw
+
+    @field_validator("note")
+    @classmethod
+    def _nfc(cls, raw: str | None) -> str | None:
+        return None if raw is None else normalize_text(raw)

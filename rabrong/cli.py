@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 from rabrong.logging import configure_logging
 from rabrong.settings import Settings
@@ -25,7 +26,16 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("worker", help="run the Temporal worker")
     commands.add_parser("migrate", help="bring the database schema up to date")
     commands.add_parser("demo", help="load the demo organisation and definition")
+    score = commands.add_parser("score", help="score a RESULTS document against a definition")
+    score.add_argument("definition", type=Path)
+    score.add_argument("results", type=Path)
+    score.add_argument("--round", type=int, choices=(1, 2), dest="round_number")
+    score.add_argument("--json", action="store_true", help="the report as JSON (see docs)")
+    score.add_argument("--lang", choices=("th", "en"), default="th")
+    commands.add_parser("schema", help="print the JSON Schema of agreement definitions")
     args = parser.parse_args(argv)
+    if args.command in ("score", "schema"):
+        return offline(args)
 
     settings = Settings()
     configure_logging(settings.log_level)
@@ -48,6 +58,24 @@ def main(argv: list[str] | None = None) -> int:
     loaded = load_demo(database(settings), settings.var_dir)
     say(f"demo loaded: {', '.join(loaded.usernames)}; password in {settings.var_dir}/demo-password")
     return 0
+
+
+def offline(args: argparse.Namespace) -> int:
+    """Commands that need no server, no settings and no logging set-up."""
+    from rabrong.scorecli import agreement_schema, run_score
+
+    if args.command == "schema":
+        sys.stdout.write(agreement_schema())
+        return 0
+    code, text = run_score(
+        args.definition,
+        args.results,
+        round_number=args.round_number,
+        as_json=args.json,
+        lang=args.lang,
+    )
+    (sys.stdout if code == 0 else sys.stderr).write(text + "\n")
+    return code
 
 
 def serve_api(settings: Settings) -> int:

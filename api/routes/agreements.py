@@ -16,7 +16,6 @@ from api.schemas import (
     AgreementPublic,
     AgreementSummary,
     ApproveCreate,
-    ResultCreate,
     ReturnCreate,
     SignCreate,
 )
@@ -124,7 +123,7 @@ async def enter_result(
     agreement_id: AgreementId,
     round_number: RoundNo,
     kpi_code: KpiCode,
-    body: ResultCreate,
+    body: ResultInput,
     user: CurrentUser,
     services: ServicesDep,
     key: IdempotencyKey,
@@ -134,7 +133,7 @@ async def enter_result(
         actor=actor_of(user),
         round=round_number,
         kpi_code=kpi_code,
-        result=ResultInput.model_validate(body.model_dump()),
+        result=body,
     )
     return await services.temporal.send(agreement_id, "enter_result", command)
 

@@ -87,10 +87,14 @@ def _scored(code: str, criteria: Criteria, result: ResultInput, ctx: _Context) -
             raw=show(outcome.raw) if outcome.raw != score else None,
             variant=ctx.variant,
             parts=outcome.parts,
-            explanation_th=f"{outcome.th} = {show(score)}",
-            explanation_en=f"{outcome.en} = {show(score)}",
+            explanation_th=outcome.th + _rounded(outcome.raw, score, "ปัดเป็น"),
+            explanation_en=outcome.en + _rounded(outcome.raw, score, "rounded to"),
         ),
     )
+
+
+def _rounded(raw: Decimal, score: Decimal, words: str) -> str:
+    return "" if raw == score else f" ({words} {show(score)})"
 
 
 def _evaluate(criteria: Criteria, result: ResultInput, ctx: _Context) -> Outcome:

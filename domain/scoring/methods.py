@@ -186,8 +186,8 @@ def step_sum(criteria: StepSum, result: ResultInput) -> Outcome:
         total,
         "step_sum",
         None,
-        f"รวมคะแนนรายขั้นตอน (บัญญัติไตรยางศ์) {terms}",
-        f"sum of step points, incomplete steps pro-rated: {terms}",
+        f"รวมคะแนนรายขั้นตอน (บัญญัติไตรยางศ์) {terms} = {show(total)}",
+        f"sum of step points, incomplete steps pro-rated: {terms} = {show(total)}",
     )
 
 

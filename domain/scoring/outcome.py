@@ -28,7 +28,14 @@ def quantize(value: Decimal, policy: RoundingPolicy) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-policy.places), rounding=_MODES[policy.mode])
 
 
+SHOWN_PLACES = 10
+
+
 def show(value: Decimal) -> str:
-    """A decimal as people write it: no exponent, no trailing zeros beyond the point."""
-    text = format(value.normalize(), "f")
-    return text
+    """A decimal as people write it: no exponent, no trailing zeros, at most 10 places (…)."""
+    normal = value.normalize()
+    exponent = normal.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -SHOWN_PLACES:
+        cut = normal.quantize(Decimal(1).scaleb(-SHOWN_PLACES), rounding=ROUND_DOWN)
+        return format(cut, "f") + "…"
+    return format(normal, "f")
