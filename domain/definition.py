@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from domain.canonical import content_hash
 from domain.criteria import Band, Criteria
-from domain.thai import fiscal_year_bounds, normalize_text
+from domain.thai import fiscal_year_bounds, normalize_text, parse_date
 
+ThaiDate = Annotated[date, BeforeValidator(parse_date)]
 HierarchyLevel = Literal["ministry", "department", "province", "district", "group", "individual"]
 
 
@@ -64,9 +65,9 @@ class RoundDef(_Frozen):
     number: int = Field(ge=1, le=2)
     name_th: str
     name_en: str
-    start: date
-    end: date
-    data_cutoff: date | None = None
+    start: ThaiDate
+    end: ThaiDate
+    data_cutoff: ThaiDate | None = None
 
 
 class EvidenceItem(_Frozen):
@@ -75,7 +76,7 @@ class EvidenceItem(_Frozen):
     name_en: str | None = None
     round: int
     level: int | None = None
-    due: date | None = None
+    due: ThaiDate | None = None
     due_note: str | None = None
 
 

@@ -78,3 +78,29 @@ _THAI_MONTHS = (
 def format_date_th(day: date) -> str:
     """The short Thai date users expect on screen, e.g. 31 มี.ค. 2565."""
     return f"{day.day} {_THAI_MONTHS[day.month - 1]} {be_year(day.year)}"
+
+
+BE_YEAR_FLOOR = 2400  # no CE date in this domain is that late; any such year is Buddhist era
+
+
+def parse_date(raw: object) -> object:
+    """A date as Thai users write it: ISO or d/m/yyyy, Thai digits, CE or BE years.
+
+    Anything else is passed on unchanged, for the model's own date parsing to judge.
+    """
+    if not isinstance(raw, str):
+        return raw
+    text = thai_digits_to_ascii(normalize_text(raw))
+    parts = text.replace("/", "-").split("-")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return raw
+    if len(parts[0]) == 4:
+        year, month, day = (int(p) for p in parts)
+    else:
+        day, month, year = (int(p) for p in parts)
+    if year >= BE_YEAR_FLOOR:
+        year = ce_year(year)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return raw

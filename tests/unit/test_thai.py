@@ -10,6 +10,7 @@ from domain.thai import (
     fiscal_year_bounds,
     format_date_th,
     normalize_text,
+    parse_date,
     parse_decimal,
 )
 
@@ -39,3 +40,31 @@ def test_fiscal_year_runs_october_to_september_in_buddhist_era() -> None:
     assert fiscal_year_be(date(2022, 10, 1)) == 2566
     assert fiscal_year_bounds(2565) == (date(2021, 10, 1), date(2022, 9, 30))
     assert format_date_th(date(2022, 3, 31)) == "31 มี.ค. 2565"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2565-01-31", date(2022, 1, 31)),
+        ("๓๑/๐๑/๒๕๖๕", date(2022, 1, 31)),
+        ("31/1/2022", date(2022, 1, 31)),
+        ("2022-01-31", date(2022, 1, 31)),
+    ],
+)
+def test_dates_accept_buddhist_era_years_and_thai_digits(raw: str, expected: date) -> None:
+    assert parse_date(raw) == expected
+
+
+def test_a_definition_takes_buddhist_era_dates() -> None:
+    from domain.definition import RoundDef
+
+    rnd = RoundDef.model_validate(
+        {
+            "number": 1,
+            "name_th": "รอบ ๖ เดือน",
+            "name_en": "r1",
+            "start": "๑/๑๐/๒๕๖๔",
+            "end": "2565-03-31",
+        }
+    )
+    assert (rnd.start, rnd.end) == (date(2021, 10, 1), date(2022, 3, 31))
