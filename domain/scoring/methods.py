@@ -132,23 +132,24 @@ def _holds(requirement: Step | Condition, level: int, result: ResultInput) -> bo
     return compare(measure(result, requirement.measure), requirement.op, requirement.value)
 
 
-def _gate_fails(gate: list[Condition], result: ResultInput) -> str | None:
+def gate_refusal(
+    gate: list[Condition], result: ResultInput, floor: Decimal, method: str
+) -> Outcome | None:
+    """The below-the-lowest outcome when a gate condition fails, else None."""
     for condition in gate:
         if not compare(measure(result, condition.measure), condition.op, condition.value):
-            return f"{condition.measure} {condition.op} {show(condition.value)}"
+            failed = f"{condition.measure} {condition.op} {show(condition.value)}"
+            return below(
+                floor, f"ไม่ผ่านเงื่อนไขบังคับ ({failed})", f"gate not met ({failed})", f"{method}.gate"
+            )
     return None
 
 
 def cumulative(criteria: Cumulative, result: ResultInput, floor: Decimal) -> Outcome:
     floor = criteria.below_lowest if criteria.below_lowest is not None else floor
-    failed_gate = _gate_fails(criteria.gate, result)
-    if failed_gate:
-        return below(
-            floor,
-            f"ไม่ผ่านเงื่อนไขบังคับ ({failed_gate})",
-            f"gate not met ({failed_gate})",
-            "cumulative.gate",
-        )
+    refused = gate_refusal(criteria.gate, result, floor, "cumulative")
+    if refused is not None:
+        return refused
     scores = _level_scores(criteria.level_scores, len(criteria.levels))
     reached = 0
     for level, requirements in enumerate(criteria.levels, start=1):
@@ -193,14 +194,9 @@ def step_sum(criteria: StepSum, result: ResultInput) -> Outcome:
 
 def conditional(criteria: Conditional, result: ResultInput, floor: Decimal) -> Outcome:
     floor = criteria.otherwise if criteria.otherwise is not None else floor
-    failed_gate = _gate_fails(criteria.gate, result)
-    if failed_gate:
-        return below(
-            floor,
-            f"ไม่ผ่านเงื่อนไขบังคับ ({failed_gate})",
-            f"gate not met ({failed_gate})",
-            "conditional.gate",
-        )
+    refused = gate_refusal(criteria.gate, result, floor, "conditional")
+    if refused is not None:
+        return refused
     for index, rule in enumerate(criteria.rules, start=1):
         if all(compare(measure(result, c.measure), c.op, c.value) for c in rule.when):
             text = " and ".join(f"{c.measure} {c.op} {show(c.value)}" for c in rule.when)
