@@ -210,8 +210,10 @@ def _check_bands(bands: list[Band], path: str, report: ValidationReport) -> None
             report.error(f"{path}[{current}]", "bands_disjoint", f"bands overlap at {b.min}")
 
 
-def _low(band: Band) -> Decimal:
-    return band.min if band.min is not None else Decimal("-Infinity")
+def _low(band: Band) -> tuple[Decimal, int]:
+    """Sort key: by lower edge, an inclusive edge before an exclusive one at the same value."""
+    edge = band.min if band.min is not None else Decimal("-Infinity")
+    return edge, 0 if band.min_inclusive else 1
 
 
 def _check_parents(definition: AgreementDefinition, report: ValidationReport) -> None:

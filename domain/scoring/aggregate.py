@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from domain.definition import AgreementDefinition, Kpi
+from domain.definition import AgreementDefinition, Kpi, RoundingPolicy
 from domain.scoring.methods import find_band
 from domain.scoring.model import GroupScore, KpiScore, RoundScore, ScorePart
 from domain.scoring.outcome import quantize, show
@@ -36,7 +36,8 @@ def _weighted(
     rounding = definition.rounding
     parts = [_part(kpis[s.kpi_code], rnd, s) for s in scored]
     weighted = [p for p in parts if p.weight is not None]
-    blank = [p.kpi_code for p in parts if p.weight is None]
+    blank = [p.kpi_code for p in parts if p.weight is None and rnd in kpis[p.kpi_code].weights]
+    unweighted = [p.kpi_code for p in parts if rnd not in kpis[p.kpi_code].weights]
     total = sum((k.weights.get(rnd) or Decimal(0) for k in kpis.values()), Decimal(0))
     groups = definition.aggregation.weight_groups
     if groups:
@@ -62,15 +63,15 @@ def _weighted(
     return _round_score(
         definition,
         rnd,
-        "weighted_mean",
-        score,
-        quantize(raw * factor, rounding),
-        parts,
-        group_scores,
-        len(kpis),
-        total,
-        formula,
-        blank,
+        method="weighted_mean",
+        score=score,
+        score_100=quantize(score * factor, rounding),  # re-derivable from the shown score
+        parts=parts,
+        groups=group_scores,
+        total_kpis=len(kpis),
+        weight_total=total,
+        formula=formula,
+        notes=_left_out(blank, unweighted),
     )
 
 
@@ -85,11 +86,14 @@ def _part(kpi: Kpi, rnd: int, score: KpiScore) -> ScorePart:
     )
 
 
-def _group_mean(code: str, share: Decimal, parts: list[ScorePart], rounding: object) -> GroupScore:
+def _group_mean(
+    code: str, share: Decimal, parts: list[ScorePart], rounding: RoundingPolicy
+) -> GroupScore:
+    """A weight group's mean, rounded as shown: the total is combined from what is shown."""
     members = [p for p in parts if p.weight_group == code]
     weights = sum((p.weight or Decimal(0) for p in members), Decimal(0))
     products = sum((p.weighted or Decimal(0) for p in members), Decimal(0))
-    mean = products / weights if weights else Decimal(0)
+    mean = quantize(products / weights, rounding) if weights else Decimal(0)
     return GroupScore(group=code, score=mean, kpis_scored=len(members), share=share)
 
 
@@ -124,21 +128,41 @@ def _mean(
     return _round_score(
         definition,
         rnd,
-        "mean",
-        score,
-        quantize(raw * factor, rounding),
-        parts,
-        group_scores,
-        len(kpis),
-        Decimal(len(kpis)),
-        formula,
-        [],
+        method="mean",
+        score=score,
+        score_100=quantize(score * factor, rounding),  # re-derivable from the shown score
+        parts=parts,
+        groups=group_scores,
+        total_kpis=len(kpis),
+        weight_total=Decimal(len(kpis)),
+        formula=formula,
+        notes=[],
     )
+
+
+def _left_out(blank: list[str], unweighted: list[str]) -> list[tuple[str, str]]:
+    """Why some scored KPIs are not in a weighted total, in Thai and English."""
+    notes = []
+    if blank:
+        codes = ", ".join(blank)
+        notes.append(
+            (
+                f"น้ำหนักว่างในต้นฉบับ ไม่นำมารวม: {codes}",
+                f"weight blank in the source, left out: {codes}",
+            )
+        )
+    if unweighted:
+        codes = ", ".join(unweighted)
+        notes.append(
+            (f"ไม่มีน้ำหนักในรอบนี้ ไม่นำมารวม: {codes}", f"no weight in this round, left out: {codes}")
+        )
+    return notes
 
 
 def _round_score(
     definition: AgreementDefinition,
     rnd: int,
+    *,
     method: str,
     score: Decimal,
     score_100: Decimal,
@@ -147,7 +171,7 @@ def _round_score(
     total_kpis: int,
     weight_total: Decimal,
     formula: str,
-    blank_weights: list[str],
+    notes: list[tuple[str, str]],
 ) -> RoundScore:
     complete = len(parts) == total_kpis
     band = None
@@ -158,9 +182,9 @@ def _round_score(
     if not complete:
         th += f" (ประเมินแล้ว {len(parts)} จาก {total_kpis} ตัวชี้วัด)"
         en += f" (provisional: {len(parts)} of {total_kpis} KPIs scored)"
-    if blank_weights:
-        th += f"; น้ำหนักว่างในต้นฉบับ: {', '.join(blank_weights)}"
-        en += f"; weight blank in the source, left out: {', '.join(blank_weights)}"
+    for note_th, note_en in notes:
+        th += f"; {note_th}"
+        en += f"; {note_en}"
     weight_scored = sum((p.weight or Decimal(0) for p in parts), Decimal(0))
     return RoundScore(
         round=rnd,

@@ -96,3 +96,11 @@ def test_a_kpi_without_criteria_loads_with_a_warning() -> None:
         ("$.kpis[0].criteria", "criteria_present"),
         ("$.kpis[0].criteria.1", "criteria_present"),
     ]
+
+
+def test_band_order_in_the_file_does_not_matter() -> None:
+    point = {"min": "2", "max": "2", "score": "5"}
+    above = {"min": "2", "min_inclusive": False, "score": "4"}
+    below = {"max": "2", "max_inclusive": False, "score": "1"}
+    for bands in ([below, point, above], [above, point, below], [point, above, below]):
+        assert errors({"method": "banded", "bands": bands}) == []
