@@ -141,13 +141,9 @@ def get_state(session: Session, agreement_id: str) -> AgreementState | None:
 
 
 def list_agreements(
-    session: Session, *, user_id: str | None = None, offset: int = 0, limit: int = 50
+    session: Session, *, offset: int = 0, limit: int = 50
 ) -> tuple[list[AgreementRow], int]:
     statement = select(AgreementRow)
-    if user_id is not None:
-        statement = statement.where(
-            (AgreementRow.maker_id == user_id) | (AgreementRow.recipient_id == user_id)
-        )
     count = session.exec(select(func.count()).select_from(statement.subquery())).one()
     rows = session.exec(statement.order_by(col(AgreementRow.id)).offset(offset).limit(limit))
     return list(rows), count

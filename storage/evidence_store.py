@@ -7,7 +7,6 @@ object-lock default, so nothing stored can be altered or deleted before its rete
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -124,7 +123,3 @@ def _hash_stream(source: BinaryIO) -> tuple[str, int]:
         digest.update(chunk)
         size += len(chunk)
     return digest.hexdigest(), size
-
-
-def hash_bytes(data: bytes) -> str:
-    return _hash_stream(io.BytesIO(data))[0]

@@ -8,7 +8,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from storage.tables import ApiToken, AppUser, OrgUnit
 
@@ -50,14 +50,6 @@ def upsert_user(session: Session, user: AppUser) -> None:
 
 def user_by_username(session: Session, username: str) -> AppUser | None:
     return session.exec(select(AppUser).where(AppUser.username == username)).first()
-
-
-def get_user(session: Session, user_id: str) -> AppUser | None:
-    return session.get(AppUser, user_id)
-
-
-def list_users(session: Session) -> list[AppUser]:
-    return list(session.exec(select(AppUser).order_by(col(AppUser.username))))
 
 
 def issue_token(session: Session, *, user_id: str, now: datetime, ttl: timedelta) -> str:

@@ -43,6 +43,7 @@ class Product:
             "RABRONG_S3_INTERNAL_PORT_BASE": str(free_port_block(len(WEED_PORTS) + 1)),
         }
         self.url = f"http://127.0.0.1:{self.api_port}"
+        self.starts_seen = 0  # each start appends one READY banner to the shared log
 
     @contextmanager
     def up(self) -> Iterator[subprocess.Popen[bytes]]:
@@ -68,8 +69,8 @@ class Product:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             text = log.read_text(errors="replace") if log.exists() else ""
-            if text.count(READY) > getattr(self, "_seen", 0):
-                self._seen = text.count(READY)
+            if text.count(READY) > self.starts_seen:
+                self.starts_seen = text.count(READY)
                 return
             if process.poll() is not None:
                 pytest.fail(f"rabrong up exited {process.returncode}:\n{text[-4000:]}")

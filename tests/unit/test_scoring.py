@@ -13,28 +13,11 @@ from domain.criteria import (
     Threshold,
     ThresholdLadder,
 )
-from domain.definition import AgreementDefinition, Kpi, RoundDef, RoundingPolicy, ScoringPolicy
+from domain.definition import AgreementDefinition, RoundingPolicy
 from domain.errors import ValidationFailed
 from domain.scoring import score_kpi, score_round
 from rabrong.demo import demo_definition
-
-
-def one_kpi(criteria: object, rounding: RoundingPolicy | None = None) -> AgreementDefinition:
-    return AgreementDefinition(
-        id="t",
-        title_th="ทดสอบ",
-        fiscal_year_be=2565,
-        level="province",
-        rounds=[
-            RoundDef(
-                number=1, name_th="รอบ ๖ เดือน", name_en="r1", start="2021-10-01", end="2022-03-31"
-            )
-        ],
-        kpis=[
-            Kpi(code="k", name_th="ก", unit="%", weights={1: Decimal(100)}, criteria={1: criteria})
-        ],
-        scoring=ScoringPolicy(below_lowest=Decimal(0), rounding=rounding or RoundingPolicy()),
-    )
+from tests.support.definitions import one_kpi
 
 
 def ladder(values: list[str], *, down: bool = False, strict_last: bool = False) -> ThresholdLadder:
@@ -126,8 +109,8 @@ def test_step_sum_caps_each_step_at_one_point() -> None:
 
 def test_rounding_policy_is_applied_once_at_the_end() -> None:
     steps = [{"achieved": 2, "target": 3}]
-    half_up = one_kpi(StepSum(steps=["a"]), RoundingPolicy(places=2, mode="half_up"))
-    down = one_kpi(StepSum(steps=["a"]), RoundingPolicy(places=2, mode="down"))
+    half_up = one_kpi(StepSum(steps=["a"]), rounding=RoundingPolicy(places=2, mode="half_up"))
+    down = one_kpi(StepSum(steps=["a"]), rounding=RoundingPolicy(places=2, mode="down"))
     assert level(half_up, steps=steps) == Decimal("0.67")
     assert level(down, steps=steps) == Decimal("0.66")
 
