@@ -5,10 +5,12 @@ from __future__ import annotations
 import structlog
 from temporalio import activity
 
-from domain.transition import TransitionRecord, TransitionRecorded
+from domain.transition import AuditEvent, TransitionRecord, TransitionRecorded
 from storage.agreements import save_definition, save_state
 from storage.audit import append_entry, is_recorded
 from storage.db import Database
+from storage.outbox import enqueue
+from storage.tasks import reconcile_tasks
 
 log = structlog.get_logger(__name__)
 
@@ -26,6 +28,11 @@ class AgreementActivities:
             if record.definition is not None:
                 save_definition(session, record.definition)
             save_state(session, record.state)
+            if record.tasks is not None:
+                reconcile_tasks(
+                    session, record.agreement_id, record.tasks, record.command_id, record.at
+                )
+            enqueue(session, record.notifications, record.at)
             entry = append_entry(
                 session,
                 command_id=record.command_id,
@@ -44,5 +51,27 @@ class AgreementActivities:
             actor=record.actor_id,
             status=record.state.status.value,
             audit_seq=seq,
+            tasks_open=len(record.tasks or []),
+            notifications=len(record.notifications),
         )
+        return TransitionRecorded(audit_seq=seq, already_recorded=False)
+
+    @activity.defn(name="record_event")
+    def record_event(self, event: AuditEvent) -> TransitionRecorded:
+        """An audit entry on its own, once per command id."""
+        with self.db.transaction() as session:
+            if is_recorded(session, event.command_id):
+                return TransitionRecorded(audit_seq=None, already_recorded=True)
+            entry = append_entry(
+                session,
+                command_id=event.command_id,
+                at=event.at,
+                actor_id=event.actor_id,
+                action=event.action,
+                subject_type=event.subject_type,
+                subject_id=event.subject_id,
+                facts=event.facts,
+            )
+            seq = entry.seq
+        log.info("event recorded", action=event.action, subject=event.subject_id, audit_seq=seq)
         return TransitionRecorded(audit_seq=seq, already_recorded=False)

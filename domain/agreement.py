@@ -2,30 +2,49 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.criteria import ResultInput
+from domain.deadline_policy import DeadlinePolicy
 from domain.scoring import KpiScore, RoundScore
+
+# Agreements created before the round workflow existed approve results without a submission
+# step; they keep those rules so their running workflows replay unchanged (decision 0015).
+LEGACY_RULES = 1
+CURRENT_RULES = 2
 
 
 class AgreementStatus(StrEnum):
-    DRAFT = "draft"  # created, nobody has signed
-    SIGNING = "signing"  # one party has signed
-    ACTIVE = "active"  # both signed: rounds collect results and evidence
-    CLOSED = "closed"
+    DRAFT = "draft"  # created or revised; waiting for signatures
+    NEGOTIATION = "negotiation"  # the recipient returned the draft with comments
+    SIGNING = "signing"  # at least one party has signed
+    ACTIVE = "active"  # all signed: rounds collect results and evidence
+    CLOSED = "closed"  # final score given; the complaint window is open
+    ARCHIVED = "archived"
 
 
 class Party(StrEnum):
     MAKER = "maker"
     RECIPIENT = "recipient"
+    GROUP_HEAD = "group_head"  # individual agreements: the evaluated person's group head
+
+
+class RoundStatus(StrEnum):
+    COLLECTING = "collecting"
+    REVIEW = "review"
+    ENDORSING = "endorsing"  # the evaluator is done; higher reviewers endorse in order
+    PUBLISHED = "published"  # the score is released to the evaluated person
+    ACKNOWLEDGED = "acknowledged"
 
 
 class ResultStatus(StrEnum):
     ENTERED = "entered"
+    SUBMITTED = "submitted"
     APPROVED = "approved"
     RETURNED = "returned"
 
@@ -37,13 +56,30 @@ class Actor(BaseModel):
     display_name: str = ""
 
 
+SYSTEM = Actor(user_id="system", display_name="Rabrong")
+
+SigningOrder = Literal["maker_first", "recipient_first", "any"]
+
+
 class Parties(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     maker: str
     recipient: str
-    reviewers: list[str] = Field(min_length=1)
+    reviewers: list[str] = Field(min_length=1, description="evaluators of results")
     submitters: list[str] = Field(min_length=1)
+    group_head: str | None = None
+    review_chain: list[str] = Field(
+        default_factory=list, max_length=3, description="higher reviewers who endorse in order"
+    )
+    signing_order: SigningOrder = "maker_first"
+    acting: dict[Party, list[str]] = Field(
+        default_factory=dict, description="who may sign on behalf of a party (ปฏิบัติราชการแทน)"
+    )
+    superiors: dict[str, str] = Field(
+        default_factory=dict, description="escalation targets beyond the agreement's own chain"
+    )
+    unit: str | None = None
 
 
 class Signature(BaseModel):
@@ -51,6 +87,7 @@ class Signature(BaseModel):
 
     party: Party
     signer: str
+    on_behalf_of: str | None = None
     signed_at: datetime
     definition_hash: str
 
@@ -67,6 +104,7 @@ class EvidenceRef(BaseModel):
     original_name: str
     object_key: str
     version_id: str | None = None
+    item_code: str | None = None  # the evidence item of the definition it answers
     uploaded_by: str = ""
     uploaded_at: datetime | None = None
 
@@ -81,16 +119,70 @@ class KpiRound(BaseModel):
     self_score: Decimal | None = None
     entered_by: str | None = None
     entered_at: datetime | None = None
+    submitted_at: datetime | None = None
     evidence: list[EvidenceRef] = Field(default_factory=list)
     reviewed_by: str | None = None
     reviewed_at: datetime | None = None
     review_note: str | None = None
+    resubmit_by: date | None = None
     approved_hash: str | None = None
     score: KpiScore | None = None
+    reopened: str | None = None  # why an approval was voided, shown in the inbox
 
 
 def kpi_round_key(round_number: int, kpi_code: str) -> str:
     return f"{round_number}:{kpi_code}"
+
+
+class Endorsement(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    step: int
+    reviewer: str
+    at: datetime
+    content_hash: str
+    note: str | None = None
+
+
+class RoundState(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    status: RoundStatus = RoundStatus.COLLECTING
+    submitted_by: str | None = None
+    submitted_at: datetime | None = None
+    approved_at: datetime | None = None  # every KPI approved by the evaluator
+    endorsements: list[Endorsement] = Field(default_factory=list)
+    definition_version: int | None = None
+    published_at: datetime | None = None
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+    exception_until: date | None = None
+    exception_reason: str | None = None
+    reopened: str | None = None
+
+
+class DefinitionVersion(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    version: int
+    content_hash: str
+    in_force_from: datetime
+    reason: str | None = None
+
+
+RevisionReason = Literal["budget_cut", "late_system", "new_criteria", "other"]
+
+
+class PendingRevision(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    version: int
+    content_hash: str
+    reason_code: RevisionReason
+    reason: str
+    proposed_by: str
+    proposed_at: datetime
 
 
 class AgreementState(BaseModel):
@@ -102,10 +194,23 @@ class AgreementState(BaseModel):
     definition_version: int
     definition_hash: str
     parties: Parties
+    rules: int = LEGACY_RULES
+    parent_id: str | None = None
     status: AgreementStatus = AgreementStatus.DRAFT
     signatures: list[Signature] = Field(default_factory=list)
+    negotiation_note: str | None = None
+    versions: list[DefinitionVersion] = Field(default_factory=list)
+    pending_revision: PendingRevision | None = None
+    rounds: dict[int, RoundState] = Field(default_factory=dict)
     kpi_rounds: dict[str, KpiRound] = Field(default_factory=dict)
     round_scores: dict[int, RoundScore] = Field(default_factory=dict)
+    final_score: RoundScore | None = None
+    activated_at: datetime | None = None
+    closed_at: datetime | None = None
+    fired: list[str] = Field(default_factory=list, description="deadline alarms already handled")
+    overdue: dict[str, date] = Field(default_factory=dict, description="task key -> due missed")
+    reassigned: dict[str, str] = Field(default_factory=dict, description="task key -> user")
+    policy: DeadlinePolicy = DeadlinePolicy()
     created_by: str
     created_at: datetime
     updated_at: datetime
@@ -114,3 +219,6 @@ class AgreementState(BaseModel):
     def kpi_round(self, round_number: int, kpi_code: str) -> KpiRound:
         key = kpi_round_key(round_number, kpi_code)
         return self.kpi_rounds.get(key) or KpiRound(kpi_code=kpi_code, round=round_number)
+
+    def round_state(self, number: int) -> RoundState:
+        return self.rounds.get(number) or RoundState(number=number)

@@ -1,14 +1,23 @@
-"""Commands: what a person asks of an agreement. Named imperatively; one model each."""
+"""Commands: what a person (or the deadline clock) asks of an agreement. One model each."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.agreement import Actor, EvidenceRef, Parties, Party
+from domain.agreement import (
+    CURRENT_RULES,
+    Actor,
+    EvidenceRef,
+    Parties,
+    Party,
+    RevisionReason,
+)
 from domain.criteria import ResultInput
+from domain.deadline_policy import DeadlinePolicy
+from domain.definition import AgreementDefinition
 
 
 class _Command(BaseModel):
@@ -24,6 +33,20 @@ class CreateAgreement(_Command):
     agreement_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$")
     title: str = Field(min_length=1, max_length=500)
     parties: Parties
+    parent_id: str | None = None
+    policy: DeadlinePolicy = DeadlinePolicy()
+    rules: int = CURRENT_RULES
+
+
+class ReturnDraft(_Command):
+    kind: Literal["return_draft"] = "return_draft"
+    comments: str = Field(min_length=1, max_length=4000)
+
+
+class ReviseDraft(_Command):
+    kind: Literal["revise_draft"] = "revise_draft"
+    definition: AgreementDefinition
+    note: str | None = Field(default=None, max_length=2000)
 
 
 class Sign(_Command):
@@ -45,6 +68,11 @@ class AttachEvidence(_Command):
     evidence: EvidenceRef
 
 
+class SubmitRound(_Command):
+    kind: Literal["submit_round"] = "submit_round"
+    round: int
+
+
 class ApproveResult(_Command):
     kind: Literal["approve_result"] = "approve_result"
     round: int
@@ -57,9 +85,72 @@ class ReturnResult(_Command):
     round: int
     kpi_code: str
     reason: str = Field(min_length=1, max_length=2000)
+    resubmit_by: date | None = None  # default: the policy's resubmission allowance
+
+
+class EndorseRound(_Command):
+    kind: Literal["endorse_round"] = "endorse_round"
+    round: int
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ReturnRound(_Command):
+    """A higher reviewer sends KPIs back to the evaluator."""
+
+    kind: Literal["return_round"] = "return_round"
+    round: int
+    kpi_codes: list[str] = Field(min_length=1)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class AcknowledgeRound(_Command):
+    kind: Literal["acknowledge_round"] = "acknowledge_round"
+    round: int
+
+
+class GrantException(_Command):
+    kind: Literal["grant_exception"] = "grant_exception"
+    round: int
+    until: date
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ProposeRevision(_Command):
+    kind: Literal["propose_revision"] = "propose_revision"
+    definition: AgreementDefinition
+    reason_code: RevisionReason
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class DecideRevision(_Command):
+    kind: Literal["decide_revision"] = "decide_revision"
+    approve: bool
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class FireAlarms(_Command):
+    """The deadline clock: reminders, escalations, cut-offs and archiving that fell due."""
+
+    kind: Literal["fire_alarms"] = "fire_alarms"
+    keys: list[str] = Field(min_length=1)
 
 
 Command = Annotated[
-    CreateAgreement | Sign | EnterResult | AttachEvidence | ApproveResult | ReturnResult,
+    CreateAgreement
+    | ReturnDraft
+    | ReviseDraft
+    | Sign
+    | EnterResult
+    | AttachEvidence
+    | SubmitRound
+    | ApproveResult
+    | ReturnResult
+    | EndorseRound
+    | ReturnRound
+    | AcknowledgeRound
+    | GrantException
+    | ProposeRevision
+    | DecideRevision
+    | FireAlarms,
     Field(discriminator="kind"),
 ]

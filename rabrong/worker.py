@@ -12,7 +12,7 @@ from temporalio.worker import Worker
 
 from activities.agreements import AgreementActivities
 from storage.db import Database
-from workflows.agreement import AgreementWorkflow
+from workflows import AgreementWorkflow, CascadeWorkflow
 
 log = structlog.get_logger(__name__)
 
@@ -24,8 +24,8 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[AgreementWorkflow],
-        activities=[recorder.record_transition],
+        workflows=[AgreementWorkflow, CascadeWorkflow],
+        activities=[recorder.record_transition, recorder.record_event],
         activity_executor=executor,
     )
 

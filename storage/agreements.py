@@ -59,6 +59,7 @@ def save_state(session: Session, state: AgreementState) -> None:
         "definition_id": state.definition_id,
         "definition_version": state.definition_version,
         "definition_hash": state.definition_hash,
+        "parent_id": state.parent_id,
         "maker_id": state.parties.maker,
         "recipient_id": state.parties.recipient,
         "status": state.status.value,
@@ -77,6 +78,7 @@ def save_state(session: Session, state: AgreementState) -> None:
 
 
 def _save_children(session: Session, state: AgreementState) -> None:
+    _drop_voided(session, state)
     for signature in state.signatures:
         session.merge(
             SignatureRow(
@@ -133,6 +135,25 @@ def _save_children(session: Session, state: AgreementState) -> None:
                 derivation=score.model_dump(mode="json"),
             )
         )
+
+
+def _drop_voided(session: Session, state: AgreementState) -> None:
+    """Voided signatures and round scores leave the projection; the audit log keeps them."""
+    parties = {s.party.value for s in state.signatures}
+    signatures = select(SignatureRow).where(SignatureRow.agreement_id == state.agreement_id)
+    for row in session.exec(signatures):
+        if row.party not in parties:
+            session.delete(row)
+    scores = select(RoundScoreRow).where(RoundScoreRow.agreement_id == state.agreement_id)
+    for score_row in session.exec(scores):
+        if score_row.round not in state.round_scores:
+            session.delete(score_row)
+    session.flush()
+
+
+def children_of(session: Session, parent_id: str) -> list[AgreementRow]:
+    statement = select(AgreementRow).where(AgreementRow.parent_id == parent_id)
+    return list(session.exec(statement.order_by(col(AgreementRow.id))))
 
 
 def get_state(session: Session, agreement_id: str) -> AgreementState | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
@@ -62,6 +62,7 @@ class AgreementRow(SQLModel, table=True):
     definition_id: str = Field(max_length=100)
     definition_version: int
     definition_hash: str = Field(max_length=80)
+    parent_id: str | None = Field(default=None, index=True, max_length=100)
     maker_id: str = Field(index=True, max_length=64)
     recipient_id: str = Field(index=True, max_length=64)
     status: str = Field(index=True, max_length=32)
@@ -142,3 +143,45 @@ class AuditEntry(SQLModel, table=True):
     facts: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     prev_hash: str = Field(max_length=64)
     entry_hash: str = Field(max_length=64)
+
+
+class TaskRow(SQLModel, table=True):
+    """One opening of a pending human step; the inbox reads the open ones (closed_at null)."""
+
+    __tablename__ = "task"
+
+    id: str = Field(primary_key=True, max_length=200)  # key#opening
+    key: str = Field(index=True, max_length=200)
+    kind: str = Field(max_length=32)
+    agreement_id: str = Field(foreign_key="agreement.id", index=True, max_length=100)
+    round: int | None = None
+    kpi_code: str | None = Field(default=None, max_length=32)
+    item_code: str | None = Field(default=None, max_length=64)
+    assignee_user: str | None = Field(default=None, index=True, max_length=64)
+    assignee_role: str | None = Field(default=None, max_length=32)
+    assignee_unit: str | None = Field(default=None, max_length=100)
+    candidates: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    due: date | None = None
+    overdue: bool = False
+    note: str | None = Field(default=None, max_length=4000)
+    opened_at: datetime = Field(sa_column=_utc())
+    opened_by_command: str = Field(max_length=100)
+    closed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    closed_by_command: str | None = Field(default=None, max_length=100)
+
+
+class NotificationRow(SQLModel, table=True):
+    """The outbox: written with the transition that raised it; a delivery channel drains it."""
+
+    __tablename__ = "notification_outbox"
+
+    id: str = Field(primary_key=True, max_length=200)
+    recipient: str = Field(index=True, max_length=64)
+    kind: str = Field(max_length=32)
+    agreement_id: str = Field(index=True, max_length=100)
+    task_key: str | None = Field(default=None, max_length=200)
+    due: date | None = None
+    subject_th: str = Field(max_length=1000)
+    subject_en: str = Field(max_length=1000)
+    created_at: datetime = Field(sa_column=_utc())
+    sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))

@@ -1,3 +1,8 @@
 """Temporal workflows: deterministic, no I/O. They decide through domain/, then call activities."""
 
+from workflows.agreement import AgreementWorkflow
+from workflows.cascade import CascadeWorkflow
+
 DEFAULT_TASK_QUEUE = "rabrong"
+
+__all__ = ["DEFAULT_TASK_QUEUE", "AgreementWorkflow", "CascadeWorkflow"]

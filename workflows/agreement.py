@@ -2,12 +2,14 @@
 
 Every command arrives as an Update: the validator asks domain.lifecycle.decide whether it may
 happen (so a refused command never touches history), the handler decides again under a lock,
-has the activity record the result, and only then adopts the new state.
+has the activity record the result, and only then adopts the new state. Between commands the
+workflow sleeps until the next deadline alarm the domain computes, and fires it the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import timedelta
 
 from temporalio import workflow
@@ -15,19 +17,43 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.agreement import AgreementState, AgreementStatus
+    from domain.agreement import (
+        CURRENT_RULES,
+        LEGACY_RULES,
+        SYSTEM,
+        AgreementState,
+        AgreementStatus,
+    )
+    from domain.alarms import pending_alarms
+    from domain.book import DefinitionBook
     from domain.commands import (
+        AcknowledgeRound,
         ApproveResult,
         AttachEvidence,
         Command,
         CreateAgreement,
+        DecideRevision,
+        EndorseRound,
         EnterResult,
+        FireAlarms,
+        GrantException,
+        ProposeRevision,
+        ReturnDraft,
         ReturnResult,
+        ReturnRound,
+        ReviseDraft,
         Sign,
+        SubmitRound,
     )
     from domain.errors import DomainError
     from domain.lifecycle import Decision, decide
-    from domain.transition import AgreementWorkflowInput, TransitionRecord, TransitionRecorded
+    from domain.tasks import open_tasks
+    from domain.transition import (
+        AgreementWorkflowInput,
+        CarriedOver,
+        TransitionRecord,
+        TransitionRecorded,
+    )
 
 RECORD_TIMEOUT = timedelta(seconds=30)
 RECORD_RETRY = RetryPolicy(
@@ -39,6 +65,10 @@ RECORD_RETRY = RetryPolicy(
 RECORD_GIVE_UP = timedelta(seconds=45)
 # A workflow whose create update was refused holds nothing; it ends rather than idle a year.
 CREATION_WINDOW = timedelta(minutes=10)
+# When the database is down the deadline clock tries again after this long.
+ALARM_RETRY = timedelta(minutes=5)
+# Agreements started before this patch run the issue-2 rules and no deadline clock (0015).
+LIFECYCLE_V2 = "lifecycle-v2"
 
 
 def refusal(error: DomainError) -> ApplicationError:
@@ -50,22 +80,79 @@ def refusal(error: DomainError) -> ApplicationError:
 class AgreementWorkflow:
     @workflow.init
     def __init__(self, start: AgreementWorkflowInput) -> None:
-        self.definition = start.definition
-        self.state: AgreementState | None = None
+        carried = start.carried
+        self.book = DefinitionBook(carried.definitions if carried else [start.definition])
+        self.state: AgreementState | None = carried.state if carried else None
         self.lock = asyncio.Lock()
 
     @workflow.run
     async def run(self, start: AgreementWorkflowInput) -> AgreementState | None:
+        if self.state is None and start.create is not None:
+            await self._handle(start.create)
         try:
             await workflow.wait_condition(lambda: self.state is not None, timeout=CREATION_WINDOW)
         except TimeoutError:
             workflow.logger.info("never created; ending", extra={"id": start.agreement_id})
             return None
-        await workflow.wait_condition(
-            lambda: self.state is not None and self.state.status is AgreementStatus.CLOSED
-        )
+        if not workflow.patched(LIFECYCLE_V2):
+            await workflow.wait_condition(lambda: self._status() is AgreementStatus.CLOSED)
+        else:
+            await self._keep_deadlines(start)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state
+
+    def _status(self) -> AgreementStatus | None:
+        return self.state.status if self.state else None
+
+    async def _keep_deadlines(self, start: AgreementWorkflowInput) -> None:
+        """Sleep until the next alarm or the next change; fire what fell due; repeat."""
+        while self._status() is not AgreementStatus.ARCHIVED:
+            assert self.state is not None
+            alarms = pending_alarms(self.state, self.book)
+            now = workflow.now()
+            due = [a.key for a in alarms if a.at <= now]
+            if due:
+                await self._fire(due)
+                continue
+            if self._history_is_long(start):
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(self._carry_over(start))
+            timeout = (alarms[0].at - now) if alarms else None
+            await self._until_changed(self.state.version, timeout)
+
+    async def _until_changed(self, seen: int, timeout: timedelta | None) -> None:
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: self.state is not None and self.state.version != seen, timeout=timeout
+            )
+
+    async def _fire(self, keys: list[str]) -> None:
+        assert self.state is not None
+        command = FireAlarms(
+            command_id=f"{self.state.agreement_id}/alarms/{self.state.version}",
+            actor=SYSTEM,
+            keys=keys,
+        )
+        try:
+            await self._handle(command)
+        except ApplicationError as error:
+            workflow.logger.warning("deadline alarms not recorded", extra={"error": str(error)})
+            await workflow.sleep(ALARM_RETRY)
+
+    def _history_is_long(self, start: AgreementWorkflowInput) -> bool:
+        info = workflow.info()
+        too_long = info.get_current_history_length() >= start.history_events_per_run
+        return too_long or info.is_continue_as_new_suggested()
+
+    def _carry_over(self, start: AgreementWorkflowInput) -> AgreementWorkflowInput:
+        assert self.state is not None
+        definitions = list(self.book.versions.values())
+        return AgreementWorkflowInput(
+            agreement_id=start.agreement_id,
+            definition=self.book.current(self.state),
+            carried=CarriedOver(state=self.state, definitions=definitions),
+            history_events_per_run=start.history_events_per_run,
+        )
 
     @workflow.query
     def get_state(self) -> AgreementState | None:
@@ -78,6 +165,22 @@ class AgreementWorkflow:
 
     @create.validator
     def _validate_create(self, command: CreateAgreement) -> None:
+        self._check(command)
+
+    @workflow.update
+    async def return_draft(self, command: ReturnDraft) -> AgreementState:
+        return await self._handle(command)
+
+    @return_draft.validator
+    def _validate_return_draft(self, command: ReturnDraft) -> None:
+        self._check(command)
+
+    @workflow.update
+    async def revise_draft(self, command: ReviseDraft) -> AgreementState:
+        return await self._handle(command)
+
+    @revise_draft.validator
+    def _validate_revise_draft(self, command: ReviseDraft) -> None:
         self._check(command)
 
     @workflow.update
@@ -105,6 +208,14 @@ class AgreementWorkflow:
         self._check(command)
 
     @workflow.update
+    async def submit_round(self, command: SubmitRound) -> AgreementState:
+        return await self._handle(command)
+
+    @submit_round.validator
+    def _validate_submit_round(self, command: SubmitRound) -> None:
+        self._check(command)
+
+    @workflow.update
     async def approve_result(self, command: ApproveResult) -> AgreementState:
         return await self._handle(command)
 
@@ -120,10 +231,58 @@ class AgreementWorkflow:
     def _validate_return_result(self, command: ReturnResult) -> None:
         self._check(command)
 
+    @workflow.update
+    async def endorse_round(self, command: EndorseRound) -> AgreementState:
+        return await self._handle(command)
+
+    @endorse_round.validator
+    def _validate_endorse_round(self, command: EndorseRound) -> None:
+        self._check(command)
+
+    @workflow.update
+    async def return_round(self, command: ReturnRound) -> AgreementState:
+        return await self._handle(command)
+
+    @return_round.validator
+    def _validate_return_round(self, command: ReturnRound) -> None:
+        self._check(command)
+
+    @workflow.update
+    async def acknowledge_round(self, command: AcknowledgeRound) -> AgreementState:
+        return await self._handle(command)
+
+    @acknowledge_round.validator
+    def _validate_acknowledge_round(self, command: AcknowledgeRound) -> None:
+        self._check(command)
+
+    @workflow.update
+    async def grant_exception(self, command: GrantException) -> AgreementState:
+        return await self._handle(command)
+
+    @grant_exception.validator
+    def _validate_grant_exception(self, command: GrantException) -> None:
+        self._check(command)
+
+    @workflow.update
+    async def propose_revision(self, command: ProposeRevision) -> AgreementState:
+        return await self._handle(command)
+
+    @propose_revision.validator
+    def _validate_propose_revision(self, command: ProposeRevision) -> None:
+        self._check(command)
+
+    @workflow.update
+    async def decide_revision(self, command: DecideRevision) -> AgreementState:
+        return await self._handle(command)
+
+    @decide_revision.validator
+    def _validate_decide_revision(self, command: DecideRevision) -> None:
+        self._check(command)
+
     def _decide(self, command: Command) -> Decision:
         timed = command.model_copy(update={"at": workflow.now()})
         try:
-            return decide(self.state, self.definition, timed)
+            return decide(self.state, self.book, timed)
         except DomainError as error:
             raise refusal(error) from error
 
@@ -132,33 +291,43 @@ class AgreementWorkflow:
 
     async def _handle(self, command: Command) -> AgreementState:
         async with self.lock:
+            if isinstance(command, CreateAgreement):
+                rules = CURRENT_RULES if workflow.patched(LIFECYCLE_V2) else LEGACY_RULES
+                command = command.model_copy(update={"rules": rules})
             decision = self._decide(command)
-            record = TransitionRecord(
-                command_id=command.command_id,
-                agreement_id=decision.state.agreement_id,
-                action=decision.action,
-                actor_id=command.actor.user_id,
-                at=decision.state.updated_at,
-                facts=decision.facts,
-                state=decision.state,
-                definition=self.definition if isinstance(command, CreateAgreement) else None,
-            )
-            try:
-                await workflow.execute_activity(
-                    "record_transition",
-                    record,
-                    result_type=TransitionRecorded,
-                    start_to_close_timeout=RECORD_TIMEOUT,
-                    schedule_to_close_timeout=RECORD_GIVE_UP,
-                    retry_policy=RECORD_RETRY,
-                )
-            except ActivityError as error:
-                raise ApplicationError(
-                    "the record could not be written; nothing changed", type="Unavailable"
-                ) from error
-            self.state = decision.state
+            book = self.book.add(decision.definition) if decision.definition else self.book
+            await self._record(command, decision, book)
+            self.state, self.book = decision.state, book
             workflow.logger.info(
                 "transition",
                 extra={"action": decision.action, "agreement_id": self.state.agreement_id},
             )
             return self.state
+
+    async def _record(self, command: Command, decision: Decision, book: DefinitionBook) -> None:
+        created = isinstance(command, CreateAgreement)
+        record = TransitionRecord(
+            command_id=command.command_id,
+            agreement_id=decision.state.agreement_id,
+            action=decision.action,
+            actor_id=command.actor.user_id,
+            at=decision.state.updated_at,
+            facts=decision.facts,
+            state=decision.state,
+            definition=book.latest if created else decision.definition,
+            tasks=open_tasks(decision.state, book),
+            notifications=decision.notifications,
+        )
+        try:
+            await workflow.execute_activity(
+                "record_transition",
+                record,
+                result_type=TransitionRecorded,
+                start_to_close_timeout=RECORD_TIMEOUT,
+                schedule_to_close_timeout=RECORD_GIVE_UP,
+                retry_policy=RECORD_RETRY,
+            )
+        except ActivityError as error:
+            raise ApplicationError(
+                "the record could not be written; nothing changed", type="Unavailable"
+            ) from error

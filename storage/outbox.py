@@ -1,0 +1,41 @@
+"""The notification outbox: one row per notification, written once whatever the retries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from domain.notifications import Notification
+from storage.tables import NotificationRow
+
+
+def enqueue(session: Session, notifications: Sequence[Notification], at: datetime) -> None:
+    for n in notifications:
+        if session.get(NotificationRow, n.notification_id) is not None:
+            continue
+        session.add(
+            NotificationRow(
+                id=n.notification_id,
+                recipient=n.recipient,
+                kind=n.kind,
+                agreement_id=n.agreement_id,
+                task_key=n.task_key,
+                due=n.due,
+                subject_th=n.subject_th,
+                subject_en=n.subject_en,
+                created_at=at,
+            )
+        )
+
+
+def notifications_for(
+    session: Session, *, agreement_id: str | None = None, recipient: str | None = None
+) -> list[NotificationRow]:
+    statement = select(NotificationRow)
+    if agreement_id is not None:
+        statement = statement.where(NotificationRow.agreement_id == agreement_id)
+    if recipient is not None:
+        statement = statement.where(NotificationRow.recipient == recipient)
+    return list(session.exec(statement.order_by(col(NotificationRow.created_at))))
