@@ -149,6 +149,7 @@ class RoundState(BaseModel):
 
     number: int
     status: RoundStatus = RoundStatus.COLLECTING
+    opened_at: datetime | None = None  # the round's start reached: its tasks appear in inboxes
     submitted_by: str | None = None
     submitted_at: datetime | None = None
     approved_at: datetime | None = None  # every KPI approved by the evaluator

@@ -18,7 +18,7 @@ from domain.calendar import at_local, local_date
 from domain.deadlines import cutoff, end_of, submission_due
 from domain.tasks import Task, open_tasks
 
-AlarmKind = Literal["reminder", "escalation", "monthly", "cutoff", "archive"]
+AlarmKind = Literal["round_open", "reminder", "escalation", "monthly", "cutoff", "archive"]
 
 
 class Alarm(BaseModel):
@@ -37,7 +37,7 @@ def pending_alarms(state: AgreementState, book: DefinitionBook) -> list[Alarm]:
     elif state.status is AgreementStatus.ACTIVE:
         tasks = open_tasks(state, book)
         alarms = [a for task in tasks for a in _task_alarms(state, task)]
-        alarms += _cutoffs(state, book) + _monthly(state, book)
+        alarms += _openings(state, book) + _cutoffs(state, book) + _monthly(state, book)
     else:
         alarms = []
     fired = set(state.fired)
@@ -79,6 +79,14 @@ def _task_alarms(state: AgreementState, task: Task) -> list[Alarm]:
     return alarms
 
 
+def _openings(state: AgreementState, book: DefinitionBook) -> list[Alarm]:
+    return [
+        Alarm(key=f"open:{r.number}", kind="round_open", at=at_local(r.start), round=r.number)
+        for r in book.current(state).rounds
+        if state.round_state(r.number).opened_at is None
+    ]
+
+
 def _cutoffs(state: AgreementState, book: DefinitionBook) -> list[Alarm]:
     return [
         Alarm(
@@ -99,6 +107,7 @@ def _monthly(state: AgreementState, book: DefinitionBook) -> list[Alarm]:
         n
         for n in _round_numbers(state, book)
         if state.round_state(n).status is RoundStatus.COLLECTING
+        and state.round_state(n).opened_at is not None
     ]
     if not collecting:
         return []

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from domain.agreement import AgreementState
 from domain.deadlines import cutoff
 from domain.definition import AgreementDefinition
+from domain.errors import NotFound, violation
 
 
 class DefinitionBook:
@@ -36,9 +37,23 @@ class DefinitionBook:
 
     def for_round(self, state: AgreementState, number: int) -> AgreementDefinition:
         current = self.current(state)
+        if current.round(number) is None:
+            raise NotFound(
+                f"the definition has no round {number}",
+                [violation("round", "round_exists", f"no round {number}")],
+            )
+        published = state.round_state(number).definition_version
+        if published is not None and published in self.versions:
+            return self.versions[published]  # a published round keeps the version it was scored by
         if not state.versions:
             return current
         closes = cutoff(current, state.policy, number)
-        in_force = [v.version for v in state.versions if v.in_force_from <= closes]
+        # Versions settled before the signatures were drafts: the one signed governs from the start.
+        signed = state.activated_at
+        in_force = [
+            v.version
+            for v in state.versions
+            if v.in_force_from <= closes or signed is None or v.in_force_from <= signed
+        ]
         version = max(in_force) if in_force else state.versions[0].version
         return self.versions.get(version, current)

@@ -68,9 +68,11 @@ def _check_template(template: AgreementDefinition, level: HierarchyLevel) -> lis
     problems: list[Violation] = []
     if template.kind != "template":
         problems.append(violation("$.kind", "is_template", f"{template.id} is not a template"))
-    if LEVELS.index(level) <= LEVELS.index(template.level):
+    # The template's level is that of the agreements it makes (seed 000: "province"); a unit
+    # may also take it further down, never up.
+    if LEVELS.index(level) < LEVELS.index(template.level):
         problems.append(
-            violation("$.level", "level_below", f"{level} is not below {template.level}")
+            violation("$.level", "level_at_or_below", f"{level} is above {template.level}")
         )
     return problems
 

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.agreement import (
+    LEGACY_RULES,
     AgreementState,
     AgreementStatus,
     Party,
@@ -125,6 +126,8 @@ def _sign_task(state: AgreementState, party: Party) -> Task:
 def _round_tasks(state: AgreementState, definition: AgreementDefinition, number: int) -> list[Task]:
     round_state = state.round_state(number)
     if round_state.status is RoundStatus.COLLECTING:
+        if round_state.opened_at is None:
+            return []
         return _collecting_tasks(state, definition, number)
     if round_state.status is RoundStatus.REVIEW:
         return _review_tasks(state, number)
@@ -189,7 +192,7 @@ def _collecting_tasks(
                         due=item.due,
                     )
                 )
-    if complete:
+    if complete and state.rules != LEGACY_RULES:
         tasks.append(
             _submitter_task(
                 state,
@@ -244,13 +247,18 @@ def _review_tasks(state: AgreementState, number: int) -> list[Task]:
 def _endorse_task(state: AgreementState, round_state: RoundState) -> Task:
     step = len(round_state.endorsements)
     reviewer = state.parties.review_chain[step]
-    approved_at = round_state.approved_at or state.updated_at
+    # each higher reviewer has the full allowance from the step before theirs
+    since = (
+        round_state.endorsements[-1].at
+        if round_state.endorsements
+        else round_state.approved_at or state.updated_at
+    )
     return Task(
         key=f"{state.agreement_id}/r{round_state.number}/endorse/{step + 1}",
         kind="endorse",
         agreement_id=state.agreement_id,
         round=round_state.number,
         assignee_user=reviewer,
-        due=working_days_after(state.policy, approved_at, state.policy.endorse_sla_working_days),
+        due=working_days_after(state.policy, since, state.policy.endorse_sla_working_days),
         note=round_state.reopened,
     )

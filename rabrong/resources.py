@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from rabrong.settings import Settings
 from storage.db import Database
 from storage.evidence_store import EvidenceStore
+from workflows.converter import DATA_CONVERTER
 
 
 def database(settings: Settings) -> Database:
@@ -31,5 +31,5 @@ async def temporal_client(settings: Settings) -> Client:
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
     )

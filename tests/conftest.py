@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from rabrong.embedded import binary
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.support.servers import S3Server, postgres_available, postgres_database, seaweedfs
+from workflows.converter import DATA_CONVERTER
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +57,7 @@ def sqlite_db(tmp_path: Path) -> Iterator[Database]:
 @pytest.fixture(scope="session")
 async def temporal_dev() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=binary("temporal"), data_converter=pydantic_data_converter
+        dev_server_existing_path=binary("temporal"), data_converter=DATA_CONVERTER
     )
     yield env
     await env.shutdown()
@@ -67,7 +67,7 @@ async def temporal_dev() -> AsyncIterator[WorkflowEnvironment]:
 async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary("temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
     )
     yield env
     await env.shutdown()

@@ -68,6 +68,8 @@ def _fire(
         ]
     if alarm.kind == "escalation" and task is not None and task.due is not None:
         return _escalate(state, alarm, task.due)
+    if alarm.kind == "round_open" and alarm.round is not None:
+        return _open_round(state, alarm.round, at)
     if alarm.kind == "monthly":
         return state, _monthly(state, book)
     if alarm.kind == "cutoff":
@@ -85,6 +87,24 @@ def _fire(
     if alarm.kind == "archive":
         return state.model_copy(update={"status": AgreementStatus.ARCHIVED}), []
     return state, []
+
+
+def _open_round(
+    state: AgreementState, number: int, at: datetime
+) -> tuple[AgreementState, list[Notification]]:
+    opened = state.round_state(number).model_copy(update={"opened_at": at})
+    new = state.model_copy(update={"rounds": {**state.rounds, number: opened}})
+    people = dict.fromkeys([*state.parties.submitters, state.parties.maker])
+    return new, [
+        note(
+            state,
+            user,
+            "round_open",
+            f"เปิดรอบการประเมินที่ {number}: บันทึกผลและแนบหลักฐานได้",
+            f"Round {number} is open for results and evidence",
+        )
+        for user in people
+    ]
 
 
 def _escalate(

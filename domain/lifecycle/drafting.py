@@ -137,8 +137,12 @@ def revise_draft(
 def next_version(
     state: AgreementState, book: DefinitionBook, proposed: AgreementDefinition
 ) -> AgreementDefinition:
-    """The proposed content as the next version, if it is valid and changes something."""
-    latest = book.latest
+    """The proposed content as the next version, if it is valid and changes something.
+
+    Numbered after the latest version the book holds (a refused proposal keeps its number);
+    compared with the version in force.
+    """
+    latest, in_force = book.latest, book.current(state)
     if proposed.id != state.definition_id:
         raise ValidationFailed(
             "a revision keeps the definition's id",
@@ -149,8 +153,8 @@ def next_version(
     if not report.ok:
         raise ValidationFailed("the revised definition has errors", report.errors)
     if (
-        proposed.model_copy(update={"version": latest.version}).content_hash()
-        == latest.content_hash()
+        proposed.model_copy(update={"version": in_force.version}).content_hash()
+        == in_force.content_hash()
     ):
         raise ValidationFailed(
             "the revision changes nothing",

@@ -340,6 +340,7 @@ def grant_exception(
 ) -> Decision:
     require_status(state, {AgreementStatus.ACTIVE}, "take late submissions")
     require_recipient(state, command.actor.user_id, "grant a late-submission exception")
+    book.for_round(state, command.round)  # refuses a round the definition does not have
     round_state = state.round_state(command.round)
     if round_state.status in (RoundStatus.PUBLISHED, RoundStatus.ACKNOWLEDGED):
         raise InvalidTransition(

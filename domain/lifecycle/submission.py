@@ -174,6 +174,12 @@ def submit_round(
     state: AgreementState, book: DefinitionBook, command: SubmitRound, at: datetime
 ) -> Decision:
     require_status(state, {AgreementStatus.ACTIVE}, "take a submission")
+    if state.rules == LEGACY_RULES:
+        # Legacy approval takes entered results; submitted ones would wait for it forever.
+        raise InvalidTransition(
+            "this agreement approves results as they are entered, without a round submission",
+            [violation("rules", "current_rules", "legacy rules have no submission step")],
+        )
     require_submitter(state, command.actor.user_id)
     round_state = state.round_state(command.round)
     if round_state.status is not RoundStatus.COLLECTING:

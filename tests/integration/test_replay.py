@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from workflows import AgreementWorkflow, CascadeWorkflow
+from workflows.converter import DATA_CONVERTER
 
 HISTORIES = sorted((Path(__file__).parents[1] / "histories").glob("*.json"))
 
@@ -21,7 +21,7 @@ HISTORIES = sorted((Path(__file__).parents[1] / "histories").glob("*.json"))
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_recorded_history_replays(path: Path) -> None:
     replayer = Replayer(
-        workflows=[AgreementWorkflow, CascadeWorkflow], data_converter=pydantic_data_converter
+        workflows=[AgreementWorkflow, CascadeWorkflow], data_converter=DATA_CONVERTER
     )
     history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)

@@ -17,8 +17,10 @@ _ids = itertools.count(1)
 NOW = datetime(2022, 1, 15, 9, 0, tzinfo=UTC)
 
 
-def parties() -> Parties:
-    return Parties(maker=MAKER, recipient=RECIPIENT, reviewers=[REVIEWER], submitters=[STAFF])
+def parties(**changes: Any) -> Parties:
+    """The usual four people; `changes` sets other Parties fields (validated)."""
+    base = {"maker": MAKER, "recipient": RECIPIENT, "reviewers": [REVIEWER], "submitters": [STAFF]}
+    return Parties.model_validate({**base, **changes})
 
 
 def actor(user_id: str) -> Actor:
@@ -26,10 +28,15 @@ def actor(user_id: str) -> Actor:
 
 
 def cmd(kind: type[Any], user_id: str, **fields: Any) -> Any:
-    return kind(command_id=f"c{next(_ids)}", actor=actor(user_id), at=NOW, **fields)
+    return cmd_at(kind, user_id, NOW, **fields)
 
 
-def evidence(name: str = "รายงาน.pdf", sha: str = "a" * 64) -> EvidenceRef:
+def cmd_at(kind: type[Any], user_id: str, at: datetime, **fields: Any) -> Any:
+    """A command as the workflow clock stamps it: at `at`."""
+    return kind(command_id=f"c{next(_ids)}", actor=actor(user_id), at=at, **fields)
+
+
+def evidence(name: str = "รายงาน.pdf", sha: str = "a" * 64, **fields: Any) -> EvidenceRef:
     return EvidenceRef(
         evidence_id=f"e{next(_ids)}",
         sha256=sha,
@@ -38,12 +45,26 @@ def evidence(name: str = "รายงาน.pdf", sha: str = "a" * 64) -> Evide
         original_name=name,
         object_key=f"sha256/{sha[:2]}/{sha}",
         version_id="v1",
+        **fields,
     )
 
 
 def created(
     definition: AgreementDefinition | None = None,
+    *,
+    with_parties: Parties | None = None,
+    at: datetime = NOW,
+    **create: Any,
 ) -> tuple[AgreementState, AgreementDefinition]:
+    """A created agreement; `create` adds CreateAgreement fields (policy, rules, parent_id)."""
     definition = definition or demo_definition()
-    command = cmd(CreateAgreement, ADMIN, agreement_id="a-1", title="ทดสอบ", parties=parties())
+    command = cmd_at(
+        CreateAgreement,
+        ADMIN,
+        at,
+        agreement_id="a-1",
+        title="ทดสอบ",
+        parties=with_parties or parties(),
+        **create,
+    )
     return decide(None, definition, command).state, definition

@@ -147,21 +147,22 @@ def test_only_electives_can_be_chosen_and_sub_indicators_go_with_their_parent(
     ]
 
 
-def test_a_non_template_and_a_level_not_below_are_refused_together(
+def test_a_non_template_and_a_level_above_are_refused_together(
     template: AgreementDefinition,
 ) -> None:
     agreement = template.model_copy(update={"kind": "agreement"})
-    assert refused(agreement, assign(), "province") == [
+    assert refused(agreement, assign(), "department") == [
         ("$.kind", "is_template"),
-        ("$.level", "level_below"),
+        ("$.level", "level_at_or_below"),
     ]
-    assert refused(template, assign(), "department") == [("$.level", "level_below")]
+    assert refused(agreement, assign(), "province") == [("$.kind", "is_template")]
+    assert refused(template, assign(), "department") == [("$.level", "level_at_or_below")]
 
 
 def test_all_problems_are_reported_at_once(template: AgreementDefinition) -> None:
     assignment = assign(electives=("1",), targets={"99": Decimal(1)})
     assert refused(template, assignment, "ministry") == [
-        ("$.level", "level_below"),
+        ("$.level", "level_at_or_below"),
         ("$.electives[0]", "is_elective"),
         ("$.electives", "elective_chosen"),
         ("$.electives", "elective_chosen"),
