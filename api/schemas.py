@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from datetime import date, datetime
+from typing import Annotated
 
-from domain.agreement import AgreementState, Parties
+from pydantic import BaseModel, BeforeValidator, Field
+
+from domain.agreement import AgreementState, Parties, Party, RevisionReason
+from domain.cascade_plan import CascadeUnit
+from domain.deadline_policy import DeadlinePolicy
+from domain.definition import AgreementDefinition, HierarchyLevel
+from domain.progress import Progress
+from domain.thai import parse_date
+
+ID_PATTERN = r"^[A-Za-z0-9_.\-]+$"
+
+# A date as Thai users type it: ISO or d/m/yyyy, Thai digits, CE or Buddhist-era years.
+ThaiDate = Annotated[date, BeforeValidator(parse_date)]
 
 
 class AgreementCreate(BaseModel):
-    agreement_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$")
+    agreement_id: str = Field(min_length=1, max_length=100, pattern=ID_PATTERN)
     definition_id: str
     definition_version: int | None = None
     title: str | None = Field(default=None, max_length=500)
     parties: Parties
+    parent_id: str | None = Field(default=None, min_length=1, max_length=100, pattern=ID_PATTERN)
+    policy: DeadlinePolicy = Field(default_factory=DeadlinePolicy)
 
 
 class ApproveCreate(BaseModel):
@@ -21,10 +36,60 @@ class ApproveCreate(BaseModel):
 
 class ReturnCreate(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
+    resubmit_by: ThaiDate | None = None
 
 
 class SignCreate(BaseModel):
-    party: str = Field(pattern=r"^(maker|recipient)$")
+    party: Party
+
+
+class ReturnDraftCreate(BaseModel):
+    comments: str = Field(min_length=1, max_length=4000)
+
+
+class ReviseDraftCreate(BaseModel):
+    definition: AgreementDefinition
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class EndorseCreate(BaseModel):
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class RoundReturnCreate(BaseModel):
+    kpi_codes: list[str] = Field(min_length=1)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ExceptionCreate(BaseModel):
+    until: ThaiDate
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class RevisionCreate(BaseModel):
+    definition: AgreementDefinition
+    reason_code: RevisionReason
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class RevisionDecisionCreate(BaseModel):
+    approve: bool
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class CascadeCreate(BaseModel):
+    cascade_id: str | None = Field(default=None, min_length=1, max_length=100)
+    template_id: str = Field(min_length=1, max_length=100)
+    template_version: int | None = None
+    level: HierarchyLevel
+    parent_id: str | None = Field(default=None, min_length=1, max_length=100, pattern=ID_PATTERN)
+    units: list[CascadeUnit] = Field(min_length=1)
+    policy: DeadlinePolicy = Field(default_factory=DeadlinePolicy)
+
+
+class CascadePublic(BaseModel):
+    cascade_id: str
+    agreements: list[str]
 
 
 class TokenPublic(BaseModel):
@@ -62,6 +127,11 @@ class AgreementList(BaseModel):
     count: int
 
 
+class ProgressList(BaseModel):
+    data: list[Progress]
+    count: int
+
+
 class EvidencePublic(BaseModel):
     evidence_id: str
     sha256: str
@@ -71,3 +141,40 @@ class EvidencePublic(BaseModel):
     version_id: str | None
     deduplicated: bool
     agreement: AgreementState
+
+
+class TaskPublic(BaseModel):
+    key: str
+    kind: str
+    agreement_id: str
+    round: int | None
+    kpi_code: str | None
+    item_code: str | None
+    assignee_user: str | None
+    assignee_role: str | None
+    due: date | None
+    overdue: bool
+    note: str | None
+    opened_at: datetime
+
+
+class TaskList(BaseModel):
+    data: list[TaskPublic]
+    count: int
+
+
+class NotificationPublic(BaseModel):
+    id: str
+    kind: str
+    agreement_id: str
+    task_key: str | None
+    due: date | None
+    subject_th: str
+    subject_en: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class NotificationList(BaseModel):
+    data: list[NotificationPublic]
+    count: int

@@ -11,6 +11,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -48,16 +49,22 @@ class Walkthrough:
     def post(self, username: str, path: str, **kwargs: Any) -> Any:
         return self.ok(self.http.post(path, headers=self.login(username), **kwargs))
 
+    def get(self, username: str, path: str) -> Any:
+        return self.ok(self.http.get(path, headers=self.login(username)))
+
     def run(self, agreement_id: str) -> dict[str, Any]:
         base = f"/v1/agreements/{agreement_id}"
-        kpi = f"{base}/rounds/1/kpis/10"
+        definitions = self.get("admin", "/v1/definitions")["data"]
+        definition = max(definitions, key=lambda d: (d["fiscal_year_be"], d["version"]))
+        number = current_round()
         created = self.post(
             "admin",
             "/v1/agreements",
             json={
                 "agreement_id": agreement_id,
-                "definition_id": DEFINITION_ID,
-                "title": "คำรับรองการปฏิบัติราชการ พมจ.สระแก้ว ปีงบประมาณ พ.ศ. ๒๕๖๕",
+                "definition_id": definition["id"],
+                "title": "คำรับรองการปฏิบัติราชการ พมจ.สระแก้ว "
+                f"ปีงบประมาณ พ.ศ. {definition['fiscal_year_be']}",
                 "parties": {
                     "maker": "u-skw-head",
                     "recipient": "u-permsec",
@@ -66,37 +73,69 @@ class Walkthrough:
                 },
             },
         )
-        self.say(f"1. created {agreement_id}: {created['agreement']['status']}")
+        self.say(
+            f"1. created {agreement_id} from {definition['id']}: {created['agreement']['status']}"
+        )
         for warning in created["warnings"]:
             self.say(f"   definition warning: {warning}")
         state = self.post("skw.head", f"{base}/sign", json={"party": "maker"})
         self.say(f"2. maker skw.head signed: {state['status']}")
         state = self.post("permsec", f"{base}/sign", json={"party": "recipient"})
         self.say(f"3. recipient permsec signed: {state['status']}")
-        state = self.post("skw.staff", f"{kpi}/result", json={"value": "๕๒.๕"})
-        entry = state["kpi_rounds"]["1:10"]
+        for code, result in RESULTS.items():
+            kpi = f"{base}/rounds/{number}/kpis/{code}"
+            state = self.post("skw.staff", f"{kpi}/result", json=result)
+            self.post(
+                "skw.staff",
+                f"{kpi}/evidence",
+                files={"file": (f"{code} {EVIDENCE_NAME}", EVIDENCE_PDF, "application/pdf")},
+            )
+        entry = state["kpi_rounds"][f"{number}:10"]
         self.say(
-            f"4. staff entered KPI 10 round 1 = {entry['result']['value']} "
-            f"(self-score {entry['self_score']})"
+            f"4. staff entered {len(RESULTS)} KPIs of round {number} with evidence; "
+            f"KPI 10 = {entry['result']['value']} (self-score {entry['self_score']})"
         )
-        upload = self.post(
-            "skw.staff",
-            f"{kpi}/evidence",
-            files={"file": (EVIDENCE_NAME, EVIDENCE_PDF, "application/pdf")},
-        )
-        self.say(f"5. evidence '{upload['original_name']}' stored, sha256 {upload['sha256'][:12]}…")
-        state = self.post("kpi.owner", f"{kpi}/approve", json={"note": "หลักฐานครบถ้วน"})
-        entry = state["kpi_rounds"]["1:10"]
+        state = self.post("skw.staff", f"{base}/rounds/{number}/submit")
+        self.say(f"5. staff submitted round {number}: {state['rounds'][str(number)]['status']}")
+        for code in RESULTS:
+            kpi = f"{base}/rounds/{number}/kpis/{code}"
+            state = self.post("kpi.owner", f"{kpi}/approve", json={"note": "หลักฐานครบถ้วน"})
+        entry = state["kpi_rounds"][f"{number}:10"]
+        status = state["rounds"][str(number)]["status"]
+        why = entry["score"]["derivation"]["explanation_en"]
         self.say(
-            f"6. reviewer kpi.owner approved: level {entry['score']['score']} — "
-            f"{entry['score']['derivation']['explanation_en']}"
+            f"6. reviewer kpi.owner approved every KPI: round {status}; "
+            f"KPI 10 level {entry['score']['score']} — {why}"
         )
-        score = self.ok(self.http.get(f"{base}/rounds/1/score", headers=self.login("auditor")))
+        score = self.get("auditor", f"{base}/rounds/{number}/score")
         self.say(
-            f"7. round-1 score: {score['score']} (x20 = {score['score_100']}); "
+            f"7. round-{number} score: {score['score']} (x20 = {score['score_100']}); "
             f"{score['explanation_en']}"
         )
         return dict(score)
+
+
+# Round results the staff enter: KPI 2 reaches level 3, the others level 4 (3.625 weighted).
+RESULTS: dict[str, dict[str, Any]] = {
+    "2": {"steps_done": [1, 2, 3]},
+    "5": {"value": "55"},
+    "8": {
+        "steps": [
+            {"achieved": "1"},
+            {"achieved": "1"},
+            {"achieved": "1"},
+            {"achieved": "1"},
+            {"achieved": "0", "target": "6"},
+        ]
+    },
+    "10": {"value": "๕๒.๕"},
+}
+
+
+def current_round(today: date | None = None) -> int:
+    """Round 1 runs October to March, round 2 April to September (domain/README.md)."""
+    month = (today or date.today()).month
+    return 1 if month >= 10 or month <= 3 else 2
 
 
 def main() -> int:

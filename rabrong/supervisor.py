@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -18,7 +19,7 @@ import structlog
 
 from rabrong import embedded
 from rabrong.children import Child, start_child
-from rabrong.demo import DEMO_AGREEMENT_ID, demo_parties, load_demo
+from rabrong.demo import demo_agreement_id, demo_parties, load_demo
 from rabrong.resources import database, evidence_store, temporal_client
 from rabrong.settings import Settings
 from storage.agreements import get_state
@@ -145,7 +146,7 @@ class Stack:
             lines += [
                 f"  demo logins  admin, permsec, kpi.owner, cmi.head, cmi.staff, skw.head,"
                 f" skw.staff, auditor; password: {demo_password}",
-                f"  demo agreement  {DEMO_AGREEMENT_ID}",
+                f"  demo agreement  {demo_agreement_id(datetime.now(UTC).date())}",
                 "  walkthrough  .venv/bin/python examples/walkthrough.py",
             ]
         self.say("\n".join(lines) + "\n")
@@ -168,20 +169,22 @@ async def _ensure_demo_agreement(settings: Settings) -> None:
     from domain.agreement import Actor
     from domain.commands import CreateAgreement
     from domain.transition import AgreementWorkflowInput
-    from rabrong.demo import demo_definition
+    from rabrong.demo import demo_definition_for
 
+    today = datetime.now(UTC).date()
+    agreement_id = demo_agreement_id(today)
     with database(settings).reader() as session:
-        if get_state(session, DEMO_AGREEMENT_ID) is not None:
+        if get_state(session, agreement_id) is not None:
             return
-    definition = demo_definition()
+    definition = demo_definition_for(today)
     gateway = TemporalGateway(lambda: temporal_client(settings), settings.task_queue)
     command = CreateAgreement(
-        command_id=f"demo-create-{DEMO_AGREEMENT_ID}",
+        command_id=f"demo-create-{agreement_id}",
         actor=Actor(user_id="u-admin", display_name="ผู้ดูแลระบบ"),
-        agreement_id=DEMO_AGREEMENT_ID,
+        agreement_id=agreement_id,
         title=definition.title_th + " (เชียงใหม่)",
         parties=demo_parties("cmi"),
     )
     await gateway.create(
-        command, AgreementWorkflowInput(agreement_id=DEMO_AGREEMENT_ID, definition=definition)
+        command, AgreementWorkflowInput(agreement_id=agreement_id, definition=definition)
     )

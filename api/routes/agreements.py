@@ -19,7 +19,7 @@ from api.schemas import (
     ReturnCreate,
     SignCreate,
 )
-from domain.agreement import AgreementState, Party
+from domain.agreement import AgreementState
 from domain.commands import ApproveResult, CreateAgreement, EnterResult, ReturnResult, Sign
 from domain.criteria import ResultInput
 from domain.lifecycle import decide
@@ -27,7 +27,9 @@ from domain.policies import require_may_create
 from domain.scoring import RoundScore
 from domain.transition import AgreementWorkflowInput
 from domain.validation import validate_definition
+from domain.visibility import as_seen_by
 from storage.agreements import get_definition, get_state, list_agreements
+from storage.tables import AppUser
 
 router = APIRouter(prefix="/v1/agreements", tags=["agreements"])
 
@@ -42,6 +44,11 @@ def command_id(key: str | None) -> str:
 
 def not_found(agreement_id: str) -> Problem:
     return Problem(404, "NotFound", "Not found", f"no agreement {agreement_id}")
+
+
+def seen(state: AgreementState, user: AppUser) -> AgreementState:
+    """The state as this user may see it (unpublished scores hidden from the evaluated side)."""
+    return as_seen_by(state, user.id)
 
 
 @router.post("", status_code=201)
@@ -59,13 +66,15 @@ async def create_agreement(
         agreement_id=body.agreement_id,
         title=body.title or definition.title_th,
         parties=body.parties,
+        parent_id=body.parent_id,
+        policy=body.policy,
     )
     # Refuse a bad command before a workflow exists for it; the workflow decides again.
     decide(None, definition, command.model_copy(update={"at": datetime.now(UTC)}))
     start = AgreementWorkflowInput(agreement_id=body.agreement_id, definition=definition)
     state = await services.temporal.create(command, start)
     warnings = [w.message for w in validate_definition(definition).warnings]
-    return AgreementPublic(agreement=state, warnings=warnings)
+    return AgreementPublic(agreement=seen(state, user), warnings=warnings)
 
 
 @router.get("")
@@ -89,7 +98,7 @@ def get_agreement(
         state = get_state(session, agreement_id)
     if state is None:
         raise not_found(agreement_id)
-    return AgreementPublic(agreement=state)
+    return AgreementPublic(agreement=seen(state, user))
 
 
 @router.get("/{agreement_id}/rounds/{round_number}/score")
@@ -100,7 +109,8 @@ def round_score(
         state = get_state(session, agreement_id)
     if state is None:
         raise not_found(agreement_id)
-    score = state.round_scores.get(round_number)
+    # A score the user may not see yet is, for them, no score at all.
+    score = seen(state, user).round_scores.get(round_number)
     if score is None:
         raise Problem(404, "NotFound", "Not found", f"round {round_number} has no score yet")
     return score
@@ -114,8 +124,8 @@ async def sign(
     services: ServicesDep,
     key: IdempotencyKey,
 ) -> AgreementState:
-    command = Sign(command_id=command_id(key), actor=actor_of(user), party=Party(body.party))
-    return await services.temporal.send(agreement_id, "sign", command)
+    command = Sign(command_id=command_id(key), actor=actor_of(user), party=body.party)
+    return seen(await services.temporal.send(agreement_id, "sign", command), user)
 
 
 @router.post("/{agreement_id}/rounds/{round_number}/kpis/{kpi_code}/result")
@@ -135,7 +145,7 @@ async def enter_result(
         kpi_code=kpi_code,
         result=body,
     )
-    return await services.temporal.send(agreement_id, "enter_result", command)
+    return seen(await services.temporal.send(agreement_id, "enter_result", command), user)
 
 
 @router.post("/{agreement_id}/rounds/{round_number}/kpis/{kpi_code}/approve")
@@ -155,7 +165,7 @@ async def approve(
         kpi_code=kpi_code,
         note=body.note,
     )
-    return await services.temporal.send(agreement_id, "approve_result", command)
+    return seen(await services.temporal.send(agreement_id, "approve_result", command), user)
 
 
 @router.post("/{agreement_id}/rounds/{round_number}/kpis/{kpi_code}/return")
@@ -174,5 +184,6 @@ async def return_for_correction(
         round=round_number,
         kpi_code=kpi_code,
         reason=body.reason,
+        resubmit_by=body.resubmit_by,
     )
-    return await services.temporal.send(agreement_id, "return_result", command)
+    return seen(await services.temporal.send(agreement_id, "return_result", command), user)

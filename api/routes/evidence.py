@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
 from api.problems import Problem, unavailable
-from api.routes.agreements import AgreementId, KpiCode, RoundNo, command_id, not_found
+from api.routes.agreements import AgreementId, KpiCode, RoundNo, command_id, not_found, seen
 from api.schemas import EvidencePublic
 from domain.agreement import EvidenceRef
 from domain.commands import AttachEvidence
@@ -100,5 +100,5 @@ async def upload_evidence(
         original_name=evidence.original_name,
         version_id=stored.version_id,
         deduplicated=stored.deduplicated,
-        agreement=new_state,
+        agreement=seen(new_state, user),
     )

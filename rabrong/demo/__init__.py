@@ -6,17 +6,23 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 
 from domain.agreement import Parties
 from domain.definition import AgreementDefinition
+from domain.rollover import copy_for_year
+from domain.thai import fiscal_year_be
 from storage.agreements import save_definition
 from storage.db import Database
 from storage.tables import AppUser, OrgUnit
 from storage.users import hash_password, upsert_unit, upsert_user, user_by_username
 
-DEMO_AGREEMENT_ID = "fy2565-cmi"
+
+def demo_agreement_id(today: date) -> str:
+    return f"fy{fiscal_year_be(today)}-cmi"
+
 
 UNITS = [
     OrgUnit(
@@ -87,6 +93,15 @@ def demo_definition() -> AgreementDefinition:
     return AgreementDefinition.model_validate(json.loads(text))
 
 
+def demo_definition_for(today: date) -> AgreementDefinition:
+    """The FY2565 demo KPIs moved to the fiscal year that contains today, so rounds are open."""
+    source = demo_definition()
+    year = fiscal_year_be(today)
+    if year <= source.fiscal_year_be:
+        return source
+    return copy_for_year(source, year, new_id=f"fy{year}-provincial-social-development")
+
+
 def demo_password(var_dir: Path) -> str:
     """One password for every demo login, generated at first run and kept in var/."""
     path = var_dir / "demo-password"
@@ -96,9 +111,9 @@ def demo_password(var_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def load_demo(db: Database, var_dir: Path) -> DemoLoad:
+def load_demo(db: Database, var_dir: Path, today: date | None = None) -> DemoLoad:
     password = demo_password(var_dir)
-    definition = demo_definition()
+    definition = demo_definition_for(today or datetime.now(UTC).date())
     with db.transaction() as session:
         for unit in UNITS:
             upsert_unit(session, unit)

@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import httpx
 import pytest
 
 from examples.walkthrough import EVIDENCE_PDF, Walkthrough
+from rabrong.demo import demo_agreement_id
 from rabrong.embedded import WEED_PORTS
 from tests.support.servers import free_port, free_port_block
 
@@ -119,8 +121,9 @@ def test_the_product_end_to_end(tmp_path: Path) -> None:
     with product.up() as supervisor:
         walk = Walkthrough(product.url, product.password(), lines.append)
         score = walk.run("e2e-skw")
-        assert score["score"] == "4.0000" and score["score_100"] == "80.0000"
-        assert any(line.startswith("7. round-1 score: 4.0000") for line in lines)
+        # (3 x 15 + 4 x 10 + 4 x 10 + 4 x 5) / 40 = 3.625, shown as x20 = 72.5 on the PMS form
+        assert score["score"] == "3.6250" and score["score_100"] == "72.5000"
+        assert any(": 3.6250 (x20 = 72.5000)" in line for line in lines)
         _problems_are_rfc9457(product.url, walk)
         before = _get(product.url, walk, "/v1/agreements/e2e-skw")
         children = product.children()
@@ -135,7 +138,8 @@ def test_the_product_end_to_end(tmp_path: Path) -> None:
         after = _get(product.url, walk, "/v1/agreements/e2e-skw")
         assert after == before
         # The workflow is still running: the demo agreement takes a new command.
-        signed = walk.post("cmi.head", "/v1/agreements/fy2565-cmi/sign", json={"party": "maker"})
+        demo = demo_agreement_id(datetime.now(UTC).date())
+        signed = walk.post("cmi.head", f"/v1/agreements/{demo}/sign", json={"party": "maker"})
         assert signed["status"] == "signing"
         _s3_down(product, walk)
 

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -19,12 +19,21 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.gateway import TemporalGateway
 from api.problems import Problem
-from domain.agreement import AgreementState, AgreementStatus, Party, ResultStatus
-from domain.commands import ApproveResult, AttachEvidence, CreateAgreement, EnterResult, Sign
+from domain.agreement import AgreementState, AgreementStatus, Party, ResultStatus, RoundStatus
+from domain.commands import (
+    ApproveResult,
+    AttachEvidence,
+    CreateAgreement,
+    EnterResult,
+    Sign,
+    SubmitRound,
+)
 from domain.criteria import ResultInput
+from domain.definition import AgreementDefinition
 from domain.errors import NotAuthorized
 from domain.transition import AgreementWorkflowInput
-from rabrong.demo import demo_definition
+from examples.walkthrough import RESULTS, current_round
+from rabrong.demo import demo_definition_for
 from rabrong.worker import build_worker
 from storage.agreements import get_state
 from storage.db import Database
@@ -61,8 +70,15 @@ def command(kind: type[C], user: str, **fields: Any) -> C:
     return kind(command_id=str(uuid.uuid4()), actor=actor(user), **fields)
 
 
+def this_years_definition() -> AgreementDefinition:
+    return demo_definition_for(datetime.now(UTC).date())
+
+
+ROUND = current_round()
+
+
 async def create(gateway: TemporalGateway, agreement_id: str) -> AgreementState:
-    definition = demo_definition()
+    definition = this_years_definition()
     create_command = command(
         CreateAgreement, ADMIN, agreement_id=agreement_id, title="ทดสอบ", parties=parties()
     )
@@ -72,16 +88,27 @@ async def create(gateway: TemporalGateway, agreement_id: str) -> AgreementState:
     return state
 
 
-async def to_entered(gateway: TemporalGateway, agreement_id: str) -> AgreementState:
+async def to_submitted(gateway: TemporalGateway, agreement_id: str) -> AgreementState:
+    """Signed, every KPI of the current round entered with evidence, and submitted."""
     await create(gateway, agreement_id)
     await gateway.send(agreement_id, "sign", command(Sign, MAKER, party=Party.MAKER))
     await gateway.send(agreement_id, "sign", command(Sign, RECIPIENT, party=Party.RECIPIENT))
-    result = command(
-        EnterResult, STAFF, round=1, kpi_code="10", result=ResultInput(value=Decimal("50"))
+    for code, result in RESULTS.items():
+        entry = command(
+            EnterResult,
+            STAFF,
+            round=ROUND,
+            kpi_code=code,
+            result=ResultInput.model_validate(result),
+        )
+        await gateway.send(agreement_id, "enter_result", entry)
+        attach = command(
+            AttachEvidence, STAFF, round=ROUND, kpi_code=code, evidence=evidence(sha=f"{code:0>64}")
+        )
+        await gateway.send(agreement_id, "attach_evidence", attach)
+    return await gateway.send(
+        agreement_id, "submit_round", command(SubmitRound, STAFF, round=ROUND)
     )
-    await gateway.send(agreement_id, "enter_result", result)
-    attach = command(AttachEvidence, STAFF, round=1, kpi_code="10", evidence=evidence())
-    return await gateway.send(agreement_id, "attach_evidence", attach)
 
 
 def audit_actions(db: Database, agreement_id: str) -> list[str]:
@@ -94,25 +121,28 @@ async def test_an_agreement_runs_from_draft_to_a_round_score(
     temporal_dev: WorkflowEnvironment, sqlite_db: Database
 ) -> None:
     async with running_worker(temporal_dev.client, sqlite_db) as gateway:
-        state = await to_entered(gateway, "wf-happy")
+        state = await to_submitted(gateway, "wf-happy")
         assert state.status is AgreementStatus.ACTIVE
-        state = await gateway.send(
-            "wf-happy", "approve_result", command(ApproveResult, REVIEWER, round=1, kpi_code="10")
-        )
-    assert state.round_scores[1].score == Decimal("3.0000")
+        for code in RESULTS:
+            approve = command(ApproveResult, REVIEWER, round=ROUND, kpi_code=code)
+            state = await gateway.send("wf-happy", "approve_result", approve)
+    # (3 x 15 + 4 x 10 + 4 x 10 + 4 x 5) / 40, the weights of the demo's four KPIs
+    assert state.round_scores[ROUND].score == Decimal("3.6250")
+    assert state.round_state(ROUND).status is RoundStatus.PUBLISHED
     with sqlite_db.reader() as session:
         stored = get_state(session, "wf-happy")
         evidence_rows = list(session.exec(select(EvidenceRow)))
     assert stored == state  # the read model is the workflow's state
-    assert stored.kpi_round(1, "10").status is ResultStatus.APPROVED
-    assert len(evidence_rows) == 1
-    assert audit_actions(sqlite_db, "wf-happy") == [
+    assert stored.kpi_round(ROUND, "10").status is ResultStatus.APPROVED
+    assert len(evidence_rows) == len(RESULTS)
+    actions = [a for a in audit_actions(sqlite_db, "wf-happy") if a != "deadlines.fired"]
+    assert actions == [
         "agreement.created",
         "agreement.signed",
         "agreement.signed",
-        "result.entered",
-        "evidence.attached",
-        "result.approved",
+        *["result.entered", "evidence.attached"] * len(RESULTS),
+        "round.submitted",
+        *["result.approved"] * len(RESULTS),
     ]
 
 
@@ -120,8 +150,8 @@ async def test_a_refused_update_changes_nothing_and_says_why(
     temporal_dev: WorkflowEnvironment, sqlite_db: Database
 ) -> None:
     async with running_worker(temporal_dev.client, sqlite_db) as gateway:
-        before = await to_entered(gateway, "wf-refused")
-        self_approval = command(ApproveResult, STAFF, round=1, kpi_code="10")
+        before = await to_submitted(gateway, "wf-refused")
+        self_approval = command(ApproveResult, STAFF, round=ROUND, kpi_code="10")
         with pytest.raises(NotAuthorized) as refused:
             await gateway.send("wf-refused", "approve_result", self_approval)
         handle = temporal_dev.client.get_workflow_handle("wf-refused")
@@ -147,7 +177,7 @@ async def test_a_new_worker_carries_on_where_the_last_one_stopped(
     temporal_dev: WorkflowEnvironment, sqlite_db: Database
 ) -> None:
     async with running_worker(temporal_dev.client, sqlite_db) as gateway:
-        await to_entered(gateway, "wf-restart")
+        await to_submitted(gateway, "wf-restart")
         queue = gateway.task_queue
     with ThreadPoolExecutor(max_workers=2) as executor:
         async with build_worker(
@@ -156,10 +186,10 @@ async def test_a_new_worker_carries_on_where_the_last_one_stopped(
             handle = temporal_dev.client.get_workflow_handle("wf-restart")
             state = await handle.execute_update(
                 AgreementWorkflow.approve_result,
-                command(ApproveResult, REVIEWER, round=1, kpi_code="10"),
+                command(ApproveResult, REVIEWER, round=ROUND, kpi_code="10"),
             )
-    assert state.round_scores[1].kpis_scored == 1
-    assert len(audit_actions(sqlite_db, "wf-restart")) == 6
+    assert state.kpi_round(ROUND, "10").status is ResultStatus.APPROVED
+    assert audit_actions(sqlite_db, "wf-restart").count("result.approved") == 1
 
 
 async def test_a_missing_agreement_is_not_found(
@@ -175,7 +205,7 @@ async def test_a_workflow_never_created_ends_after_its_creation_window(
     time_skipping: WorkflowEnvironment, sqlite_db: Database
 ) -> None:
     async with running_worker(time_skipping.client, sqlite_db) as gateway:
-        start = AgreementWorkflowInput(agreement_id="wf-orphan", definition=demo_definition())
+        start = AgreementWorkflowInput(agreement_id="wf-orphan", definition=this_years_definition())
         handle = await time_skipping.client.start_workflow(
             AgreementWorkflow.run, start, id="wf-orphan", task_queue=gateway.task_queue
         )

@@ -21,6 +21,7 @@ from domain.commands import (
     ApproveResult,
     AttachEvidence,
     EnterResult,
+    FireAlarms,
     Sign,
     SubmitRound,
 )
@@ -115,6 +116,12 @@ def signed(
     agreement = new_agreement(definition, at=at, **create)
     agreement.do(Sign, MAKER, at, party=Party.MAKER)
     agreement.do(Sign, RECIPIENT, at, party=Party.RECIPIENT)
+    return agreement
+
+
+def open_round(agreement: Agreement, number: int, at: datetime = NOW) -> Agreement:
+    """Fire the round's opening alarm (due at 00:00 Bangkok on its first day): its tasks appear."""
+    agreement.do(FireAlarms, "system", at, keys=[f"open:{number}"])
     return agreement
 
 

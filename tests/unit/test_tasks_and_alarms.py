@@ -8,6 +8,7 @@ Due dates are worked out by hand on the Thai working calendar. NOW is Saturday 1
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from domain.agreement import AgreementStatus, Party
 from domain.alarms import Alarm, pending_alarms
@@ -25,13 +26,14 @@ from domain.commands import (
 from domain.deadline_policy import DeadlinePolicy
 from domain.errors import InvalidTransition, NotAuthorized
 from domain.tasks import Task, open_tasks
-from tests.support.factories import MAKER, RECIPIENT, REVIEWER, STAFF, evidence, parties
+from tests.support.factories import MAKER, NOW, RECIPIENT, REVIEWER, STAFF, evidence, parties
 from tests.support.journeys import (
     Agreement,
     approve,
     bkk,
     collect,
     new_agreement,
+    open_round,
     publish,
     signed,
     submit,
@@ -40,6 +42,11 @@ from tests.support.journeys import (
 
 SITUATION_REPORT = "a-1/r1/2/evidence/2-situation-report"  # evidence item due 31 Jan 2022
 REASSIGNING = DeadlinePolicy(reassign_overdue=True)
+
+
+def opened(**create: Any) -> Agreement:
+    """Signed at NOW, round 1 opened (its opening alarm fell due on 1 Oct 2021)."""
+    return open_round(signed(**create), 1)
 
 
 def tasks(agreement: Agreement) -> list[Task]:
@@ -87,8 +94,29 @@ def test_a_returned_draft_asks_the_maker_to_revise() -> None:
     ]
 
 
-def test_collecting_asks_for_each_result_and_each_dated_evidence_item() -> None:
+def test_a_round_opens_on_its_first_day() -> None:
     agreement = signed()
+    openings = [(a.key, a.kind, a.at, a.round) for a in alarms(agreement) if a.task is None]
+    assert openings == [
+        ("open:1", "round_open", bkk(2021, 10, 1), 1),
+        ("open:2", "round_open", bkk(2022, 4, 1), 2),
+        ("cutoff:1", "cutoff", bkk(2022, 4, 9), 1),
+        ("cutoff:2", "cutoff", bkk(2022, 10, 8), 2),
+    ]
+    assert tasks(agreement) == []  # nothing to do before a round opens
+    decision = agreement.do(FireAlarms, "system", keys=["open:1"])
+    assert decision.state.round_state(1).opened_at == NOW
+    assert decision.state.round_state(2).opened_at is None
+    assert [(n.recipient, n.kind) for n in decision.notifications] == [
+        (STAFF, "round_open"),
+        (MAKER, "round_open"),
+    ]
+    assert {t.round for t in tasks(agreement)} == {1}
+    assert "open:1" not in alarm_keys(agreement)
+
+
+def test_collecting_asks_for_each_result_and_each_dated_evidence_item() -> None:
+    agreement = opened()
     assert [(t.key, t.kind, t.due) for t in tasks(agreement)] == [
         ("a-1/r1/2/enter", "enter_result", date(2022, 4, 8)),
         (SITUATION_REPORT, "submit_evidence", date(2022, 1, 31)),
@@ -97,18 +125,21 @@ def test_collecting_asks_for_each_result_and_each_dated_evidence_item() -> None:
         ("a-1/r1/8/enter", "enter_result", date(2022, 4, 8)),
         ("a-1/r1/10/enter", "enter_result", date(2022, 4, 8)),
         ("a-1/r1/10/evidence/10-gfmis", "submit_evidence", date(2022, 3, 31)),
+    ]
+    first = tasks(agreement)[0]
+    assert (first.assignee_role, first.candidates, first.people) == ("submitter", [STAFF], [STAFF])
+    open_round(agreement, 2, bkk(2022, 4, 1))
+    assert [(t.key, t.kind, t.due) for t in tasks(agreement) if t.round == 2] == [
         ("a-1/r2/2/enter", "enter_result", date(2022, 10, 7)),
         ("a-1/r2/2/evidence/2-results", "submit_evidence", date(2022, 10, 5)),
         ("a-1/r2/5/enter", "enter_result", date(2022, 10, 7)),
         ("a-1/r2/8/enter", "enter_result", date(2022, 10, 7)),
         ("a-1/r2/10/enter", "enter_result", date(2022, 10, 7)),
     ]
-    first = tasks(agreement)[0]
-    assert (first.assignee_role, first.candidates, first.people) == ("submitter", [STAFF], [STAFF])
 
 
 def test_the_submit_task_appears_once_every_result_is_entered() -> None:
-    agreement = collect(signed(), 1)
+    agreement = collect(opened(), 1)
     agreement.do(
         AttachEvidence,
         STAFF,
@@ -126,7 +157,7 @@ def test_the_submit_task_appears_once_every_result_is_entered() -> None:
 
 
 def test_legacy_agreements_are_not_asked_to_submit_a_round() -> None:
-    agreement = collect(signed(rules=1), 1)
+    agreement = collect(opened(rules=1), 1)
     assert [t.kind for t in tasks(agreement) if t.round == 1] == [
         "submit_evidence",
         "submit_evidence",
@@ -171,7 +202,7 @@ def test_a_published_round_asks_the_maker_to_acknowledge_within_five_working_day
         date(2022, 1, 21),
     )
     agreement.do(AcknowledgeRound, MAKER, round=1)
-    assert [t.round for t in tasks(agreement)] == [2] * 5
+    assert tasks(agreement) == []  # round 2 has not opened yet
 
 
 def test_each_higher_reviewer_has_the_endorsement_allowance() -> None:
@@ -214,7 +245,7 @@ def test_only_an_active_or_closed_agreement_has_alarms() -> None:
 
 
 def test_a_task_is_reminded_7_and_1_days_before_and_escalated_the_day_after() -> None:
-    agreement = signed()
+    agreement = opened()
     of_report = [
         (a.key, a.kind, a.at)
         for a in alarms(agreement)
@@ -230,19 +261,19 @@ def test_a_task_is_reminded_7_and_1_days_before_and_escalated_the_day_after() ->
 
 
 def test_the_round_cutoffs_are_alarms() -> None:
-    agreement = signed()
+    agreement = opened()
     cutoffs = [(a.key, a.at, a.round) for a in alarms(agreement) if a.kind == "cutoff"]
     assert cutoffs == [("cutoff:1", bkk(2022, 4, 9), 1), ("cutoff:2", bkk(2022, 10, 8), 2)]
 
 
 def test_firing_a_reminder_tells_the_assignees_once() -> None:
-    agreement = signed()
+    agreement = opened()
     key = f"remind:{SITUATION_REPORT}:2022-01-31:7"
     decision = agreement.do(FireAlarms, "system", bkk(2022, 1, 24, 9), keys=[key])
     assert [(n.recipient, n.kind, n.task_key, n.due) for n in decision.notifications] == [
         (STAFF, "reminder", SITUATION_REPORT, date(2022, 1, 31))
     ]
-    assert decision.state.fired == [key]
+    assert decision.state.fired == ["open:1", key]
     assert key not in alarm_keys(agreement)
     assert f"remind:{SITUATION_REPORT}:2022-01-31:1" in alarm_keys(agreement)
     rules = agreement.refused(
@@ -252,7 +283,7 @@ def test_firing_a_reminder_tells_the_assignees_once() -> None:
 
 
 def test_an_alarm_does_not_fire_before_its_time() -> None:
-    agreement = signed()
+    agreement = opened()
     key = f"escalate:{SITUATION_REPORT}:2022-01-31"
     rules = agreement.refused(
         InvalidTransition, FireAlarms, "system", bkk(2022, 1, 31, 23, 59), keys=[key]
@@ -261,7 +292,7 @@ def test_an_alarm_does_not_fire_before_its_time() -> None:
 
 
 def test_an_escalation_marks_the_task_overdue_and_tells_the_superior() -> None:
-    agreement = signed()
+    agreement = opened()
     key = f"escalate:{SITUATION_REPORT}:2022-01-31"
     decision = agreement.do(FireAlarms, "system", bkk(2022, 2, 1), keys=[key])
     assert [(n.recipient, n.kind, n.task_key, n.due) for n in decision.notifications] == [
@@ -278,7 +309,7 @@ def test_an_escalation_marks_the_task_overdue_and_tells_the_superior() -> None:
 
 
 def test_with_reassignment_an_overdue_task_goes_to_the_superior() -> None:
-    agreement = signed(policy=REASSIGNING)
+    agreement = opened(policy=REASSIGNING)
     key = f"escalate:{SITUATION_REPORT}:2022-01-31"
     agreement.do(FireAlarms, "system", bkk(2022, 2, 1, 8), keys=[key])
     handed = task(agreement, SITUATION_REPORT)
@@ -287,7 +318,7 @@ def test_with_reassignment_an_overdue_task_goes_to_the_superior() -> None:
 
 
 def test_an_overdue_review_goes_to_the_recipient_who_may_then_review() -> None:
-    agreement = submit(signed(policy=REASSIGNING), 1)
+    agreement = submit(opened(policy=REASSIGNING), 1)
     key = "escalate:a-1/r1/10/review:2022-01-28"
     assert key in alarm_keys(agreement)
     decision = agreement.do(FireAlarms, "system", bkk(2022, 1, 29), keys=[key])
@@ -314,7 +345,7 @@ def test_a_configured_superior_or_the_review_chain_hears_of_an_overdue_review() 
 
 
 def test_a_reminder_past_its_due_date_is_skipped_as_stale() -> None:
-    agreement = signed()
+    agreement = opened()
     keys = [
         f"remind:{SITUATION_REPORT}:2022-01-31:7",
         f"remind:{SITUATION_REPORT}:2022-01-31:1",
@@ -323,12 +354,12 @@ def test_a_reminder_past_its_due_date_is_skipped_as_stale() -> None:
     decision = agreement.do(FireAlarms, "system", bkk(2022, 2, 1), keys=keys)
     assert [f.get("skipped") for f in decision.facts["alarms"]] == ["stale", "stale", None]
     assert [n.kind for n in decision.notifications] == ["overdue", "escalation"]
-    assert sorted(decision.state.fired) == sorted(keys)
+    assert decision.state.fired == ["open:1", *keys]
     assert not set(keys) & set(alarm_keys(agreement))
 
 
 def test_the_cutoff_alarm_tells_the_unit_its_round_is_closed() -> None:
-    agreement = signed()
+    agreement = opened()
     decision = agreement.do(FireAlarms, "system", bkk(2022, 4, 9), keys=["cutoff:1"])
     assert [(n.recipient, n.kind) for n in decision.notifications] == [
         (STAFF, "cutoff"),
@@ -339,12 +370,20 @@ def test_the_cutoff_alarm_tells_the_unit_its_round_is_closed() -> None:
 
 
 def test_monthly_reminders_go_to_units_with_open_entries() -> None:
-    agreement = signed(policy=DeadlinePolicy(monthly_reminder_day=1))
+    agreement = opened(policy=DeadlinePolicy(monthly_reminder_day=1))
     monthly = [(a.key, a.at) for a in alarms(agreement) if a.kind == "monthly"]
-    # activated 15 January; the last open round takes results until 7 October
-    assert monthly == [(f"monthly:2022-{m:02d}", bkk(2022, m, 1, 9)) for m in range(2, 11)]
+    # activated 15 January; round 1, the only one open, takes results until 8 April
+    assert monthly == [
+        ("monthly:2022-02", bkk(2022, 2, 1, 9)),
+        ("monthly:2022-03", bkk(2022, 3, 1, 9)),
+        ("monthly:2022-04", bkk(2022, 4, 1, 9)),
+    ]
     decision = agreement.do(FireAlarms, "system", bkk(2022, 2, 1, 9), keys=["monthly:2022-02"])
     assert [(n.recipient, n.kind) for n in decision.notifications] == [(STAFF, "monthly")]
+    # once round 2 opens, the reminders run on to its last day, 7 October
+    open_round(agreement, 2, bkk(2022, 4, 1))
+    later = [a.key for a in alarms(agreement) if a.kind == "monthly"]
+    assert later == [f"monthly:2022-{m:02d}" for m in range(3, 11)]
 
 
 def test_a_closed_agreement_is_archived_after_the_complaint_window() -> None:
@@ -368,7 +407,7 @@ def test_a_closed_agreement_is_archived_after_the_complaint_window() -> None:
 
 
 def test_entering_a_result_closes_its_task_and_its_alarms() -> None:
-    agreement = signed()
+    agreement = opened()
     assert "escalate:a-1/r1/10/enter:2022-04-08" in alarm_keys(agreement)
     collect(agreement, 1, kpis=["10"])
     assert "a-1/r1/10/enter" not in [t.key for t in tasks(agreement)]
