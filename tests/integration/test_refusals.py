@@ -21,7 +21,7 @@ from domain.commands import (
     SubmitRound,
 )
 from domain.criteria import ResultInput
-from domain.errors import DomainError, InvalidTransition, NotAuthorized
+from domain.errors import DomainError, InvalidTransition, NotAuthorized, ValidationFailed
 from domain.rollover import copy_for_year
 from rabrong.demo import demo_definition
 from storage.db import Database
@@ -131,7 +131,7 @@ async def test_refusals_change_nothing(
         await refused(
             driver,
             sqlite_db,
-            Exception,
+            ValidationFailed,
             "result_entered",
             "submit_round",
             SubmitRound,

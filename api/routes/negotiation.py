@@ -1,0 +1,39 @@
+"""Negotiating the draft: the recipient returns it with comments, the maker revises it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
+from api.routes.agreements import AgreementId, command_id, seen
+from api.schemas import ReturnDraftCreate, ReviseDraftCreate
+from domain.agreement import AgreementState
+from domain.commands import ReturnDraft, ReviseDraft
+
+router = APIRouter(prefix="/v1/agreements", tags=["negotiation"])
+
+
+@router.post("/{agreement_id}/return-draft")
+async def return_draft(
+    agreement_id: AgreementId,
+    body: ReturnDraftCreate,
+    user: CurrentUser,
+    services: ServicesDep,
+    key: IdempotencyKey,
+) -> AgreementState:
+    command = ReturnDraft(command_id=command_id(key), actor=actor_of(user), comments=body.comments)
+    return seen(await services.temporal.send(agreement_id, "return_draft", command), user)
+
+
+@router.post("/{agreement_id}/revise")
+async def revise_draft(
+    agreement_id: AgreementId,
+    body: ReviseDraftCreate,
+    user: CurrentUser,
+    services: ServicesDep,
+    key: IdempotencyKey,
+) -> AgreementState:
+    command = ReviseDraft(
+        command_id=command_id(key), actor=actor_of(user), definition=body.definition, note=body.note
+    )
+    return seen(await services.temporal.send(agreement_id, "revise_draft", command), user)

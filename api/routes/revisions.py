@@ -1,0 +1,45 @@
+"""Mid-year target revisions: the maker proposes with a reason, the recipient decides."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
+from api.routes.agreements import AgreementId, command_id, seen
+from api.schemas import RevisionCreate, RevisionDecisionCreate
+from domain.agreement import AgreementState
+from domain.commands import DecideRevision, ProposeRevision
+
+router = APIRouter(prefix="/v1/agreements", tags=["revisions"])
+
+
+@router.post("/{agreement_id}/revisions")
+async def propose(
+    agreement_id: AgreementId,
+    body: RevisionCreate,
+    user: CurrentUser,
+    services: ServicesDep,
+    key: IdempotencyKey,
+) -> AgreementState:
+    command = ProposeRevision(
+        command_id=command_id(key),
+        actor=actor_of(user),
+        definition=body.definition,
+        reason_code=body.reason_code,
+        reason=body.reason,
+    )
+    return seen(await services.temporal.send(agreement_id, "propose_revision", command), user)
+
+
+@router.post("/{agreement_id}/revisions/decision")
+async def decide(
+    agreement_id: AgreementId,
+    body: RevisionDecisionCreate,
+    user: CurrentUser,
+    services: ServicesDep,
+    key: IdempotencyKey,
+) -> AgreementState:
+    command = DecideRevision(
+        command_id=command_id(key), actor=actor_of(user), approve=body.approve, note=body.note
+    )
+    return seen(await services.temporal.send(agreement_id, "decide_revision", command), user)
