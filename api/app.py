@@ -9,7 +9,20 @@ import structlog
 from fastapi import FastAPI, Request, Response
 
 from api import problems
-from api.routes import agreements, auth, definitions, evidence, health, scoring
+from api.routes import (
+    agreements,
+    auth,
+    cascades,
+    definitions,
+    evidence,
+    health,
+    inbox,
+    negotiation,
+    progress,
+    revisions,
+    rounds,
+    scoring,
+)
 from api.services import Services
 
 log = structlog.get_logger(__name__)
@@ -23,7 +36,20 @@ def create_app(services: Services) -> FastAPI:
     )
     app.state.services = services
     problems.install(app)
-    for module in (health, auth, definitions, agreements, evidence, scoring):
+    for module in (
+        health,
+        auth,
+        definitions,
+        agreements,
+        negotiation,
+        rounds,
+        revisions,
+        evidence,
+        progress,
+        cascades,
+        inbox,
+        scoring,
+    ):
         app.include_router(module.router)
 
     @app.middleware("http")

@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
-from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowFailureError,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.problems import Problem, unavailable
 from domain.agreement import AgreementState
+from domain.cascade_plan import CascadeRequest
 from domain.commands import Command, CreateAgreement
 from domain.errors import ERROR_KINDS, DomainError, Violation
 from domain.transition import AgreementWorkflowInput
 from workflows.agreement import AgreementWorkflow
+from workflows.cascade import CascadeWorkflow
 
 UPDATE_TIMEOUT = timedelta(seconds=60)
+# A cascade only starts its agreements; longer than this means no worker is taking it.
+CASCADE_TIMEOUT = timedelta(seconds=60)
+
+
+def cascade_workflow_id(cascade_id: str) -> str:
+    return f"cascade-{cascade_id}"
 
 
 class TemporalGateway:
@@ -78,6 +93,54 @@ class TemporalGateway:
         )
         assert isinstance(result, AgreementState)
         return result
+
+    async def cascade_known(self, cascade_id: str) -> bool:
+        """Whether a cascade with this id was started before (running or finished)."""
+        client = await self.client()
+        try:
+            await client.get_workflow_handle(cascade_workflow_id(cascade_id)).describe()
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                return False
+            raise unavailable("temporal", exc.message) from exc
+        return True
+
+    async def cascade(self, request: CascadeRequest) -> list[str]:
+        """Start the cascade (or reach the one started with this id) and wait for its agreements."""
+        client = await self.client()
+        workflow_id = cascade_workflow_id(request.cascade_id)
+        handle: WorkflowHandle[Any, list[str]]
+        try:
+            handle = await client.start_workflow(
+                CascadeWorkflow.run,
+                request,
+                id=workflow_id,
+                task_queue=self.task_queue,
+                # A retry reaches the same cascade, running or finished; it never runs twice.
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                rpc_timeout=UPDATE_TIMEOUT,
+            )
+        except WorkflowAlreadyStartedError:
+            handle = client.get_workflow_handle_for(CascadeWorkflow.run, workflow_id)
+        except RPCError as exc:
+            raise unavailable("temporal", exc.message) from exc
+        try:
+            async with asyncio.timeout(CASCADE_TIMEOUT.total_seconds()):
+                return list(await handle.result())
+        except TimeoutError as exc:
+            raise unavailable("temporal", "the cascade is still running; retry") from exc
+        except WorkflowFailureError as exc:
+            raise _cascade_refusal(exc.cause) from exc
+        except RPCError as exc:
+            raise unavailable("temporal", exc.message) from exc
+
+
+def _cascade_refusal(cause: BaseException | None) -> Exception:
+    if isinstance(cause, ApplicationError) and cause.type in ERROR_KINDS:
+        return _refusal(cause)
+    # e.g. an agreement id taken between the API's check and the child's start
+    return Problem(409, "cascade_failed", "The cascade failed", f"the cascade failed: {cause}")
 
 
 def _system_info_request() -> Any:

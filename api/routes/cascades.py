@@ -1,0 +1,55 @@
+"""Cascades: an administrator turns a template into one agreement per unit below, all or none."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+
+from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
+from api.problems import Problem
+from api.schemas import CascadeCreate, CascadePublic
+from domain.cascade_plan import CascadeRequest, plan
+from domain.errors import InvalidTransition, NotAuthorized, violation
+from domain.policies import ADMINISTRATOR
+from storage.agreements import get_definition, get_state
+
+router = APIRouter(prefix="/v1/cascades", tags=["cascades"])
+
+
+@router.post("", status_code=201)
+async def cascade(
+    body: CascadeCreate, user: CurrentUser, services: ServicesDep, key: IdempotencyKey
+) -> CascadePublic:
+    if ADMINISTRATOR not in user.roles:
+        raise NotAuthorized(
+            "only an administrator may cascade a template",
+            [violation("actor", "is_administrator", "user is not an administrator")],
+        )
+    with services.db.reader() as session:
+        template = get_definition(session, body.template_id, body.template_version)
+    if template is None:
+        raise Problem(404, "NotFound", "Not found", f"no template {body.template_id}")
+    request = CascadeRequest(
+        cascade_id=body.cascade_id or key or str(uuid.uuid4()),
+        template=template,
+        level=body.level,
+        parent_id=body.parent_id,
+        units=body.units,
+        policy=body.policy,
+        actor=actor_of(user),
+    )
+    # Every unit is checked before anything starts: a bad one is a 422 naming units[i].
+    plan(request)
+    if not await services.temporal.cascade_known(request.cascade_id):
+        # A new cascade must not reach agreements that exist already (a retried one does).
+        with services.db.reader() as session:
+            taken = [
+                violation(f"units[{i}].agreement_id", "unique", f"{u.agreement_id} exists")
+                for i, u in enumerate(request.units)
+                if get_state(session, u.agreement_id) is not None
+            ]
+        if taken:
+            raise InvalidTransition("some of these agreements exist already", taken)
+    agreements = await services.temporal.cascade(request)
+    return CascadePublic(cascade_id=request.cascade_id, agreements=agreements)
