@@ -42,3 +42,9 @@ def accepts_submission(
     if granted is not None and today <= granted:
         return True
     return entry.resubmit_by is not None and today <= entry.resubmit_by
+
+
+def round_on(definition: AgreementDefinition, day: date) -> int:
+    """The round whose period holds the day; before the year the first, after it the last."""
+    started = [r.number for r in definition.rounds if r.start <= day]
+    return max(started) if started else min(r.number for r in definition.rounds)

@@ -139,3 +139,11 @@ def require_may_create(user_id: str, roles: list[str], maker: str, recipient: st
             "only an administrator or a party to the agreement may create it",
             [violation("parties", "creator_is_party_or_admin", "user may not create this")],
         )
+
+
+def require_may_cascade(roles: list[str]) -> None:
+    if ADMINISTRATOR not in roles:
+        raise NotAuthorized(
+            "only an administrator may cascade a template",
+            [violation("actor", "is_administrator", "user is not an administrator")],
+        )

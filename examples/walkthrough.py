@@ -17,6 +17,8 @@ from typing import Any
 
 import httpx
 
+from rabrong.demo import DEMO_RESULTS as RESULTS
+
 DEFINITION_ID = "fy2565-provincial-social-development"
 # A tiny but real PDF, named in Thai as the staff would name it.
 EVIDENCE_NAME = "รายงานการเบิกจ่ายงบประมาณ GFMIS มี.ค. 2565.pdf"
@@ -52,11 +54,11 @@ class Walkthrough:
     def get(self, username: str, path: str) -> Any:
         return self.ok(self.http.get(path, headers=self.login(username)))
 
-    def run(self, agreement_id: str) -> dict[str, Any]:
+    def start(self, agreement_id: str) -> tuple[str, int]:
+        """Create an agreement from this year's definition and have both parties sign it."""
         base = f"/v1/agreements/{agreement_id}"
         definitions = self.get("admin", "/v1/definitions")["data"]
         definition = max(definitions, key=lambda d: (d["fiscal_year_be"], d["version"]))
-        number = current_round()
         created = self.post(
             "admin",
             "/v1/agreements",
@@ -82,6 +84,10 @@ class Walkthrough:
         self.say(f"2. maker skw.head signed: {state['status']}")
         state = self.post("permsec", f"{base}/sign", json={"party": "recipient"})
         self.say(f"3. recipient permsec signed: {state['status']}")
+        return base, current_round()
+
+    def run(self, agreement_id: str) -> dict[str, Any]:
+        base, number = self.start(agreement_id)
         for code, result in RESULTS.items():
             kpi = f"{base}/rounds/{number}/kpis/{code}"
             state = self.post("skw.staff", f"{kpi}/result", json=result)
@@ -113,23 +119,6 @@ class Walkthrough:
             f"{score['explanation_en']}"
         )
         return dict(score)
-
-
-# Round results the staff enter: KPI 2 reaches level 3, the others level 4 (3.625 weighted).
-RESULTS: dict[str, dict[str, Any]] = {
-    "2": {"steps_done": [1, 2, 3]},
-    "5": {"value": "55"},
-    "8": {
-        "steps": [
-            {"achieved": "1"},
-            {"achieved": "1"},
-            {"achieved": "1"},
-            {"achieved": "1"},
-            {"achieved": "0", "target": "6"},
-        ]
-    },
-    "10": {"value": "๕๒.๕"},
-}
 
 
 def current_round(today: date | None = None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from domain.agreement import AgreementState
@@ -21,16 +22,23 @@ from storage.tables import (
 def save_definition(session: Session, definition: AgreementDefinition) -> DefinitionRow:
     row = session.get(DefinitionRow, (definition.id, definition.version))
     body = definition.model_dump(mode="json")
-    if row is None:
-        row = DefinitionRow(
-            id=definition.id,
-            version=definition.version,
-            title_th=definition.title_th,
-            fiscal_year_be=definition.fiscal_year_be,
-            content_hash=definition.content_hash(),
-            body=body,
-        )
-        session.add(row)
+    if row is not None:
+        return row
+    row = DefinitionRow(
+        id=definition.id,
+        version=definition.version,
+        title_th=definition.title_th,
+        fiscal_year_be=definition.fiscal_year_be,
+        content_hash=definition.content_hash(),
+        body=body,
+    )
+    # Agreements cascaded from one template save the same version at once: the first wins.
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        row = session.get(DefinitionRow, (definition.id, definition.version))
+        assert row is not None
     return row
 
 

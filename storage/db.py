@@ -37,6 +37,10 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """A unit of work: commits when the block ends, rolls back if it raises."""
         with Session(self.engine, expire_on_commit=False) as session:
+            if self.url.startswith("sqlite"):
+                # Take the write lock first: writers then queue on busy_timeout instead of
+                # failing when a read snapshot turns stale, which SQLite cannot upgrade.
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             try:
                 yield session
                 session.commit()

@@ -69,6 +69,7 @@ CREATION_WINDOW = timedelta(minutes=10)
 ALARM_RETRY = timedelta(minutes=5)
 # Agreements started before this patch run the issue-2 rules and no deadline clock (0015).
 LIFECYCLE_V2 = "lifecycle-v2"
+RECORD_LOCALLY = "record-locally"
 
 
 def refusal(error: DomainError) -> ApplicationError:
@@ -319,14 +320,26 @@ class AgreementWorkflow:
             notifications=decision.notifications,
         )
         try:
-            await workflow.execute_activity(
-                "record_transition",
-                record,
-                result_type=TransitionRecorded,
-                start_to_close_timeout=RECORD_TIMEOUT,
-                schedule_to_close_timeout=RECORD_GIVE_UP,
-                retry_policy=RECORD_RETRY,
-            )
+            # Recording in the worker saves two round trips to the server per command; runs
+            # started before this patch keep scheduling it as an ordinary activity.
+            if workflow.patched(RECORD_LOCALLY):
+                await workflow.execute_local_activity(
+                    "record_transition",
+                    record,
+                    result_type=TransitionRecorded,
+                    start_to_close_timeout=RECORD_TIMEOUT,
+                    schedule_to_close_timeout=RECORD_GIVE_UP,
+                    retry_policy=RECORD_RETRY,
+                )
+            else:
+                await workflow.execute_activity(
+                    "record_transition",
+                    record,
+                    result_type=TransitionRecorded,
+                    start_to_close_timeout=RECORD_TIMEOUT,
+                    schedule_to_close_timeout=RECORD_GIVE_UP,
+                    retry_policy=RECORD_RETRY,
+                )
         except ActivityError as error:
             raise ApplicationError(
                 "the record could not be written; nothing changed", type="Unavailable"

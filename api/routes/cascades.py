@@ -10,8 +10,8 @@ from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
 from api.problems import Problem
 from api.schemas import CascadeCreate, CascadePublic
 from domain.cascade_plan import CascadeRequest, plan
-from domain.errors import InvalidTransition, NotAuthorized, violation
-from domain.policies import ADMINISTRATOR
+from domain.errors import InvalidTransition, violation
+from domain.policies import require_may_cascade
 from storage.agreements import get_definition, get_state
 
 router = APIRouter(prefix="/v1/cascades", tags=["cascades"])
@@ -21,11 +21,7 @@ router = APIRouter(prefix="/v1/cascades", tags=["cascades"])
 async def cascade(
     body: CascadeCreate, user: CurrentUser, services: ServicesDep, key: IdempotencyKey
 ) -> CascadePublic:
-    if ADMINISTRATOR not in user.roles:
-        raise NotAuthorized(
-            "only an administrator may cascade a template",
-            [violation("actor", "is_administrator", "user is not an administrator")],
-        )
+    require_may_cascade(user.roles)
     with services.db.reader() as session:
         template = get_definition(session, body.template_id, body.template_version)
     if template is None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from domain.agreement import Parties
 from domain.definition import AgreementDefinition
@@ -143,3 +144,20 @@ def demo_parties(province: str) -> Parties:
         reviewers=["u-owner"],
         submitters=[f"u-{province}-staff"],
     )
+
+
+# Round results the staff enter: KPI 2 reaches level 3, the others level 4 (3.625 weighted).
+DEMO_RESULTS: dict[str, dict[str, Any]] = {
+    "2": {"steps_done": [1, 2, 3]},
+    "5": {"value": "55"},
+    "8": {
+        "steps": [
+            {"achieved": "1"},
+            {"achieved": "1"},
+            {"achieved": "1"},
+            {"achieved": "1"},
+            {"achieved": "0", "target": "6"},
+        ]
+    },
+    "10": {"value": "๕๒.๕"},
+}

@@ -183,9 +183,10 @@ def _s3_down(product: Product, walk: Walkthrough) -> None:
     health = httpx.get(product.url + "/healthz", timeout=30)
     assert health.status_code == 503
     assert health.json()["unavailable"] == ["s3"]
+    base, number = walk.start("e2e-s3")  # an open round, so only S3 can refuse the upload
     rows = product.evidence_rows()
     upload = httpx.post(
-        product.url + "/v1/agreements/e2e-skw/rounds/1/kpis/5/evidence",
+        f"{product.url}{base}/rounds/{number}/kpis/5/evidence",
         files={"file": ("รายงาน.pdf", EVIDENCE_PDF, "application/pdf")},
         headers=walk.login("skw.staff"),
         timeout=60,

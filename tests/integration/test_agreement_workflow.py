@@ -29,10 +29,11 @@ from domain.commands import (
     SubmitRound,
 )
 from domain.criteria import ResultInput
+from domain.deadlines import round_on
 from domain.definition import AgreementDefinition
 from domain.errors import NotAuthorized
 from domain.transition import AgreementWorkflowInput
-from examples.walkthrough import RESULTS, current_round
+from rabrong.demo import DEMO_RESULTS as RESULTS
 from rabrong.demo import demo_definition_for
 from rabrong.worker import build_worker
 from storage.agreements import get_state
@@ -74,7 +75,7 @@ def this_years_definition() -> AgreementDefinition:
     return demo_definition_for(datetime.now(UTC).date())
 
 
-ROUND = current_round()
+ROUND = round_on(this_years_definition(), datetime.now(UTC).date())
 
 
 async def create(gateway: TemporalGateway, agreement_id: str) -> AgreementState:

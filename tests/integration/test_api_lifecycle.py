@@ -1,0 +1,425 @@
+"""The lifecycle over HTTP on the real app: cascades, inbox, rounds, visibility and refusals.
+
+Real SQLite (migrated), SeaweedFS, the Temporal dev server and a worker. The dev server runs on
+the real clock: definitions move to the fiscal year and round that hold today, so rounds
+open by their alarm at once; the tests wait for `opened_at` before they expect round tasks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from api.app import create_app
+from api.services import Services
+from domain.deadlines import round_on
+from domain.rollover import copy_for_year
+from domain.thai import fiscal_year_be
+from rabrong.demo import demo_definition, load_demo
+from storage.agreements import save_definition
+from storage.db import Database
+from tests.support.lifecycle import seed000, worker_for
+from tests.support.servers import S3Server
+
+FY = fiscal_year_be(datetime.now(UTC).date())  # a year whose rounds are open today
+TEMPLATE_ID = f"fy{FY}-provincial"
+R = round_on(copy_for_year(demo_definition(), FY, new_id="probe"), datetime.now(UTC).date())
+DEMO_ID = f"fy{FY}-demo"  # the demo's four KPIs moved to this fiscal year
+CMI, KSN = "เชียงใหม่", "กาฬสินธุ์"
+EVIDENCE_PDF = b"%PDF-1.4\n%%EOF\n"
+# Round 1 of the demo: KPI 2 reaches level 3, the others level 4 (3.625 weighted).
+RESULTS: dict[str, dict[str, Any]] = {
+    "2": {"steps_done": [1, 2, 3]},
+    "5": {"value": "55"},
+    "8": {
+        "steps": [
+            {"achieved": "1"},
+            {"achieved": "1"},
+            {"achieved": "1"},
+            {"achieved": "1"},
+            {"achieved": "0", "target": "6"},
+        ]
+    },
+    "10": {"value": "๕๒.๕"},
+}
+
+
+@dataclass
+class Api:
+    http: httpx.AsyncClient
+    password: str
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    async def headers(self, username: str) -> dict[str, str]:
+        if username not in self.tokens:
+            response = await self.http.post(
+                "/v1/auth/token", data={"username": username, "password": self.password}
+            )
+            assert response.status_code == 200, response.text
+            self.tokens[username] = response.json()["access_token"]
+        return {"Authorization": f"Bearer {self.tokens[username]}"}
+
+    async def post(
+        self, username: str, path: str, key: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        headers = await self.headers(username)
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        return await self.http.post(path, headers=headers, **kwargs)
+
+    async def get(self, username: str, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.http.get(path, headers=await self.headers(username), **kwargs)
+
+    async def ok(self, response: Awaitable[httpx.Response], status: int = 200) -> Any:
+        done = await response
+        assert done.status_code == status, done.text
+        return done.json()
+
+
+@pytest.fixture
+async def api(
+    sqlite_db: Database, s3_server: S3Server, temporal_dev: WorkflowEnvironment, tmp_path: Path
+) -> AsyncIterator[Api]:
+    loaded = load_demo(sqlite_db, tmp_path)
+    with sqlite_db.transaction() as session:
+        save_definition(session, copy_for_year(seed000(), FY, new_id=TEMPLATE_ID))
+        save_definition(session, copy_for_year(demo_definition(), FY, new_id=DEMO_ID))
+    async with worker_for(temporal_dev.client, sqlite_db) as gateway:
+        services = Services(
+            db=sqlite_db,
+            store=s3_server.store(f"api-{uuid.uuid4().hex[:8]}"),
+            temporal=gateway,
+            token_ttl=timedelta(minutes=10),
+            evidence_max_bytes=1024,
+        )
+        transport = httpx.ASGITransport(app=create_app(services))
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test", timeout=90
+        ) as client:
+            yield Api(client, loaded.password)
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], seconds: float = 30) -> Any:
+    """Poll until `check` returns something truthy (the read model follows the workflow)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        result = await check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the condition was never met")
+        await asyncio.sleep(0.1)
+
+
+async def state_of(api: Api, username: str, agreement_id: str) -> dict[str, Any] | None:
+    response = await api.get(username, f"/v1/agreements/{agreement_id}")
+    if response.status_code == 404:
+        return None
+    assert response.status_code == 200, response.text
+    agreement: dict[str, Any] = response.json()["agreement"]
+    return agreement
+
+
+async def until_round_opens(
+    api: Api, agreement_id: str, number: int | None = None
+) -> dict[str, Any]:
+    async def opened() -> dict[str, Any] | None:
+        state = await state_of(api, "admin", agreement_id)
+        rounds = state["rounds"] if state else {}
+        return state if rounds.get(str(number or R), {}).get("opened_at") else None
+
+    result: dict[str, Any] = await eventually(opened)
+    return result
+
+
+def parties(province: str, **more: Any) -> dict[str, Any]:
+    return {
+        "maker": f"u-{province}-head",
+        "recipient": "u-permsec",
+        "reviewers": ["u-owner"],
+        "submitters": [f"u-{province}-staff"],
+        **more,
+    }
+
+
+def unit(name: str, agreement_id: str, province: str, target: str, **assignment: Any) -> Any:
+    return {
+        "assignment": {
+            "unit": name,
+            "definition_id": f"{agreement_id}-def",
+            "electives": ["3", "5"],
+            "targets": {"5": target},
+            **assignment,
+        },
+        "agreement_id": agreement_id,
+        "title": f"คำรับรองการปฏิบัติราชการ จ.{name} ปีงบประมาณ พ.ศ. {FY}",
+        "parties": parties(province),
+    }
+
+
+def problem(response: httpx.Response, status: int, kind: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["type"].endswith("/" + kind), body
+    return body
+
+
+async def sign_all(api: Api, agreement_id: str, maker: str) -> dict[str, Any]:
+    base = f"/v1/agreements/{agreement_id}"
+    await api.ok(api.post(maker, f"{base}/sign", json={"party": "maker"}))
+    state: dict[str, Any] = await api.ok(
+        api.post("permsec", f"{base}/sign", json={"party": "recipient"})
+    )
+    assert state["status"] == "active"
+    return state
+
+
+async def test_a_cascade_creates_each_units_agreement_and_the_parent_sees_their_progress(
+    api: Api,
+) -> None:
+    run = uuid.uuid4().hex[:6]
+    parent, cmi, ksn = f"ops-{run}", f"cmi-{run}", f"ksn-{run}"
+    body = {
+        "template_id": TEMPLATE_ID,
+        "level": "province",
+        "parent_id": parent,
+        "units": [unit(CMI, cmi, "cmi", "4400"), unit(KSN, ksn, "skw", "3200")],
+    }
+    key = f"cascade-{run}"
+    created = await api.ok(api.post("admin", "/v1/cascades", key, json=body), 201)
+    assert created == {"cascade_id": key, "agreements": [cmi, ksn]}
+    # The same request again reaches the same cascade: nothing runs twice.
+    again = await api.ok(api.post("admin", "/v1/cascades", key, json=body), 201)
+    assert again == created
+
+    states: dict[str, dict[str, Any]] = {}
+    for agreement_id in (cmi, ksn):
+        states[agreement_id] = await eventually(partial(state_of, api, "admin", agreement_id))
+        assert states[agreement_id]["parent_id"] == parent
+        assert states[agreement_id]["status"] == "draft"
+    targets = {}
+    for agreement_id, province in ((cmi, CMI), (ksn, KSN)):
+        state = states[agreement_id]
+        definition = await api.ok(api.get("admin", f"/v1/definitions/{state['definition_id']}"))
+        kpi5 = next(k for k in definition["kpis"] if k["code"] == "5")
+        targets[province] = {u: Decimal(t) for u, t in kpi5["unit_targets"].items()}
+        assert {k["code"] for k in definition["kpis"]} >= {"3", "3.1", "3.2", "5"}
+        assert not {"6", "7", "8"} & {k["code"] for k in definition["kpis"]}
+    assert targets == {CMI: {CMI: Decimal("4400")}, KSN: {KSN: Decimal("3200")}}
+
+    # A new cascade may not reach an agreement that exists: refused whole, naming the unit.
+    fresh = f"fresh-{run}"
+    taken = {**body, "units": [unit(CMI, fresh, "cmi", "1"), unit(KSN, ksn, "skw", "1")]}
+    refused = problem(
+        await api.post("admin", "/v1/cascades", f"taken-{run}", json=taken),
+        409,
+        "InvalidTransition",
+    )
+    assert [(e["field"], e["rule"]) for e in refused["errors"]] == [
+        ("units[1].agreement_id", "unique")
+    ]
+    assert await state_of(api, "admin", fresh) is None
+
+    children = await api.ok(api.get("admin", f"/v1/agreements/{parent}/children"))
+    assert children["count"] == 2
+    assert [c["agreement_id"] for c in children["data"]] == [cmi, ksn]
+    for child in children["data"]:
+        assert child["status"] == "draft"
+        assert [r["number"] for r in child["rounds"]] == [1, 2]
+        assert child["rounds"][R - 1]["entered"] == 0
+
+    await sign_all(api, cmi, "cmi.head")
+    await until_round_opens(api, cmi)
+    entered = await api.ok(
+        api.post(
+            "cmi.staff", f"/v1/agreements/{cmi}/rounds/{R}/kpis/5/result", json={"value": "48"}
+        )
+    )
+    assert entered["kpi_rounds"][f"{R}:5"]["result"]["value"] == "48"
+
+    async def progress_shows_the_entry() -> dict[str, Any] | None:
+        listed = await api.ok(api.get("admin", f"/v1/agreements/{parent}/children"))
+        by_id = {c["agreement_id"]: c for c in listed["data"]}
+        return listed if by_id[cmi]["rounds"][R - 1]["entered"] == 1 else None
+
+    listed = await eventually(progress_shows_the_entry)
+    by_id = {c["agreement_id"]: c for c in listed["data"]}
+    assert by_id[cmi]["status"] == "active" and by_id[ksn]["status"] == "draft"
+    assert by_id[ksn]["rounds"][R - 1]["entered"] == 0
+    assert by_id[cmi]["rounds"][R - 1]["kpis"] == by_id[ksn]["rounds"][R - 1]["kpis"] > 1
+    one = await api.ok(api.get("cmi.head", f"/v1/agreements/{cmi}/progress"))
+    assert one == by_id[cmi]
+
+
+async def test_a_bad_cascade_names_the_unit_and_creates_nothing(api: Api) -> None:
+    run = uuid.uuid4().hex[:6]
+    body = {
+        "template_id": TEMPLATE_ID,
+        "level": "province",
+        "units": [
+            unit(CMI, f"bad-cmi-{run}", "cmi", "4400", electives=["3", "99"]),
+            unit(KSN, f"bad-ksn-{run}", "skw", "3200"),
+        ],
+    }
+    refused = problem(
+        await api.post("admin", "/v1/cascades", f"bad-{run}", json=body), 422, "ValidationFailed"
+    )
+    fields = [e["field"] for e in refused["errors"]]
+    assert "units[0].electives[1]" in fields
+    assert all(f.startswith("units[0].") for f in fields)
+    assert (await api.ok(api.get("admin", "/v1/agreements")))["count"] == 0
+
+    denied = problem(
+        await api.post("cmi.head", "/v1/cascades", json={**body, "units": body["units"][1:]}),
+        403,
+        "NotAuthorized",
+    )
+    assert denied["errors"][0]["rule"] == "is_administrator"
+    missing = await api.post("admin", "/v1/cascades", json={**body, "template_id": "nothing"})
+    problem(missing, 404, "NotFound")
+    assert (await api.ok(api.get("admin", "/v1/agreements")))["count"] == 0
+    problem(await api.get("admin", f"/v1/agreements/bad-cmi-{run}/children"), 404, "NotFound")
+
+
+async def test_a_round_runs_over_http_from_signing_to_acknowledgement(api: Api) -> None:
+    aid = f"demo-{uuid.uuid4().hex[:6]}"
+    base = f"/v1/agreements/{aid}"
+    create = {
+        "agreement_id": aid,
+        "definition_id": DEMO_ID,
+        # the staff member also reviews, to show that nobody approves their own work
+        "parties": parties("cmi", reviewers=["u-owner", "u-cmi-staff"], review_chain=["u-auditor"]),
+        "policy": {"reminder_days": [3]},
+    }
+    created = await api.ok(api.post("admin", "/v1/agreements", f"{aid}-create", json=create), 201)
+    assert created["agreement"]["status"] == "draft"
+    assert created["agreement"]["policy"]["reminder_days"] == [3]
+
+    inbox = await api.ok(api.get("cmi.head", "/v1/tasks", params={"agreement_id": aid}))
+    assert [(t["kind"], t["key"]) for t in inbox["data"]] == [("sign", f"{aid}/sign/maker")]
+    assert inbox["data"][0]["assignee_user"] == "u-cmi-head"
+    assert (await api.ok(api.get("permsec", "/v1/tasks", params={"agreement_id": aid})))[
+        "count"
+    ] == 0
+
+    await sign_all(api, aid, "cmi.head")
+    problem(await api.post("cmi.head", f"{base}/rounds/{R}/acknowledge"), 409, "InvalidTransition")
+    await until_round_opens(api, aid)
+
+    async def entry_tasks() -> list[dict[str, Any]]:
+        listed = await api.ok(api.get("cmi.staff", "/v1/tasks", params={"agreement_id": aid}))
+        return [t for t in listed["data"] if t["kind"] == "enter_result"]
+
+    assert sorted(t["kpi_code"] for t in await eventually(entry_tasks)) == sorted(RESULTS)
+    for code, result in RESULTS.items():
+        kpi = f"{base}/rounds/{R}/kpis/{code}"
+        await api.ok(api.post("cmi.staff", f"{kpi}/result", json=result))
+        files = {"file": (f"หลักฐาน {code}.pdf", EVIDENCE_PDF, "application/pdf")}
+        await api.ok(api.post("cmi.staff", f"{kpi}/evidence", files=files), 201)
+    submitted = await api.ok(api.post("cmi.staff", f"{base}/rounds/{R}/submit"))
+    assert submitted["rounds"][str(R)]["status"] == "review"
+    problem(await api.post("cmi.staff", f"{base}/rounds/{R}/submit"), 409, "InvalidTransition")
+
+    review = await api.ok(api.get("kpi.owner", "/v1/tasks", params={"agreement_id": aid}))
+    assert sorted(t["kpi_code"] for t in review["data"] if t["kind"] == "review") == sorted(RESULTS)
+    own = problem(
+        await api.post("cmi.staff", f"{base}/rounds/{R}/kpis/2/approve", json={}),
+        403,
+        "NotAuthorized",
+    )
+    assert [e["rule"] for e in own["errors"]] == ["separation_of_duties"]
+
+    for code in RESULTS:
+        state = await api.ok(
+            api.post("kpi.owner", f"{base}/rounds/{R}/kpis/{code}/approve", json={"note": "ครบ"})
+        )
+    assert state["rounds"][str(R)]["status"] == "endorsing"
+    assert state["round_scores"][str(R)]["score"] == "3.6250"
+
+    # Until the chain has endorsed it, the evaluated side does not see the score.
+    maker_view = await state_of(api, "cmi.head", aid)
+    assert maker_view is not None and str(R) not in maker_view["round_scores"]
+    assert all(e["score"] is None for e in maker_view["kpi_rounds"].values())
+    problem(await api.get("cmi.head", f"{base}/rounds/{R}/score"), 404, "NotFound")
+    hidden = await api.ok(api.get("cmi.head", f"{base}/progress"))
+    assert hidden["rounds"][R - 1]["score"] is None and hidden["rounds"][R - 1]["approved"] == 4
+    assert (await api.ok(api.get("kpi.owner", f"{base}/rounds/{R}/score")))["score"] == "3.6250"
+
+    endorsed = await api.ok(api.post("auditor", f"{base}/rounds/{R}/endorse", json={"note": "ok"}))
+    assert endorsed["rounds"][str(R)]["status"] == "published"
+    assert (await api.ok(api.get("cmi.head", f"{base}/rounds/{R}/score")))["score"] == "3.6250"
+    ack_tasks = await api.ok(api.get("cmi.head", "/v1/tasks", params={"agreement_id": aid}))
+    assert [t["kind"] for t in ack_tasks["data"]] == ["acknowledge"]
+    told = await api.ok(api.get("cmi.head", "/v1/notifications", params={"agreement_id": aid}))
+    assert "published" in [n["kind"] for n in told["data"]]
+
+    acknowledged = await api.ok(api.post("cmi.head", f"{base}/rounds/{R}/acknowledge"))
+    assert acknowledged["rounds"][str(R)]["status"] == "acknowledged"
+    assert acknowledged["round_scores"][str(R)]["score"] == "3.6250"
+
+    # Round 2 may take late submissions until a date typed in Thai digits and BE years.
+    extended = await api.ok(
+        api.post(
+            "permsec",
+            f"{base}/rounds/2/exception",
+            json={"until": "๓๐/๙/๒๕๗๐", "reason": "ระบบ GFMIS ขัดข้อง"},
+        )
+    )
+    assert extended["rounds"]["2"]["exception_until"] == "2027-09-30"
+    problem(
+        await api.post("cmi.head", f"{base}/rounds/2/exception", json={"until": "2027-09-30"}),
+        422,
+        "validation",
+    )
+
+
+async def test_negotiation_and_revision_commands_reach_the_workflow(api: Api) -> None:
+    aid = f"nego-{uuid.uuid4().hex[:6]}"
+    base = f"/v1/agreements/{aid}"
+    create = {"agreement_id": aid, "definition_id": DEMO_ID, "parties": parties("cmi")}
+    await api.ok(api.post("admin", "/v1/agreements", json=create), 201)
+    returned = await api.ok(
+        api.post("permsec", f"{base}/return-draft", json={"comments": "ปรับเป้าหมาย KPI 5"})
+    )
+    assert returned["status"] == "negotiation"
+    definition = await api.ok(api.get("admin", f"/v1/definitions/{DEMO_ID}"))
+    kpi5 = next(k for k in definition["kpis"] if k["code"] == "5")
+    kpi5["name_th"] += " (ปรับปรุง)"
+    revised = await api.ok(
+        api.post("cmi.head", f"{base}/revise", json={"definition": definition, "note": "แก้แล้ว"})
+    )
+    assert revised["status"] == "draft" and revised["definition_version"] == 2
+
+    await sign_all(api, aid, "cmi.head")
+    kpi5["name_th"] += " ฉบับกลางปี"
+    proposal = {"definition": definition, "reason_code": "budget_cut", "reason": "ถูกตัดงบ"}
+    proposed = await api.ok(api.post("cmi.head", f"{base}/revisions", json=proposal))
+    assert proposed["pending_revision"]["version"] == 3
+    problem(
+        await api.post("cmi.head", f"{base}/revisions/decision", json={"approve": True}),
+        403,
+        "NotAuthorized",
+    )
+    decided = await api.ok(
+        api.post("permsec", f"{base}/revisions/decision", json={"approve": True, "note": "ok"})
+    )
+    assert decided["pending_revision"] is None and decided["definition_version"] == 3
+    problem(
+        await api.post(
+            "cmi.head", f"/v1/agreements/nothing-{aid}/revise", json={"definition": definition}
+        ),
+        404,
+        "NotFound",
+    )
