@@ -7,7 +7,7 @@ are kept in the state, so nothing fires twice, whatever restarts in between.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -44,11 +44,16 @@ def pending_alarms(state: AgreementState, book: DefinitionBook) -> list[Alarm]:
     return sorted((a for a in alarms if a.key not in fired), key=lambda a: (a.at, a.key))
 
 
+# A reminder found this late was not missed by the clock: its task appeared after it was due
+# (a task due in 5 days has no 7-day reminder), so telling the person at once is noise.
+CATCH_UP = timedelta(hours=1)
+
+
 def is_stale(alarm: Alarm, now: datetime) -> bool:
-    """A reminder about a due date already past says nothing the escalation does not."""
+    """Reminders that would arrive late: after the due date, or long after their own time."""
     if alarm.kind != "reminder" or alarm.task is None or alarm.task.due is None:
         return False
-    return now >= end_of(alarm.task.due)
+    return now >= end_of(alarm.task.due) or now - alarm.at > CATCH_UP
 
 
 def _task_alarms(state: AgreementState, task: Task) -> list[Alarm]:
