@@ -26,7 +26,7 @@ from api.services import Services
 from domain.deadlines import round_on
 from domain.rollover import copy_for_year
 from domain.thai import fiscal_year_be
-from rabrong.demo import demo_definition, load_demo
+from rabrong.demo import DEMO_RESULTS, demo_definition, load_demo
 from storage.agreements import save_definition
 from storage.db import Database
 from tests.support.lifecycle import seed000, worker_for
@@ -38,21 +38,8 @@ R = round_on(copy_for_year(demo_definition(), FY, new_id="probe"), datetime.now(
 DEMO_ID = f"fy{FY}-demo"  # the demo's four KPIs moved to this fiscal year
 CMI, KSN = "เชียงใหม่", "กาฬสินธุ์"
 EVIDENCE_PDF = b"%PDF-1.4\n%%EOF\n"
-# Round 1 of the demo: KPI 2 reaches level 3, the others level 4 (3.625 weighted).
-RESULTS: dict[str, dict[str, Any]] = {
-    "2": {"steps_done": [1, 2, 3]},
-    "5": {"value": "55"},
-    "8": {
-        "steps": [
-            {"achieved": "1"},
-            {"achieved": "1"},
-            {"achieved": "1"},
-            {"achieved": "1"},
-            {"achieved": "0", "target": "6"},
-        ]
-    },
-    "10": {"value": "๕๒.๕"},
-}
+# The demo's results: KPI 2 reaches level 3, the others level 4 (3.625 weighted).
+RESULTS = DEMO_RESULTS
 
 
 @dataclass
