@@ -17,6 +17,8 @@ from typing import Any
 
 import httpx
 
+from domain.deadlines import round_on
+from domain.definition import AgreementDefinition
 from rabrong.demo import DEMO_RESULTS as RESULTS
 
 DEFINITION_ID = "fy2565-provincial-social-development"
@@ -84,7 +86,11 @@ class Walkthrough:
         self.say(f"2. maker skw.head signed: {state['status']}")
         state = self.post("permsec", f"{base}/sign", json={"party": "recipient"})
         self.say(f"3. recipient permsec signed: {state['status']}")
-        return base, current_round()
+        # The round that holds today, by the same rule the server uses (domain.deadlines).
+        full = AgreementDefinition.model_validate(
+            self.get("admin", f"/v1/definitions/{definition['id']}")
+        )
+        return base, round_on(full, date.today())
 
     def run(self, agreement_id: str) -> dict[str, Any]:
         base, number = self.start(agreement_id)
@@ -119,12 +125,6 @@ class Walkthrough:
             f"{score['explanation_en']}"
         )
         return dict(score)
-
-
-def current_round(today: date | None = None) -> int:
-    """Round 1 runs October to March, round 2 April to September (domain/README.md)."""
-    month = (today or date.today()).month
-    return 1 if month >= 10 or month <= 3 else 2
 
 
 def main() -> int:
