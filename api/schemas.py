@@ -132,15 +132,50 @@ class ProgressList(BaseModel):
     count: int
 
 
-class EvidencePublic(BaseModel):
+class EvidenceRecord(BaseModel):
+    """One reference to a stored file: what it is evidence for, and its three times."""
+
     evidence_id: str
+    agreement_id: str
+    round: int
+    kpi_code: str
+    item_code: str | None
     sha256: str
     size: int
     media_type: str
     original_name: str
     version_id: str | None
-    deduplicated: bool
+    uploaded_by: str
+    on_behalf_of: str | None
+    uploaded_at: datetime
+    effective_from: date | None
+    effective_to: date | None
+    reviewed_at: datetime | None
+    reviewed_by: str | None
+    retain_until: datetime | None
+    superseded_at: datetime | None
+    superseded_by: str | None
+    withdrawn_by: str | None
+    withdrawal_reason: str | None
+
+
+class EvidenceUploaded(EvidenceRecord):
+    deduplicated: bool = Field(description="the same content was stored before; not stored again")
     agreement: AgreementState
+
+
+class EvidenceList(BaseModel):
+    data: list[EvidenceRecord]
+    count: int
+
+
+class DownloadLink(BaseModel):
+    url: str
+    expires_at: datetime
+
+
+class WithdrawCreate(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 class TaskPublic(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from api.gateway import TemporalGateway
 from storage.db import Database
@@ -17,3 +18,5 @@ class Services:
     temporal: TemporalGateway
     token_ttl: timedelta
     evidence_max_bytes: int
+    spool_dir: Path | None = None  # where uploads are received; the system temp dir if None
+    download_ttl: timedelta = timedelta(minutes=5)

@@ -106,7 +106,19 @@ class EvidenceRef(BaseModel):
     version_id: str | None = None
     item_code: str | None = None  # the evidence item of the definition it answers
     uploaded_by: str = ""
-    uploaded_at: datetime | None = None
+    uploaded_at: datetime | None = None  # fixed by the server, never by the uploader
+    on_behalf_of: str | None = None
+    effective_from: date | None = None  # the time the evidence is about
+    effective_to: date | None = None
+    retain_until: datetime | None = None  # the object lock's retention
+    superseded_at: datetime | None = None  # withdrawn or replaced; never deleted
+    superseded_by: str | None = None  # the evidence that replaced it
+    withdrawn_by: str | None = None
+    withdrawal_reason: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.superseded_at is None
 
 
 class KpiRound(BaseModel):
@@ -128,6 +140,11 @@ class KpiRound(BaseModel):
     approved_hash: str | None = None
     score: KpiScore | None = None
     reopened: str | None = None  # why an approval was voided, shown in the inbox
+
+    @property
+    def active_evidence(self) -> list[EvidenceRef]:
+        """What the result rests on now: withdrawn and replaced files stay, but do not count."""
+        return [e for e in self.evidence if e.active]
 
 
 def kpi_round_key(round_number: int, kpi_code: str) -> str:

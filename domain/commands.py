@@ -66,6 +66,17 @@ class AttachEvidence(_Command):
     round: int
     kpi_code: str
     evidence: EvidenceRef
+    supersedes: str | None = None  # an earlier evidence id this file replaces
+
+
+class WithdrawEvidence(_Command):
+    """Evidence is never deleted: withdrawing marks it superseded, and it stops counting."""
+
+    kind: Literal["withdraw_evidence"] = "withdraw_evidence"
+    round: int
+    kpi_code: str
+    evidence_id: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 class SubmitRound(_Command):
@@ -142,6 +153,7 @@ Command = Annotated[
     | Sign
     | EnterResult
     | AttachEvidence
+    | WithdrawEvidence
     | SubmitRound
     | ApproveResult
     | ReturnResult

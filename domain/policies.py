@@ -79,12 +79,20 @@ def require_recipient(state: AgreementState, user_id: str, what: str) -> None:
         )
 
 
+def submitting_capacity(state: AgreementState, user_id: str) -> str | None:
+    """None for the unit's own staff or the maker; the maker's id for someone acting for them."""
+    if user_id in state.parties.submitters or user_id == state.parties.maker:
+        return None
+    if user_id in state.parties.acting.get(Party.MAKER, []):
+        return state.parties.maker
+    raise NotAuthorized(
+        "only the evaluated unit's staff or the maker may enter results and evidence",
+        [violation("actor", "is_submitter", "user does not submit for this agreement")],
+    )
+
+
 def require_submitter(state: AgreementState, user_id: str) -> None:
-    if user_id not in state.parties.submitters and user_id != state.parties.maker:
-        raise NotAuthorized(
-            "only the evaluated unit's staff or the maker may enter results and evidence",
-            [violation("actor", "is_submitter", "user does not submit for this agreement")],
-        )
+    submitting_capacity(state, user_id)
 
 
 def require_independent_reviewer(

@@ -177,7 +177,7 @@ def _collecting_tasks(
                     state, key=key, kind="enter_result", round=number, kpi_code=kpi.code, due=due
                 )
             )
-        answered = {e.item_code for e in entry.evidence}
+        answered = {e.item_code for e in entry.active_evidence}
         for item in kpi.evidence:
             if item.round == number and item.due is not None and item.code not in answered:
                 key = f"{aid}/r{number}/{kpi.code}/evidence/{item.code}"

@@ -1,4 +1,4 @@
-"""The `rabrong` command: up, api, worker, migrate, demo."""
+"""The `rabrong` command: up, api, worker, migrate, demo, score, schema, evidence."""
 
 from __future__ import annotations
 
@@ -33,6 +33,14 @@ def main(argv: list[str] | None = None) -> int:
     score.add_argument("--json", action="store_true", help="the report as JSON (see docs)")
     score.add_argument("--lang", choices=("th", "en"), default="th")
     commands.add_parser("schema", help="print the JSON Schema of agreement definitions")
+    evidence = commands.add_parser("evidence", help="check the evidence vault")
+    checks = evidence.add_subparsers(dest="check", required=True)
+    verify = checks.add_parser("verify", help="re-read and re-hash every stored evidence object")
+    reconcile = checks.add_parser(
+        "reconcile", help="report unreferenced objects; abort abandoned multipart uploads"
+    )
+    for sub in (verify, reconcile):
+        sub.add_argument("--json", action="store_true", help="the report as JSON")
     args = parser.parse_args(argv)
     if args.command in ("score", "schema"):
         return offline(args)
@@ -47,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
         return serve_api(settings)
     if args.command == "worker":
         return run_worker(settings)
+    if args.command == "evidence":
+        from rabrong.vaultcli import run_check
+
+        code, text = run_check(settings, args.check, as_json=args.json)
+        say(text)
+        return code
     if args.command == "migrate":
         from storage.migrate import upgrade
 
@@ -85,13 +99,17 @@ def serve_api(settings: Settings) -> int:
     from api.gateway import TemporalGateway
     from api.services import Services
     from rabrong.resources import database, evidence_store, temporal_client
+    from storage.incoming import clear_spool
 
+    clear_spool(settings.spool_dir)
     services = Services(
         db=database(settings),
         store=evidence_store(settings),
         temporal=TemporalGateway(lambda: temporal_client(settings), settings.task_queue),
         token_ttl=timedelta(minutes=settings.token_ttl_minutes),
         evidence_max_bytes=settings.evidence_max_bytes,
+        spool_dir=settings.spool_dir,
+        download_ttl=timedelta(minutes=settings.evidence_download_minutes),
     )
     app = create_app(services)
     uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_config=None)
@@ -99,12 +117,18 @@ def serve_api(settings: Settings) -> int:
 
 
 def run_worker(settings: Settings) -> int:
-    from rabrong.resources import database, temporal_client
+    from rabrong.resources import database, evidence_store, temporal_client
     from rabrong.worker import run_worker as run
 
     async def go() -> None:
         client = await temporal_client(settings)
-        await run(client, task_queue=settings.task_queue, db=database(settings))
+        await run(
+            client,
+            task_queue=settings.task_queue,
+            db=database(settings),
+            store=evidence_store(settings),
+            vault_check_every=timedelta(hours=settings.evidence_check_hours),
+        )
 
     asyncio.run(go())
     return 0

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     s3_internal_port_base: int = 18330
     evidence_retention_days: int = 3650
     evidence_max_bytes: int = 100 * MIB
+    evidence_download_minutes: int = 5
+    evidence_check_hours: float = 24.0  # how often the scheduled vault check re-hashes everything
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     token_ttl_minutes: int = 480
@@ -59,6 +61,10 @@ class Settings(BaseSettings):
             return self.s3_access_key, self.s3_secret_key.get_secret_value()
         data = json.loads(self.s3_credentials_file.read_text())
         return str(data["access_key"]), str(data["secret_key"])
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.var_dir / "incoming"
 
     @property
     def api_url(self) -> str:

@@ -9,10 +9,10 @@ from sqlmodel import Session, col, func, select
 
 from domain.agreement import AgreementState
 from domain.definition import AgreementDefinition
+from storage.evidence import project_evidence
 from storage.tables import (
     AgreementRow,
     DefinitionRow,
-    EvidenceRow,
     KpiResultRow,
     RoundScoreRow,
     SignatureRow,
@@ -114,24 +114,7 @@ def _save_children(session: Session, state: AgreementState) -> None:
                 approved_hash=entry.approved_hash,
             )
         )
-        for evidence in entry.evidence:
-            if session.get(EvidenceRow, evidence.evidence_id) is None:
-                session.add(
-                    EvidenceRow(
-                        id=evidence.evidence_id,
-                        agreement_id=state.agreement_id,
-                        round=entry.round,
-                        kpi_code=entry.kpi_code,
-                        sha256=evidence.sha256,
-                        size=evidence.size,
-                        media_type=evidence.media_type,
-                        original_name=evidence.original_name,
-                        object_key=evidence.object_key,
-                        version_id=evidence.version_id,
-                        uploaded_by=evidence.uploaded_by,
-                        uploaded_at=evidence.uploaded_at or state.updated_at,
-                    )
-                )
+        project_evidence(session, state.agreement_id, entry)
     for number, score in state.round_scores.items():
         session.merge(
             RoundScoreRow(
@@ -176,8 +159,3 @@ def list_agreements(
     count = session.exec(select(func.count()).select_from(statement.subquery())).one()
     rows = session.exec(statement.order_by(col(AgreementRow.id)).offset(offset).limit(limit))
     return list(rows), count
-
-
-def evidence_rows(session: Session, agreement_id: str) -> list[EvidenceRow]:
-    statement = select(EvidenceRow).where(EvidenceRow.agreement_id == agreement_id)
-    return list(session.exec(statement.order_by(col(EvidenceRow.uploaded_at))))

@@ -114,6 +114,17 @@ class EvidenceRow(SQLModel, table=True):
     version_id: str | None = Field(default=None, max_length=200)
     uploaded_by: str = Field(max_length=64)
     uploaded_at: datetime = Field(sa_column=_utc())
+    item_code: str | None = Field(default=None, max_length=64)
+    on_behalf_of: str | None = Field(default=None, max_length=64)
+    effective_from: date | None = None
+    effective_to: date | None = None
+    retain_until: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    reviewed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    reviewed_by: str | None = Field(default=None, max_length=64)
+    superseded_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    superseded_by: str | None = Field(default=None, max_length=64)
+    withdrawn_by: str | None = Field(default=None, max_length=64)
+    withdrawal_reason: str | None = Field(default=None, max_length=2000)
 
 
 class RoundScoreRow(SQLModel, table=True):

@@ -7,8 +7,13 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
+from domain.evidence import AUDITOR
+from domain.policies import ADMINISTRATOR
 from domain.tasks import Task
-from storage.tables import TaskRow
+from domain.vault import ALERTING, Finding
+from storage.tables import AppUser, EvidenceRow, TaskRow
+
+EVIDENCE_ALERT = "evidence_alert"
 
 
 def reconcile_tasks(
@@ -17,7 +22,9 @@ def reconcile_tasks(
     """Open what is newly pending, update what changed, close what is done."""
     wanted = {t.key: t for t in tasks}
     statement = select(TaskRow).where(
-        TaskRow.agreement_id == agreement_id, col(TaskRow.closed_at).is_(None)
+        TaskRow.agreement_id == agreement_id,
+        col(TaskRow.closed_at).is_(None),
+        TaskRow.kind != EVIDENCE_ALERT,  # raised by the vault check, not derived from the state
     )
     for row in session.exec(statement):
         task = wanted.pop(row.key, None)
@@ -66,3 +73,46 @@ def open_tasks_for(
         return rows
     # Role tasks name their candidates; a JSON containment query differs per database.
     return [r for r in rows if r.assignee_user == user_id or user_id in r.candidates]
+
+
+def raise_vault_alerts(
+    session: Session, findings: Sequence[Finding], at: datetime, check_id: str
+) -> int:
+    """An alert task per damaged evidence reference, for administrators and auditors; a finding
+    seen again updates the open task instead of opening another."""
+    candidates = [
+        user.id
+        for user in session.exec(select(AppUser))
+        if {ADMINISTRATOR, AUDITOR}.intersection(user.roles)
+    ]
+    raised = 0
+    for finding in findings:
+        if finding.problem not in ALERTING:
+            continue
+        for agreement_id, evidence_id in _references(session, finding):
+            key = f"{agreement_id}/evidence/{evidence_id}/vault-alert"
+            row = session.exec(
+                select(TaskRow).where(TaskRow.key == key, col(TaskRow.closed_at).is_(None))
+            ).first()
+            if row is None:
+                openings = session.exec(
+                    select(func.count()).select_from(TaskRow).where(TaskRow.key == key)
+                ).one()
+                row = TaskRow(
+                    id=f"{key}#{openings + 1}",
+                    key=key,
+                    kind=EVIDENCE_ALERT,
+                    agreement_id=agreement_id,
+                    opened_at=at,
+                    opened_by_command=check_id,
+                )
+                raised += 1
+            row.assignee_role, row.candidates = ADMINISTRATOR, candidates
+            row.note = finding.describe()[:4000]
+            session.add(row)
+    return raised
+
+
+def _references(session: Session, finding: Finding) -> list[tuple[str, str]]:
+    rows = session.exec(select(EvidenceRow).where(col(EvidenceRow.id).in_(finding.evidence_ids)))
+    return sorted((row.agreement_id, row.id) for row in rows)

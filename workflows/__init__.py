@@ -2,7 +2,8 @@
 
 from workflows.agreement import AgreementWorkflow
 from workflows.cascade import CascadeWorkflow
+from workflows.vault_check import VaultCheckWorkflow
 
 DEFAULT_TASK_QUEUE = "rabrong"
 
-__all__ = ["DEFAULT_TASK_QUEUE", "AgreementWorkflow", "CascadeWorkflow"]
+__all__ = ["DEFAULT_TASK_QUEUE", "AgreementWorkflow", "CascadeWorkflow", "VaultCheckWorkflow"]

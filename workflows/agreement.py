@@ -44,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         ReviseDraft,
         Sign,
         SubmitRound,
+        WithdrawEvidence,
     )
     from domain.errors import DomainError
     from domain.lifecycle import Decision, decide
@@ -206,6 +207,14 @@ class AgreementWorkflow:
 
     @attach_evidence.validator
     def _validate_attach_evidence(self, command: AttachEvidence) -> None:
+        self._check(command)
+
+    @workflow.update
+    async def withdraw_evidence(self, command: WithdrawEvidence) -> AgreementState:
+        return await self._handle(command)
+
+    @withdraw_evidence.validator
+    def _validate_withdraw_evidence(self, command: WithdrawEvidence) -> None:
         self._check(command)
 
     @workflow.update

@@ -1,104 +1,369 @@
-"""Evidence upload: stored in S3 first (content-addressed, locked), then attached by an Update.
+"""The evidence vault over HTTP: streamed uploads, withdrawal, queries and audited downloads.
 
-If S3 is down nothing is recorded (503). If the Update is refused the stored object stays,
-unreferenced; content addressing makes that harmless and the vault's reconciliation finds it.
+An upload is spooled and hashed as it arrives, stored in S3 under its content address, and
+only then attached by the workflow's Update (decision 0008). S3 down: 503, nothing recorded.
 """
 
 from __future__ import annotations
 
+import urllib.parse
 import uuid
 from datetime import UTC, datetime
-from pathlib import PurePosixPath, PureWindowsPath
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 
 from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
 from api.problems import Problem, unavailable
 from api.routes.agreements import AgreementId, KpiCode, RoundNo, command_id, not_found, seen
-from api.schemas import EvidencePublic
-from domain.agreement import EvidenceRef
-from domain.commands import AttachEvidence
+from api.schemas import (
+    DownloadLink,
+    EvidenceList,
+    EvidenceRecord,
+    EvidenceUploaded,
+    ThaiDate,
+    WithdrawCreate,
+)
+from api.services import Services
+from api.uploads import FILE_FIELD, receive
+from domain.agreement import AgreementState, EvidenceRef
+from domain.commands import AttachEvidence, WithdrawEvidence
+from domain.errors import violation
+from domain.evidence import READ_ANY, check_effective_period, may_read_evidence
 from domain.lifecycle import decide
-from domain.thai import normalize_text
+from domain.media import ascii_fallback, display_name
 from storage.agreements import get_definition, get_state
-from storage.evidence_store import StorageUnavailable
+from storage.evidence import EvidenceQuery, find_evidence, get_evidence, record_read
+from storage.evidence_store import StorageUnavailable, Unreadable
+from storage.incoming import IncomingFile
+from storage.tables import AppUser, EvidenceRow
 
-router = APIRouter(prefix="/v1/agreements", tags=["evidence"])
+router = APIRouter(tags=["evidence"])
+EvidenceId = Annotated[str, Path(max_length=64)]
+KPI_PATH = "/v1/agreements/{agreement_id}/rounds/{round_number}/kpis/{kpi_code}/evidence"
+
+UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "The file: as the raw body (its name in Content-Disposition's"
+        " filename* or the `name` parameter), or as the `file` part of a multipart form.",
+        "content": {
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": [FILE_FIELD],
+                    "properties": {FILE_FIELD: {"type": "string", "format": "binary"}},
+                }
+            },
+        },
+    }
+}
 
 
-def display_name(raw: str | None) -> str:
-    """The uploader's own file name, for display only: no directories, NFC, never empty."""
-    name = PureWindowsPath(PurePosixPath(raw or "").name).name
-    name = normalize_text(name).replace("\x00", "")
-    return name[:255] or "evidence"
-
-
-@router.post("/{agreement_id}/rounds/{round_number}/kpis/{kpi_code}/evidence", status_code=201)
+@router.post(KPI_PATH, status_code=201, openapi_extra=UPLOAD_BODY)
 async def upload_evidence(
     agreement_id: AgreementId,
     round_number: RoundNo,
     kpi_code: KpiCode,
-    file: Annotated[UploadFile, File()],
+    request: Request,
     user: CurrentUser,
     services: ServicesDep,
     key: IdempotencyKey,
-) -> EvidencePublic:
-    with services.db.reader() as session:
-        state = get_state(session, agreement_id)
-        definition = (
-            get_definition(session, state.definition_id, state.definition_version)
-            if state
-            else None
-        )
-    if state is None or definition is None:
-        raise not_found(agreement_id)
-    if file.size is not None and file.size > services.evidence_max_bytes:
-        raise Problem(
-            413,
-            "too_large",
-            "Evidence too large",
-            f"the file is {file.size} bytes; the limit is {services.evidence_max_bytes}",
-        )
-    media_type = file.content_type or "application/octet-stream"
+    item_code: Annotated[str | None, Query(max_length=64)] = None,
+    effective_from: Annotated[ThaiDate | None, Query()] = None,
+    effective_to: Annotated[ThaiDate | None, Query()] = None,
+    supersedes: Annotated[str | None, Query(max_length=64)] = None,
+    name: Annotated[str | None, Query(max_length=500)] = None,
+) -> EvidenceUploaded:
+    state = _agreement(services, agreement_id)
+    check_effective_period(effective_from, effective_to)
     draft = AttachEvidence(
         command_id=command_id(key),
         actor=actor_of(user),
         round=round_number,
         kpi_code=kpi_code,
+        supersedes=supersedes,
         evidence=EvidenceRef(
             evidence_id=str(uuid.uuid4()),
             sha256="0" * 64,
             size=0,
-            media_type=media_type,
-            original_name=display_name(file.filename),
+            media_type="application/octet-stream",
+            original_name=display_name(name),
             object_key="",
+            item_code=item_code,
+            effective_from=effective_from,
+            effective_to=effective_to,
         ),
     )
-    # Refuse before storing anything when the command could not succeed anyway.
-    decide(state, definition, draft.model_copy(update={"at": datetime.now(UTC)}))
-    try:
-        stored = await run_in_threadpool(services.store.put_file, file.file, media_type=media_type)
-    except StorageUnavailable as exc:
-        raise unavailable("s3", str(exc)) from exc
+    # Refuse before reading a byte when the command could not succeed anyway.
+    _precheck(services, state, draft)
+    with IncomingFile(limit=services.evidence_max_bytes, directory=services.spool_dir) as incoming:
+        received = await receive(request, incoming)
+        try:
+            stored = await run_in_threadpool(
+                services.store.put_incoming, incoming, media_type=received.kind.media_type
+            )
+        except StorageUnavailable as exc:
+            raise unavailable("s3", str(exc)) from exc
     evidence = draft.evidence.model_copy(
         update={
             "sha256": stored.sha256,
             "size": stored.size,
+            "media_type": received.kind.media_type,
+            "original_name": display_name(received.filename or name),
             "object_key": stored.key,
             "version_id": stored.version_id,
+            "retain_until": stored.retain_until,
         }
     )
-    command = draft.model_copy(update={"evidence": evidence})
-    new_state = await services.temporal.send(agreement_id, "attach_evidence", command)
-    return EvidencePublic(
-        evidence_id=evidence.evidence_id,
-        sha256=stored.sha256,
-        size=stored.size,
-        media_type=media_type,
-        original_name=evidence.original_name,
-        version_id=stored.version_id,
+    new_state = await services.temporal.send(
+        agreement_id, "attach_evidence", draft.model_copy(update={"evidence": evidence})
+    )
+    attached = new_state.kpi_round(round_number, kpi_code)
+    final = next(e for e in attached.evidence if e.evidence_id == evidence.evidence_id)
+    return EvidenceUploaded(
+        **_record_of(agreement_id, round_number, kpi_code, final),
         deduplicated=stored.deduplicated,
         agreement=seen(new_state, user),
     )
+
+
+@router.post(KPI_PATH + "/{evidence_id}/withdraw")
+async def withdraw_evidence(
+    agreement_id: AgreementId,
+    round_number: RoundNo,
+    kpi_code: KpiCode,
+    evidence_id: EvidenceId,
+    body: WithdrawCreate,
+    user: CurrentUser,
+    services: ServicesDep,
+    key: IdempotencyKey,
+) -> AgreementState:
+    """Withdrawn evidence stays stored and listed (status=superseded); it no longer counts."""
+    command = WithdrawEvidence(
+        command_id=command_id(key),
+        actor=actor_of(user),
+        round=round_number,
+        kpi_code=kpi_code,
+        evidence_id=evidence_id,
+        reason=body.reason,
+    )
+    new_state = await services.temporal.send(agreement_id, "withdraw_evidence", command)
+    return seen(new_state, user)
+
+
+@router.get("/v1/evidence")
+def list_evidence(
+    user: CurrentUser,
+    services: ServicesDep,
+    agreement_id: Annotated[str | None, Query(max_length=100)] = None,
+    round: Annotated[int | None, Query(ge=1, le=2)] = None,
+    kpi_code: Annotated[str | None, Query(max_length=32)] = None,
+    sha256: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None,
+    status: Literal["active", "superseded", "all"] = "active",
+    effective_on: Annotated[ThaiDate | None, Query()] = None,
+    uploaded_from: datetime | None = None,
+    uploaded_to: datetime | None = None,
+    reviewed_from: datetime | None = None,
+    reviewed_to: datetime | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> EvidenceList:
+    """Filter by what the evidence is about (effective_on), when it was uploaded and when it
+    was reviewed. Without agreement_id only auditors and administrators may search."""
+    if agreement_id is None:
+        if not READ_ANY.intersection(user.roles):
+            raise Problem(
+                422,
+                "ValidationFailed",
+                "Validation failed",
+                "name the agreement whose evidence you want",
+                [violation("agreement_id", "required", "agreement_id is required")],
+            )
+        scope = None
+    else:
+        _readable(services, user, agreement_id)
+        scope = [agreement_id]
+    query = EvidenceQuery(
+        agreement_ids=scope,
+        round=round,
+        kpi_code=kpi_code,
+        sha256=sha256,
+        status=status,
+        effective_on=effective_on,
+        uploaded_from=uploaded_from,
+        uploaded_to=uploaded_to,
+        reviewed_from=reviewed_from,
+        reviewed_to=reviewed_to,
+    )
+    with services.db.reader() as session:
+        rows, count = find_evidence(session, query, offset=offset, limit=limit)
+    return EvidenceList(data=[record(r) for r in rows], count=count)
+
+
+@router.get("/v1/evidence/{evidence_id}")
+def evidence_detail(
+    evidence_id: EvidenceId, user: CurrentUser, services: ServicesDep
+) -> EvidenceRecord:
+    return record(_readable_row(services, user, evidence_id))
+
+
+@router.get(
+    "/v1/evidence/{evidence_id}/content",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def download_evidence(
+    evidence_id: EvidenceId, request: Request, user: CurrentUser, services: ServicesDep
+) -> StreamingResponse:
+    """The recorded object version, streamed; the read is in the audit log before a byte goes."""
+    row = _readable_row(services, user, evidence_id)
+    try:
+        chunks = services.store.stream(row.object_key, row.version_id)
+    except StorageUnavailable as exc:
+        raise unavailable("s3", str(exc)) from exc
+    except Unreadable as exc:
+        # Locked evidence that cannot be read back is damage, not a client error: say so.
+        raise Problem(
+            502, "evidence_unreadable", "Evidence unreadable", f"the store answered {exc}"
+        ) from exc
+    _audit_read(services, row, user, "stream", request)
+    headers = {
+        "Content-Disposition": content_disposition(row.original_name),
+        "Content-Length": str(row.size),
+        "ETag": f'"{row.sha256}"',
+        "X-Content-Type-Options": "nosniff",
+    }
+    return StreamingResponse(chunks, media_type=row.media_type, headers=headers)
+
+
+@router.get("/v1/evidence/{evidence_id}/url")
+def evidence_link(
+    evidence_id: EvidenceId, request: Request, user: CurrentUser, services: ServicesDep
+) -> DownloadLink:
+    """A presigned URL to the recorded object version, valid for a few minutes."""
+    row = _readable_row(services, user, evidence_id)
+    url = services.store.presigned_get(
+        row.object_key,
+        row.version_id,
+        expires=services.download_ttl,
+        download_name=content_disposition(row.original_name),
+        media_type=row.media_type,
+    )
+    _audit_read(services, row, user, "presigned_url", request)
+    return DownloadLink(url=url, expires_at=datetime.now(UTC) + services.download_ttl)
+
+
+def content_disposition(name: str) -> str:
+    quoted = urllib.parse.quote(name, safe="")
+    return f"attachment; filename=\"{ascii_fallback(name)}\"; filename*=UTF-8''{quoted}"
+
+
+def record(row: EvidenceRow) -> EvidenceRecord:
+    return EvidenceRecord(
+        evidence_id=row.id,
+        agreement_id=row.agreement_id,
+        round=row.round,
+        kpi_code=row.kpi_code,
+        item_code=row.item_code,
+        sha256=row.sha256,
+        size=row.size,
+        media_type=row.media_type,
+        original_name=row.original_name,
+        version_id=row.version_id,
+        uploaded_by=row.uploaded_by,
+        on_behalf_of=row.on_behalf_of,
+        uploaded_at=row.uploaded_at,
+        effective_from=row.effective_from,
+        effective_to=row.effective_to,
+        reviewed_at=row.reviewed_at,
+        reviewed_by=row.reviewed_by,
+        retain_until=row.retain_until,
+        superseded_at=row.superseded_at,
+        superseded_by=row.superseded_by,
+        withdrawn_by=row.withdrawn_by,
+        withdrawal_reason=row.withdrawal_reason,
+    )
+
+
+def _record_of(agreement_id: str, number: int, kpi_code: str, e: EvidenceRef) -> dict[str, Any]:
+    assert e.uploaded_at is not None
+    return {
+        "evidence_id": e.evidence_id,
+        "agreement_id": agreement_id,
+        "round": number,
+        "kpi_code": kpi_code,
+        "reviewed_at": None,
+        "reviewed_by": None,
+        **e.model_dump(
+            include={
+                "item_code",
+                "sha256",
+                "size",
+                "media_type",
+                "original_name",
+                "version_id",
+                "uploaded_by",
+                "on_behalf_of",
+                "uploaded_at",
+                "effective_from",
+                "effective_to",
+                "retain_until",
+                "superseded_at",
+                "superseded_by",
+                "withdrawn_by",
+                "withdrawal_reason",
+            }
+        ),
+    }
+
+
+def _agreement(services: Services, agreement_id: str) -> AgreementState:
+    with services.db.reader() as session:
+        state = get_state(session, agreement_id)
+    if state is None:
+        raise not_found(agreement_id)
+    return state
+
+
+def _precheck(services: Services, state: AgreementState, draft: AttachEvidence) -> None:
+    with services.db.reader() as session:
+        definition = get_definition(session, state.definition_id, state.definition_version)
+    if definition is None:
+        raise not_found(state.agreement_id)
+    decide(state, definition, draft.model_copy(update={"at": datetime.now(UTC)}))
+
+
+def _readable(services: Services, user: AppUser, agreement_id: str) -> AgreementState:
+    """Out of scope answers 404, exactly like an agreement that does not exist."""
+    with services.db.reader() as session:
+        state = get_state(session, agreement_id)
+    if state is None or not may_read_evidence(state, user.id, user.roles):
+        raise not_found(agreement_id)
+    return state
+
+
+def _readable_row(services: Services, user: AppUser, evidence_id: str) -> EvidenceRow:
+    with services.db.reader() as session:
+        row = get_evidence(session, evidence_id)
+        state = get_state(session, row.agreement_id) if row else None
+    if row is None or state is None or not may_read_evidence(state, user.id, user.roles):
+        raise Problem(404, "NotFound", "Not found", f"no evidence {evidence_id}")
+    return row
+
+
+def _audit_read(
+    services: Services, row: EvidenceRow, user: AppUser, via: Any, request: Request
+) -> None:
+    with services.db.transaction() as session:
+        record_read(
+            session,
+            row,
+            reader=user.id,
+            at=datetime.now(UTC),
+            via=via,
+            request_id=getattr(request.state, "request_id", None),
+        )

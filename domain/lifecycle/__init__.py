@@ -28,11 +28,13 @@ from domain.commands import (
     ReviseDraft,
     Sign,
     SubmitRound,
+    WithdrawEvidence,
 )
 from domain.definition import AgreementDefinition
 from domain.errors import NotFound, violation
 from domain.lifecycle.clock import fire_alarms
 from domain.lifecycle.drafting import create, return_draft, revise_draft, sign
+from domain.lifecycle.evidence import attach_evidence, withdraw_evidence
 from domain.lifecycle.outcome import Decision, Step
 from domain.lifecycle.review import (
     acknowledge,
@@ -43,7 +45,7 @@ from domain.lifecycle.review import (
     return_round,
 )
 from domain.lifecycle.revision import decide_revision, propose_revision
-from domain.lifecycle.submission import attach_evidence, enter_result, submit_round
+from domain.lifecycle.submission import enter_result, submit_round
 from domain.notifications import numbered
 
 __all__ = ["Decision", "decide"]
@@ -54,6 +56,7 @@ _STEPS: dict[type, Step] = {
     Sign: sign,
     EnterResult: enter_result,
     AttachEvidence: attach_evidence,
+    WithdrawEvidence: withdraw_evidence,
     SubmitRound: submit_round,
     ApproveResult: approve,
     ReturnResult: return_result,

@@ -74,7 +74,7 @@ def approve(
     entry = _reviewable(state, book, command.round, command.kpi_code)
     task_key = f"{state.agreement_id}/r{command.round}/{command.kpi_code}/review"
     require_independent_reviewer(state, command.actor.user_id, entry, task_key)
-    if not entry.evidence or entry.result is None:
+    if not entry.active_evidence or entry.result is None:
         raise InvalidTransition(
             "a result needs at least one evidence file before it can be approved",
             [violation("evidence", "evidence_present", "no evidence attached")],
@@ -85,7 +85,7 @@ def approve(
         {
             "definition_hash": definition.content_hash(),
             "result": entry.result.model_dump(mode="json"),
-            "evidence": sorted(f"{e.sha256}@{e.version_id}" for e in entry.evidence),
+            "evidence": sorted(f"{e.sha256}@{e.version_id}" for e in entry.active_evidence),
         }
     )
     updated = entry.model_copy(

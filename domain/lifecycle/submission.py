@@ -16,7 +16,7 @@ from domain.agreement import (
 )
 from domain.book import DefinitionBook
 from domain.calendar import local_date
-from domain.commands import AttachEvidence, EnterResult, SubmitRound
+from domain.commands import EnterResult, SubmitRound
 from domain.deadlines import accepts_submission, submission_due
 from domain.definition import AgreementDefinition
 from domain.errors import InvalidTransition, NotFound, ValidationFailed, violation
@@ -140,34 +140,6 @@ def enter_result(
         "status": new.kpi_round(command.round, command.kpi_code).status,
     }
     return Decision(new, "result.entered", facts, told)
-
-
-def attach_evidence(
-    state: AgreementState, book: DefinitionBook, command: AttachEvidence, at: datetime
-) -> Decision:
-    entry, definition = editable_entry(state, book, command.round, command.kpi_code, at)
-    require_submitter(state, command.actor.user_id)
-    item = command.evidence.item_code
-    kpi = definition.kpi(command.kpi_code)
-    if item is not None and kpi is not None and item not in {e.code for e in kpi.evidence}:
-        raise ValidationFailed(
-            f"KPI {command.kpi_code} has no evidence item {item}",
-            [violation("item_code", "evidence_item_exists", "unknown evidence item")],
-        )
-    evidence = command.evidence.model_copy(
-        update={"uploaded_by": command.actor.user_id, "uploaded_at": at}
-    )
-    new, told = resubmitted(state, entry, at, evidence=[*entry.evidence, evidence])
-    facts = {
-        "round": command.round,
-        "kpi_code": command.kpi_code,
-        "evidence_id": evidence.evidence_id,
-        "item_code": item,
-        "sha256": evidence.sha256,
-        "size": evidence.size,
-        "version_id": evidence.version_id,
-    }
-    return Decision(new, "evidence.attached", facts, told)
 
 
 def submit_round(

@@ -7,137 +7,51 @@ open by their alarm at once; the tests wait for `opened_at` before they expect r
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from api.app import create_app
-from api.services import Services
-from domain.deadlines import round_on
 from domain.rollover import copy_for_year
-from domain.thai import fiscal_year_be
-from rabrong.demo import DEMO_RESULTS, demo_definition, load_demo
+from rabrong.demo import DEMO_RESULTS
 from storage.agreements import save_definition
 from storage.db import Database
-from tests.support.lifecycle import seed000, worker_for
+from tests.support.http import (
+    DEMO_ID,
+    FY,
+    Api,
+    R,
+    eventually,
+    parties,
+    problem,
+    running_api,
+    sign_all,
+    state_of,
+    until_round_opens,
+)
+from tests.support.lifecycle import seed000
 from tests.support.servers import S3Server
 
-FY = fiscal_year_be(datetime.now(UTC).date())  # a year whose rounds are open today
 TEMPLATE_ID = f"fy{FY}-provincial"
-R = round_on(copy_for_year(demo_definition(), FY, new_id="probe"), datetime.now(UTC).date())
-DEMO_ID = f"fy{FY}-demo"  # the demo's four KPIs moved to this fiscal year
 CMI, KSN = "เชียงใหม่", "กาฬสินธุ์"
 EVIDENCE_PDF = b"%PDF-1.4\n%%EOF\n"
 # The demo's results: KPI 2 reaches level 3, the others level 4 (3.625 weighted).
 RESULTS = DEMO_RESULTS
 
 
-@dataclass
-class Api:
-    http: httpx.AsyncClient
-    password: str
-    tokens: dict[str, str] = field(default_factory=dict)
-
-    async def headers(self, username: str) -> dict[str, str]:
-        if username not in self.tokens:
-            response = await self.http.post(
-                "/v1/auth/token", data={"username": username, "password": self.password}
-            )
-            assert response.status_code == 200, response.text
-            self.tokens[username] = response.json()["access_token"]
-        return {"Authorization": f"Bearer {self.tokens[username]}"}
-
-    async def post(
-        self, username: str, path: str, key: str | None = None, **kwargs: Any
-    ) -> httpx.Response:
-        headers = await self.headers(username)
-        if key is not None:
-            headers["Idempotency-Key"] = key
-        return await self.http.post(path, headers=headers, **kwargs)
-
-    async def get(self, username: str, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.http.get(path, headers=await self.headers(username), **kwargs)
-
-    async def ok(self, response: Awaitable[httpx.Response], status: int = 200) -> Any:
-        done = await response
-        assert done.status_code == status, done.text
-        return done.json()
-
-
 @pytest.fixture
 async def api(
     sqlite_db: Database, s3_server: S3Server, temporal_dev: WorkflowEnvironment, tmp_path: Path
 ) -> AsyncIterator[Api]:
-    loaded = load_demo(sqlite_db, tmp_path)
     with sqlite_db.transaction() as session:
         save_definition(session, copy_for_year(seed000(), FY, new_id=TEMPLATE_ID))
-        save_definition(session, copy_for_year(demo_definition(), FY, new_id=DEMO_ID))
-    async with worker_for(temporal_dev.client, sqlite_db) as gateway:
-        services = Services(
-            db=sqlite_db,
-            store=s3_server.store(f"api-{uuid.uuid4().hex[:8]}"),
-            temporal=gateway,
-            token_ttl=timedelta(minutes=10),
-            evidence_max_bytes=1024,
-        )
-        transport = httpx.ASGITransport(app=create_app(services))
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://test", timeout=90
-        ) as client:
-            yield Api(client, loaded.password)
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], seconds: float = 30) -> Any:
-    """Poll until `check` returns something truthy (the read model follows the workflow)."""
-    deadline = asyncio.get_running_loop().time() + seconds
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the condition was never met")
-        await asyncio.sleep(0.1)
-
-
-async def state_of(api: Api, username: str, agreement_id: str) -> dict[str, Any] | None:
-    response = await api.get(username, f"/v1/agreements/{agreement_id}")
-    if response.status_code == 404:
-        return None
-    assert response.status_code == 200, response.text
-    agreement: dict[str, Any] = response.json()["agreement"]
-    return agreement
-
-
-async def until_round_opens(
-    api: Api, agreement_id: str, number: int | None = None
-) -> dict[str, Any]:
-    async def opened() -> dict[str, Any] | None:
-        state = await state_of(api, "admin", agreement_id)
-        rounds = state["rounds"] if state else {}
-        return state if rounds.get(str(number or R), {}).get("opened_at") else None
-
-    result: dict[str, Any] = await eventually(opened)
-    return result
-
-
-def parties(province: str, **more: Any) -> dict[str, Any]:
-    return {
-        "maker": f"u-{province}-head",
-        "recipient": "u-permsec",
-        "reviewers": ["u-owner"],
-        "submitters": [f"u-{province}-staff"],
-        **more,
-    }
+    async with running_api(sqlite_db, s3_server, temporal_dev, tmp_path, max_bytes=1024) as api:
+        yield api
 
 
 def unit(name: str, agreement_id: str, province: str, target: str, **assignment: Any) -> Any:
@@ -153,24 +67,6 @@ def unit(name: str, agreement_id: str, province: str, target: str, **assignment:
         "title": f"คำรับรองการปฏิบัติราชการ จ.{name} ปีงบประมาณ พ.ศ. {FY}",
         "parties": parties(province),
     }
-
-
-def problem(response: httpx.Response, status: int, kind: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["type"].endswith("/" + kind), body
-    return body
-
-
-async def sign_all(api: Api, agreement_id: str, maker: str) -> dict[str, Any]:
-    base = f"/v1/agreements/{agreement_id}"
-    await api.ok(api.post(maker, f"{base}/sign", json={"party": "maker"}))
-    state: dict[str, Any] = await api.ok(
-        api.post("permsec", f"{base}/sign", json={"party": "recipient"})
-    )
-    assert state["status"] == "active"
-    return state
 
 
 async def test_a_cascade_creates_each_units_agreement_and_the_parent_sees_their_progress(

@@ -23,18 +23,22 @@ from storage.migrate import upgrade
 from storage.tables import AuditEntry, NotificationRow, TaskRow
 from tests.integration.test_fiscal_year import RESULTS, evidence
 from tests.support.lifecycle import Driver, provincial_agreement
+from tests.support.servers import S3Server
 
 QUEUE = "restart-test"
 PARTIES = Parties(maker="gov", recipient="permsec", reviewers=["owner"], submitters=["staff"])
 
 
-def start_worker(address: str, db_url: str, var_dir: Path) -> subprocess.Popen[bytes]:
+def start_worker(address: str, db_url: str, var_dir: Path, s3: S3Server) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "RABRONG_TEMPORAL_ADDRESS": address,
         "RABRONG_DATABASE_URL": db_url,
         "RABRONG_TASK_QUEUE": QUEUE,
         "RABRONG_VAR_DIR": str(var_dir),
+        "RABRONG_S3_ENDPOINT": s3.endpoint,
+        "RABRONG_S3_ACCESS_KEY": s3.access_key,
+        "RABRONG_S3_SECRET_KEY": s3.secret_key,
     }
     return subprocess.Popen(
         [sys.executable, "-m", "rabrong.cli", "worker"],
@@ -46,13 +50,13 @@ def start_worker(address: str, db_url: str, var_dir: Path) -> subprocess.Popen[b
 
 
 async def test_a_killed_worker_restarts_and_the_round_finishes_once(
-    temporal_dev: WorkflowEnvironment, tmp_path: Path
+    temporal_dev: WorkflowEnvironment, s3_server: S3Server, tmp_path: Path
 ) -> None:
     db_url = f"sqlite:///{tmp_path / 'rabrong.db'}"
     upgrade(db_url)
     db = Database(db_url)
     address = temporal_dev.client.service_client.config.target_host
-    worker = start_worker(address, db_url, tmp_path)
+    worker = start_worker(address, db_url, tmp_path, s3_server)
 
     async def connect() -> Client:
         return temporal_dev.client
@@ -87,11 +91,12 @@ async def test_a_killed_worker_restarts_and_the_round_finishes_once(
             )
 
         burst = [asyncio.create_task(enter(code)) for code in kpis]
-        await asyncio.sleep(0.5)
+        while not any(task.done() for task in burst):  # the first KPIs are in: kill now
+            await asyncio.sleep(0.01)
         assert not all(task.done() for task in burst), "the burst ended before the kill"
         os.killpg(worker.pid, signal.SIGKILL)  # mid-burst: some commands are half done
         worker.wait()
-        worker = start_worker(address, db_url, tmp_path)
+        worker = start_worker(address, db_url, tmp_path, s3_server)
         await asyncio.gather(*burst)
 
         await driver.send("submit_round", SubmitRound, "staff", round=1)

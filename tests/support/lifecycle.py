@@ -24,6 +24,7 @@ from domain.rollover import copy_for_year
 from domain.transition import AgreementWorkflowInput
 from rabrong.worker import build_worker
 from storage.db import Database
+from storage.evidence_store import EvidenceStore
 from storage.tables import AuditEntry, NotificationRow, TaskRow
 from workflows import AgreementWorkflow
 
@@ -51,10 +52,12 @@ def provincial_agreement(fiscal_year_be: int, province: str = "เชียง�
 
 
 @asynccontextmanager
-async def worker_for(client: Client, db: Database) -> AsyncIterator[TemporalGateway]:
+async def worker_for(
+    client: Client, db: Database, store: EvidenceStore | None = None
+) -> AsyncIterator[TemporalGateway]:
     queue = f"test-{uuid.uuid4()}"
     with ThreadPoolExecutor(max_workers=4) as executor:
-        async with build_worker(client, task_queue=queue, db=db, executor=executor):
+        async with build_worker(client, task_queue=queue, db=db, executor=executor, store=store):
 
             async def connect() -> Client:
                 return client

@@ -57,6 +57,7 @@ class S3Server:
     access_key: str
     secret_key: str
     process: subprocess.Popen[bytes]
+    data_dir: Path
 
     def store(self, bucket: str) -> EvidenceStore:
         return EvidenceStore(
@@ -96,7 +97,7 @@ def seaweedfs(workdir: Path) -> Iterator[S3Server]:
     (workdir / "data").mkdir(parents=True, exist_ok=True)
     log = (workdir / "weed.log").open("wb")
     process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    server = S3Server(f"127.0.0.1:{s3_port}", access_key, secret_key, process)
+    server = S3Server(f"127.0.0.1:{s3_port}", access_key, secret_key, process, workdir / "data")
     try:
         _wait_s3(server, workdir)
         yield server

@@ -1,0 +1,182 @@
+"""Receiving an upload from the request stream: a raw body, or one file part of a
+multipart/form-data body parsed as it arrives. Neither is held whole in memory."""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+
+from fastapi import Request
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from api.problems import Problem
+from domain.errors import violation
+from domain.media import SNIFF_BYTES, MediaKind, sniff
+from storage.incoming import IncomingFile, TooLarge
+
+FILE_FIELD = "file"
+_FIELD_LIMIT = 4096  # small form fields beside the file; never the file itself
+
+
+@dataclass
+class Received:
+    filename: str | None
+    declared_type: str | None
+    kind: MediaKind
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+async def receive(request: Request, incoming: IncomingFile) -> Received:
+    """Spool the body into `incoming`, refusing a disallowed type as soon as its first bytes
+    are in (415) and a body over the limit as soon as it passes it (413)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > incoming.limit + _FIELD_LIMIT:
+        raise too_large(int(declared), incoming.limit)
+    content_type, options = parse_options_header(request.headers.get("content-type"))
+    if content_type == b"multipart/form-data":
+        return await _multipart(request, incoming, options.get(b"boundary", b""))
+    return await _raw(request, incoming)
+
+
+async def _raw(request: Request, incoming: IncomingFile) -> Received:
+    sniffer = _Sniffer(incoming, request.query_params.get("name"))
+    async for chunk in request.stream():
+        _write(incoming, chunk)
+        sniffer.check()
+    filename = filename_from_disposition(request.headers.get("content-disposition"))
+    return Received(
+        filename=filename or request.query_params.get("name"),
+        declared_type=request.headers.get("content-type"),
+        kind=sniffer.finish(),
+    )
+
+
+async def _multipart(request: Request, incoming: IncomingFile, boundary: bytes) -> Received:
+    if not boundary:
+        raise Problem(400, "bad_body", "Malformed upload", "multipart body without a boundary")
+    part = _Part()
+    sniffer = _Sniffer(incoming, None)
+    fields: dict[str, str] = {}
+    found: dict[str, str | None] = {}
+
+    def on_part_begin() -> None:
+        part.reset()
+
+    def on_header_field(data: bytes, start: int, end: int) -> None:
+        part.header_name += data[start:end]
+
+    def on_header_value(data: bytes, start: int, end: int) -> None:
+        part.header_value += data[start:end]
+
+    def on_header_end() -> None:
+        part.headers[part.header_name.decode("latin-1").lower()] = part.header_value
+        part.header_name, part.header_value = b"", b""
+
+    def on_headers_finished() -> None:
+        _, options = parse_options_header(part.headers.get("content-disposition", b""))
+        part.name = options.get(b"name", b"").decode("utf-8", "replace")
+        if part.name == FILE_FIELD and "filename" not in found:
+            part.is_file = True
+            raw_name = options.get(b"filename")
+            found["filename"] = raw_name.decode("utf-8", "replace") if raw_name else None
+            declared = part.headers.get("content-type")
+            found["declared_type"] = declared.decode("latin-1") if declared else None
+            sniffer.name = found["filename"]
+
+    def on_part_data(data: bytes, start: int, end: int) -> None:
+        if part.is_file:
+            _write(incoming, data[start:end])
+        elif len(part.value) < _FIELD_LIMIT:
+            part.value += data[start:end]
+
+    def on_part_end() -> None:
+        if not part.is_file and part.name:
+            fields[part.name] = part.value[:_FIELD_LIMIT].decode("utf-8", "replace")
+
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_part_begin": on_part_begin,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_headers_finished": on_headers_finished,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+        },
+    )
+    async for chunk in request.stream():
+        parser.write(chunk)
+        sniffer.check()
+    parser.finalize()
+    if "filename" not in found:
+        raise Problem(
+            422,
+            "ValidationFailed",
+            "Validation failed",
+            f"the form has no '{FILE_FIELD}' part",
+            [violation(FILE_FIELD, "required", "no file part in the form")],
+        )
+    return Received(found["filename"], found.get("declared_type"), sniffer.finish(), fields)
+
+
+@dataclass
+class _Part:
+    name: str = ""
+    is_file: bool = False
+    value: bytes = b""
+    header_name: bytes = b""
+    header_value: bytes = b""
+    headers: dict[str, bytes] = field(default_factory=dict)
+
+    def reset(self) -> None:
+        self.name, self.is_file, self.value, self.headers = "", False, b"", {}
+
+
+class _Sniffer:
+    """Decides the type once the first SNIFF_BYTES are in, so a wrong file is refused early."""
+
+    def __init__(self, incoming: IncomingFile, name: str | None) -> None:
+        self.incoming, self.name = incoming, name
+        self.kind: MediaKind | None = None
+
+    def check(self) -> None:
+        if self.kind is None and len(self.incoming.head) >= SNIFF_BYTES:
+            self.kind = sniff(self.incoming.head, self.name or "")
+
+    def finish(self) -> MediaKind:
+        return self.kind or sniff(self.incoming.head, self.name or "")
+
+
+def _write(incoming: IncomingFile, chunk: bytes) -> None:
+    try:
+        incoming.write(chunk)
+    except TooLarge as exc:
+        raise too_large(exc.received, exc.limit) from exc
+
+
+def too_large(size: int, limit: int) -> Problem:
+    return Problem(
+        413,
+        "too_large",
+        "Evidence too large / ไฟล์ใหญ่เกินกำหนด",
+        f"the upload is at least {size} bytes; the limit is {limit}",
+        [violation("file", "max_size", f"larger than {limit} bytes")],
+    )
+
+
+_EXTENDED = re.compile(r"filename\*\s*=\s*([^';]*)'[^']*'([^;\s]+)", re.IGNORECASE)
+
+
+def filename_from_disposition(header: str | None) -> str | None:
+    """RFC 6266: filename*=UTF-8''... (how a Thai name travels in a header) wins over filename."""
+    if not header:
+        return None
+    extended = _EXTENDED.search(header)
+    if extended:
+        charset = extended.group(1) or "utf-8"
+        return urllib.parse.unquote(extended.group(2), encoding=charset, errors="replace")
+    _, options = parse_options_header(header)
+    plain = options.get(b"filename")
+    return plain.decode("utf-8", "replace") if plain else None

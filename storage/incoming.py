@@ -1,0 +1,76 @@
+"""An upload as it arrives: spooled to disk and hashed in the same pass, never held whole in
+memory. The object store reads it back once the SHA-256, and so the content address, is known."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO
+
+HEAD_BYTES = 8192
+
+
+class TooLarge(Exception):
+    def __init__(self, received: int, limit: int) -> None:
+        super().__init__(f"received {received} bytes; the limit is {limit}")
+        self.received, self.limit = received, limit
+
+
+class IncomingFile:
+    def __init__(self, *, limit: int, directory: Path | None = None) -> None:
+        self.limit = limit
+        self.size = 0
+        self.head = b""
+        self._digest = hashlib.sha256()
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix="upload-", dir=directory)
+        self.path = Path(name)
+        self._file: BinaryIO = os.fdopen(handle, "w+b")
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise TooLarge(self.size, self.limit)
+        if len(self.head) < HEAD_BYTES:
+            self.head += chunk[: HEAD_BYTES - len(self.head)]
+        self._digest.update(chunk)
+        self._file.write(chunk)
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+    def reader(self) -> BinaryIO:
+        """The spooled bytes from the start, for the object store to send."""
+        self._file.flush()
+        self._file.seek(0)
+        return self._file
+
+    def discard(self) -> None:
+        self._file.close()
+        self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> IncomingFile:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.discard()
+
+
+def clear_spool(directory: Path) -> int:
+    """Remove uploads a killed process left half-received; none of them was ever recorded."""
+    directory.mkdir(parents=True, exist_ok=True)
+    removed = 0
+    for leftover in directory.glob("upload-*"):
+        leftover.unlink(missing_ok=True)
+        removed += 1
+    return removed
