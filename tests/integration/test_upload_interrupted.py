@@ -1,0 +1,193 @@
+"""Killing the API in the middle of an upload leaves no evidence row and no visible object
+version: the API runs as its own process (`rabrong api`) on the real stack and is sent SIGKILL,
+once while the body is still arriving and once while it is being written to S3."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import select
+from temporalio.testing import WorkflowEnvironment
+
+from storage.db import Database
+from storage.evidence_store import EvidenceStore
+from storage.tables import EvidenceRow
+from storage.vault_check import reconcile
+from tests.support.http import DEMO_ID, Api, R, parties, sign_all, until_round_opens
+from tests.support.servers import S3Server, free_port
+
+MIB = 1024 * 1024
+
+
+@dataclass
+class ApiProcess:
+    url: str
+    var_dir: Path
+    env: dict[str, str]
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "rabrong.cli", "api"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass  # not listening yet
+            time.sleep(0.2)
+        raise RuntimeError("the API did not become healthy in 60 s")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def spooled(self) -> list[Path]:
+        return sorted((self.var_dir / "incoming").glob("upload-*"))
+
+
+@pytest.fixture
+def api_process(
+    vault: Api, sqlite_db: Database, s3_server: S3Server, temporal_dev: WorkflowEnvironment
+) -> Iterator[ApiProcess]:
+    assert vault.services is not None
+    var_dir = Path(str(sqlite_db.engine.url.database)).parent / "api-var"
+    port = free_port()
+    env = {
+        **os.environ,
+        "RABRONG_DATABASE_URL": str(sqlite_db.engine.url),
+        "RABRONG_S3_ENDPOINT": s3_server.endpoint,
+        "RABRONG_S3_ACCESS_KEY": s3_server.access_key,
+        "RABRONG_S3_SECRET_KEY": s3_server.secret_key,
+        "RABRONG_S3_BUCKET": vault.services.store.bucket,
+        "RABRONG_TEMPORAL_ADDRESS": temporal_dev.client.service_client.config.target_host,
+        "RABRONG_TASK_QUEUE": vault.services.temporal.task_queue,
+        "RABRONG_API_PORT": str(port),
+        "RABRONG_VAR_DIR": str(var_dir),
+        "RABRONG_EVIDENCE_MAX_BYTES": str(512 * MIB),
+    }
+    api = ApiProcess(f"http://127.0.0.1:{port}", var_dir, env)
+    api.start()
+    yield api
+    if api.process is not None and api.process.poll() is None:
+        api.kill()
+
+
+async def evidence_path(vault: Api) -> str:
+    aid = f"kill-{uuid.uuid4().hex[:6]}"
+    body = {"agreement_id": aid, "definition_id": DEMO_ID, "parties": parties("cmi")}
+    await vault.ok(vault.post("admin", "/v1/agreements", f"{aid}-create", json=body), 201)
+    await sign_all(vault, aid, "cmi.head")
+    await until_round_opens(vault, aid)
+    return f"/v1/agreements/{aid}/rounds/{R}/kpis/2/evidence"
+
+
+def token(api: ApiProcess, password: str) -> str:
+    response = httpx.post(
+        f"{api.url}/v1/auth/token", data={"username": "cmi.staff", "password": password}
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+def post_body(api: ApiProcess, path: str, bearer: str, chunks: Iterator[bytes]) -> None:
+    """Send the body; the API dies under it, so the request must fail."""
+    headers = {
+        "Authorization": f"Bearer {bearer}",
+        "Content-Type": "application/pdf",
+        "Content-Disposition": "attachment; filename*=UTF-8''%E0%B8%A0%E0%B8%B2%E0%B8%9E.pdf",
+    }
+    with pytest.raises(httpx.TransportError):
+        httpx.post(f"{api.url}{path}", content=chunks, headers=headers, timeout=60)
+
+
+def nothing_recorded(db: Database, store: EvidenceStore) -> None:
+    with db.reader() as session:
+        assert list(session.exec(select(EvidenceRow))) == []
+    assert list(store.versions()) == []
+
+
+async def test_killed_while_the_body_arrives(
+    vault: Api, api_process: ApiProcess, sqlite_db: Database
+) -> None:
+    assert vault.services is not None
+    store = vault.services.store
+    path = await evidence_path(vault)
+    bearer = token(api_process, vault.password)
+
+    def body() -> Iterator[bytes]:
+        yield b"%PDF-1.7\n" + os.urandom(MIB)
+        for _ in range(8):
+            yield os.urandom(MIB)
+        # The API has the first megabytes on disk: kill it with the rest still to come.
+        deadline = time.monotonic() + 10
+        while not api_process.spooled() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        api_process.kill()
+        for _ in range(64):
+            yield os.urandom(MIB)
+
+    await asyncio.to_thread(post_body, api_process, path, bearer, body())
+    nothing_recorded(sqlite_db, store)
+    assert store.incomplete_uploads() == []  # nothing had reached S3 at all
+    assert len(api_process.spooled()) == 1  # the half-received body, never recorded
+    api_process.start()
+    assert api_process.spooled() == []  # a new API clears what a killed one left behind
+
+
+async def test_killed_while_the_object_is_written_to_s3(
+    vault: Api, api_process: ApiProcess, sqlite_db: Database
+) -> None:
+    assert vault.services is not None
+    store = vault.services.store
+    path = await evidence_path(vault)
+    bearer = token(api_process, vault.password)
+    stop = threading.Event()
+
+    def kill_once_s3_has_parts() -> None:
+        while not stop.is_set():
+            if store.incomplete_uploads():
+                api_process.kill()
+                return
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=kill_once_s3_has_parts)
+    watcher.start()
+
+    def body() -> Iterator[bytes]:
+        yield b"%PDF-1.7\n" + os.urandom(MIB)
+        for _ in range(300):
+            yield os.urandom(MIB)
+
+    try:
+        await asyncio.to_thread(post_body, api_process, path, bearer, body())
+    finally:
+        stop.set()
+        watcher.join()
+    nothing_recorded(sqlite_db, store)  # parts of an upload never completed are not a version
+    pending = store.incomplete_uploads()
+    assert len(pending) == 1
+    cleaned = reconcile(sqlite_db, store, now=datetime.now(UTC) + timedelta(hours=2))
+    assert [f.problem for f in cleaned.findings] == ["stale_upload"]
+    assert store.incomplete_uploads() == []
+    nothing_recorded(sqlite_db, store)
