@@ -20,7 +20,7 @@ from minio.objectlockconfig import DAYS, ObjectLockConfig
 
 from storage.incoming import IncomingFile
 
-PART_SIZE = 16 * 1024 * 1024
+PART_SIZE = 8 * 1024 * 1024
 _CHUNK = 1024 * 1024
 CONTENT_PREFIX = "sha256/"
 MISSING = ("NoSuchKey", "NoSuchObject", "ResourceNotFound", "NoSuchVersion")

@@ -6,11 +6,13 @@ only then attached by the workflow's Update (decision 0008). S3 down: 503, nothi
 
 from __future__ import annotations
 
+import time
 import urllib.parse
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+import structlog
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
@@ -40,6 +42,7 @@ from storage.evidence_store import StorageUnavailable, Unreadable
 from storage.incoming import IncomingFile
 from storage.tables import AppUser, EvidenceRow
 
+log = structlog.get_logger(__name__)
 router = APIRouter(tags=["evidence"])
 EvidenceId = Annotated[str, Path(max_length=64)]
 KPI_PATH = "/v1/agreements/{agreement_id}/rounds/{round_number}/kpis/{kpi_code}/evidence"
@@ -100,14 +103,17 @@ async def upload_evidence(
     )
     # Refuse before reading a byte when the command could not succeed anyway.
     _precheck(services, state, draft)
+    clock = time.perf_counter()
     with IncomingFile(limit=services.evidence_max_bytes, directory=services.spool_dir) as incoming:
         received = await receive(request, incoming)
+        receiving = time.perf_counter() - clock
         try:
             stored = await run_in_threadpool(
                 services.store.put_incoming, incoming, media_type=received.kind.media_type
             )
         except StorageUnavailable as exc:
             raise unavailable("s3", str(exc)) from exc
+    storing = time.perf_counter() - clock - receiving
     evidence = draft.evidence.model_copy(
         update={
             "sha256": stored.sha256,
@@ -121,6 +127,15 @@ async def upload_evidence(
     )
     new_state = await services.temporal.send(
         agreement_id, "attach_evidence", draft.model_copy(update={"evidence": evidence})
+    )
+    log.info(
+        "evidence uploaded",
+        agreement_id=agreement_id,
+        size=stored.size,
+        deduplicated=stored.deduplicated,
+        receive_s=round(receiving, 3),
+        store_s=round(storing, 3),
+        attach_s=round(time.perf_counter() - clock - receiving - storing, 3),
     )
     attached = new_state.kpi_round(round_number, kpi_code)
     final = next(e for e in attached.evidence if e.evidence_id == evidence.evidence_id)
