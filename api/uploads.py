@@ -3,17 +3,24 @@ multipart/form-data body parsed as it arrives. Neither is held whole in memory."
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import binascii
+import contextlib
+import hashlib
 import re
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from api.problems import Problem
 from domain.errors import violation
 from domain.media import SNIFF_BYTES, MediaKind, sniff
-from storage.incoming import IncomingFile, TooLarge
+from storage.evidence_store import EvidenceStore, StoredObject
+from storage.incoming import IncomingFile, PartFeed, TooLarge
 
 FILE_FIELD = "file"
 _FIELD_LIMIT = 4096  # small form fields beside the file; never the file itself
@@ -180,3 +187,120 @@ def filename_from_disposition(header: str | None) -> str | None:
     _, options = parse_options_header(header)
     plain = options.get(b"filename")
     return plain.decode("utf-8", "replace") if plain else None
+
+
+_DIGEST = re.compile(r"(?:^|,)\s*sha-256=:([A-Za-z0-9+/]+={0,2}):")
+
+
+def declared_sha256(request: Request) -> str | None:
+    """RFC 9530: a raw body's SHA-256 sent ahead in Repr-Digest (or Content-Digest, the same
+    for an unencoded body). Multipart bodies are not the file, so their digests do not count."""
+    content_type, _ = parse_options_header(request.headers.get("content-type"))
+    if content_type == b"multipart/form-data":
+        return None
+    for header in ("repr-digest", "content-digest"):
+        found = _DIGEST.search(request.headers.get(header, ""))
+        if found:
+            try:
+                raw = base64.b64decode(found.group(1), validate=True)
+            except binascii.Error:
+                raw = b""
+            if len(raw) != hashlib.sha256().digest_size:
+                raise Problem(
+                    400,
+                    "bad_digest",
+                    "Malformed digest",
+                    f"{header} carries no SHA-256 of 32 bytes",
+                    [violation(header, "sha256_digest", "not a base64 SHA-256")],
+                )
+            return raw.hex()
+    return None
+
+
+async def receive_declared(
+    request: Request, store: EvidenceStore, sha256: str, limit: int
+) -> tuple[Received, StoredObject]:
+    """The fast way for a raw body whose digest came ahead: its content address is known, so
+    parts go to S3 while the body still arrives, with no spool file. The bytes are hashed on
+    the way; if they are not what was declared, the multipart upload is aborted."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise too_large(int(declared), limit)
+    existing = await run_in_threadpool(store.lookup, sha256)
+    counter = _Counted(limit, request.query_params.get("name"))
+    feed = PartFeed()
+    upload: asyncio.Future[StoredObject] | None = None
+
+    def start(media_type: str) -> asyncio.Future[StoredObject]:
+        # Started once the type is sniffed: the object is created with it.
+        return asyncio.ensure_future(
+            run_in_threadpool(store.put_feed, feed, sha256=sha256, media_type=media_type)
+        )
+
+    try:
+        pending = b""
+        async for chunk in request.stream():
+            counter.take(chunk)
+            if existing is not None:
+                continue  # stored before: hashed to prove it, not sent again
+            pending += chunk
+            if counter.kind is not None and len(pending) >= FEED_CHUNK:
+                upload = upload or start(counter.kind.media_type)
+                await run_in_threadpool(feed.put, pending)
+                pending = b""
+        kind = counter.finish()
+        if counter.digest.hexdigest() != sha256:
+            raise Problem(
+                400,
+                "digest_mismatch",
+                "Digest mismatch / ค่าแฮชไม่ตรงกับไฟล์",
+                f"the body hashes to {counter.digest.hexdigest()}, not the declared {sha256}",
+                [violation("repr-digest", "digest_matches", "body differs from its digest")],
+            )
+        if existing is None:
+            upload = upload or start(kind.media_type)
+            if pending:
+                await run_in_threadpool(feed.put, pending)
+            feed.finish()
+            stored = await upload
+        else:
+            stored = existing
+    except BaseException as exc:
+        if upload is not None:
+            feed.fail(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))
+            with contextlib.suppress(Exception):
+                await upload
+        raise
+    filename = filename_from_disposition(request.headers.get("content-disposition"))
+    received = Received(
+        filename=filename or request.query_params.get("name"),
+        declared_type=request.headers.get("content-type"),
+        kind=kind,
+    )
+    return received, replace(stored, size=counter.size)
+
+
+FEED_CHUNK = 1024 * 1024
+
+
+class _Counted:
+    """Size limit, running hash and sniffing for a body that is not spooled."""
+
+    def __init__(self, limit: int, name: str | None) -> None:
+        self.limit, self.name = limit, name
+        self.size, self.head = 0, b""
+        self.digest = hashlib.sha256()
+        self.kind: MediaKind | None = None
+
+    def take(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise too_large(self.size, self.limit)
+        if len(self.head) < SNIFF_BYTES:
+            self.head += chunk[: SNIFF_BYTES - len(self.head)]
+            if len(self.head) >= SNIFF_BYTES:
+                self.kind = sniff(self.head, self.name or "")
+        self.digest.update(chunk)
+
+    def finish(self) -> MediaKind:
+        return self.kind or sniff(self.head, self.name or "")

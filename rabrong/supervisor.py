@@ -63,7 +63,13 @@ class Stack:
         settings.var_dir.mkdir(parents=True, exist_ok=True)
         logs = settings.var_dir / "log"
         identities = embedded.ensure_s3_credentials(settings)
-        env = {**os.environ, "RABRONG_VAR_DIR": str(settings.var_dir.resolve())}
+        env = {
+            **os.environ,
+            "RABRONG_VAR_DIR": str(settings.var_dir.resolve()),
+            # glibc gives each thread its own heap arena, which keeps freed upload buffers
+            # resident; two arenas keep the API's memory flat during large uploads.
+            "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),
+        }
         self._spawn("temporal", embedded.temporal_argv(settings), logs, env)
         self._spawn("seaweedfs", embedded.weed_argv(settings, identities), logs, env)
         self._wait("temporal", lambda: _tcp(settings.temporal_address))

@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import urllib3
 from minio import Minio
@@ -18,7 +18,7 @@ from minio.commonconfig import COMPLIANCE
 from minio.error import S3Error
 from minio.objectlockconfig import DAYS, ObjectLockConfig
 
-from storage.incoming import IncomingFile
+from storage.incoming import IncomingFile, PartFeed
 
 PART_SIZE = 8 * 1024 * 1024
 _CHUNK = 1024 * 1024
@@ -116,6 +116,35 @@ class EvidenceStore:
     def put_incoming(self, incoming: IncomingFile, *, media_type: str) -> StoredObject:
         """Store a received upload under its SHA-256 unless that content is stored already."""
         return self._put(incoming.reader(), incoming.sha256, incoming.size, media_type)
+
+    def lookup(self, sha256: str) -> StoredObject | None:
+        """What is stored under this content address already, if anything."""
+        try:
+            found = self._stat(content_key(sha256))
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise StorageUnavailable(str(exc)) from exc
+        if found is None:
+            return None
+        version, retain_until = found
+        return StoredObject(content_key(sha256), sha256, -1, version, retain_until, True)
+
+    def put_feed(self, feed: PartFeed, *, sha256: str, media_type: str) -> StoredObject:
+        """Store a body still arriving under the content address its sender declared; the
+        caller fails the feed if the bytes do not hash to it, and the upload is aborted."""
+        key = content_key(sha256)
+        try:
+            written = self.client.put_object(
+                self.bucket,
+                key,
+                cast(BinaryIO, feed),  # minio only calls read(n)
+                -1,
+                content_type=media_type,
+                part_size=PART_SIZE,
+            )
+            _, retain_until = self._stat(key, written.version_id) or (None, None)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise StorageUnavailable(str(exc)) from exc
+        return StoredObject(key, sha256, -1, written.version_id, retain_until, False)
 
     def put_file(self, source: BinaryIO, *, media_type: str) -> StoredObject:
         """The same for a seekable file already at hand (the CLI, the tests)."""

@@ -3,8 +3,10 @@ memory. The object store reads it back once the SHA-256, and so the content addr
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import queue
 import tempfile
 from pathlib import Path
 from types import TracebackType
@@ -74,3 +76,39 @@ def clear_spool(directory: Path) -> int:
         leftover.unlink(missing_ok=True)
         removed += 1
     return removed
+
+
+class PartFeed:
+    """A blocking reader the object store's upload thread pulls parts from, fed chunk by chunk
+    from the request as it arrives; a bounded queue keeps at most a few MiB in flight. Failing
+    it makes the next read raise, so the store aborts its multipart upload: nothing shows."""
+
+    def __init__(self, depth: int = 4) -> None:
+        self._queue: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=depth)
+        self._buffer = b""
+        self._ended = False
+
+    def put(self, chunk: bytes) -> None:
+        self._queue.put(chunk)
+
+    def finish(self) -> None:
+        self._queue.put(None)
+
+    def fail(self, error: BaseException) -> None:
+        # The reader may be gone already (the upload failed first): never block on it.
+        with contextlib.suppress(queue.Full):
+            self._queue.put(error, timeout=5)
+
+    def read(self, size: int = -1) -> bytes:
+        while not self._ended and (size < 0 or len(self._buffer) < size):
+            item = self._queue.get()
+            if item is None:
+                self._ended = True
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                self._buffer += item
+        if size < 0:
+            size = len(self._buffer)
+        out, self._buffer = self._buffer[:size], self._buffer[size:]
+        return out

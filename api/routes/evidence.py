@@ -29,7 +29,7 @@ from api.schemas import (
     WithdrawCreate,
 )
 from api.services import Services
-from api.uploads import FILE_FIELD, receive
+from api.uploads import FILE_FIELD, Received, declared_sha256, receive, receive_declared
 from domain.agreement import AgreementState, EvidenceRef
 from domain.commands import AttachEvidence, WithdrawEvidence
 from domain.errors import violation
@@ -38,7 +38,7 @@ from domain.lifecycle import decide
 from domain.media import ascii_fallback, display_name
 from storage.agreements import get_definition, get_state
 from storage.evidence import EvidenceQuery, find_evidence, get_evidence, record_read
-from storage.evidence_store import StorageUnavailable, Unreadable
+from storage.evidence_store import StorageUnavailable, StoredObject, Unreadable
 from storage.incoming import IncomingFile
 from storage.tables import AppUser, EvidenceRow
 
@@ -104,15 +104,10 @@ async def upload_evidence(
     # Refuse before reading a byte when the command could not succeed anyway.
     _precheck(services, state, draft)
     clock = time.perf_counter()
-    with IncomingFile(limit=services.evidence_max_bytes, directory=services.spool_dir) as incoming:
-        received = await receive(request, incoming)
-        receiving = time.perf_counter() - clock
-        try:
-            stored = await run_in_threadpool(
-                services.store.put_incoming, incoming, media_type=received.kind.media_type
-            )
-        except StorageUnavailable as exc:
-            raise unavailable("s3", str(exc)) from exc
+    try:
+        received, stored, receiving = await _receive(request, services)
+    except StorageUnavailable as exc:
+        raise unavailable("s3", str(exc)) from exc
     storing = time.perf_counter() - clock - receiving
     evidence = draft.evidence.model_copy(
         update={
@@ -270,6 +265,23 @@ def evidence_link(
     )
     _audit_read(services, row, user, "presigned_url", request)
     return DownloadLink(url=url, expires_at=datetime.now(UTC) + services.download_ttl)
+
+
+async def _receive(request: Request, services: Services) -> tuple[Received, StoredObject, float]:
+    """Straight to S3 when the body's digest came ahead; else spooled, hashed, then stored."""
+    clock = time.perf_counter()
+    limit = services.evidence_max_bytes
+    declared = declared_sha256(request)
+    if declared is not None:
+        received, stored = await receive_declared(request, services.store, declared, limit)
+        return received, stored, time.perf_counter() - clock
+    with IncomingFile(limit=limit, directory=services.spool_dir) as incoming:
+        received = await receive(request, incoming)
+        receiving = time.perf_counter() - clock
+        stored = await run_in_threadpool(
+            services.store.put_incoming, incoming, media_type=received.kind.media_type
+        )
+    return received, stored, receiving
 
 
 def content_disposition(name: str) -> str:

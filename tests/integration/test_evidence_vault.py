@@ -4,6 +4,7 @@ the three times evidence carries."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import unicodedata
@@ -274,3 +275,45 @@ async def test_evidence_outside_ones_agreements_is_not_found(vault: Api) -> None
     problem(await vault.get("skw.staff", "/v1/evidence"), 422, "ValidationFailed")
     audited = await vault.ok(vault.get("auditor", "/v1/evidence"))
     assert evidence_id in {r["evidence_id"] for r in audited["data"]}
+
+
+def repr_digest(data: bytes) -> str:
+    return f"sha-256=:{base64.b64encode(hashlib.sha256(data).digest()).decode()}:"
+
+
+async def test_a_body_whose_digest_comes_ahead_goes_straight_to_s3(
+    vault: Api, sqlite_db: Database, tmp_path: Path
+) -> None:
+    kpi = await open_round(vault)
+    services = services_of(vault)
+    services.evidence_max_bytes = 32 * 1024 * 1024  # several S3 parts, no spool file
+    data = pdf() + os.urandom(20 * 1024 * 1024)
+    headers = await vault.headers("cmi.staff")
+    headers |= {"Content-Type": "application/pdf", "Repr-Digest": repr_digest(data)}
+    url = f"{kpi}/evidence"
+
+    lying = {**headers, "Repr-Digest": repr_digest(data + b"!")}
+    refused = problem(
+        await vault.http.post(url, content=data, headers=lying), 400, "digest_mismatch"
+    )
+    assert [(e["field"], e["rule"]) for e in refused["errors"]] == [
+        ("repr-digest", "digest_matches")
+    ]
+    assert versions(services.store) == [] and services.store.incomplete_uploads() == []
+
+    made = await vault.ok(
+        vault.http.post(url, content=data, headers=headers, params={"name": "ภาพ.pdf"}), 201
+    )
+    assert (made["sha256"], made["size"]) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert made["original_name"] == "ภาพ.pdf" and made["deduplicated"] is False
+    assert services.store.read(f"sha256/{made['sha256'][:2]}/{made['sha256']}") == data
+    assert not (tmp_path / "incoming").exists() or list((tmp_path / "incoming").iterdir()) == []
+
+    again = await vault.ok(vault.http.post(url, content=data, headers=headers), 201)
+    assert again["deduplicated"] is True and again["version_id"] == made["version_id"]
+    assert len(versions(services.store)) == 1 and len(rows(sqlite_db)) == 2
+
+    exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + os.urandom(4000)
+    disguised = {**headers, "Repr-Digest": repr_digest(exe)}
+    problem(await vault.http.post(url, content=exe, headers=disguised), 415, "UnsupportedMedia")
+    assert len(rows(sqlite_db)) == 2
