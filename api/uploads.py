@@ -20,7 +20,7 @@ from api.problems import Problem
 from domain.errors import violation
 from domain.media import SNIFF_BYTES, MediaKind, sniff
 from storage.evidence_store import EvidenceStore, StoredObject
-from storage.incoming import IncomingFile, PartFeed, TooLarge
+from storage.incoming import FeedClosed, IncomingFile, PartFeed, TooLarge
 
 FILE_FIELD = "file"
 _FIELD_LIMIT = 4096  # small form fields beside the file; never the file itself
@@ -265,6 +265,10 @@ async def receive_declared(
             stored = await upload
         else:
             stored = existing
+    except FeedClosed:
+        assert upload is not None
+        await upload  # the store's own error (StorageUnavailable: 503) is the answer
+        raise
     except BaseException as exc:
         if upload is not None:
             feed.fail(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))

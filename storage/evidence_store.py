@@ -144,6 +144,8 @@ class EvidenceStore:
             _, retain_until = self._stat(key, written.version_id) or (None, None)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise StorageUnavailable(str(exc)) from exc
+        finally:
+            feed.close()
         return StoredObject(key, sha256, -1, written.version_id, retain_until, False)
 
     def put_file(self, source: BinaryIO, *, media_type: str) -> StoredObject:

@@ -8,6 +8,7 @@ import hashlib
 import os
 import queue
 import tempfile
+import threading
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
@@ -78,6 +79,10 @@ def clear_spool(directory: Path) -> int:
     return removed
 
 
+class FeedClosed(Exception):
+    """The upload reading a PartFeed has ended; its own error says why."""
+
+
 class PartFeed:
     """A blocking reader the object store's upload thread pulls parts from, fed chunk by chunk
     from the request as it arrives; a bounded queue keeps at most a few MiB in flight. Failing
@@ -87,9 +92,22 @@ class PartFeed:
         self._queue: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=depth)
         self._buffer = b""
         self._ended = False
+        self._closed = threading.Event()
 
     def put(self, chunk: bytes) -> None:
-        self._queue.put(chunk)
+        """Blocks while the store is behind; raises FeedClosed once nobody reads any more
+        (the upload failed), so the sender stops instead of waiting for ever."""
+        while True:
+            try:
+                self._queue.put(chunk, timeout=0.2)
+                return
+            except queue.Full:
+                if self._closed.is_set():
+                    raise FeedClosed from None
+
+    def close(self) -> None:
+        """The reading side is done, whether the upload succeeded or not."""
+        self._closed.set()
 
     def finish(self) -> None:
         self._queue.put(None)
@@ -97,7 +115,7 @@ class PartFeed:
     def fail(self, error: BaseException) -> None:
         # The reader may be gone already (the upload failed first): never block on it.
         with contextlib.suppress(queue.Full):
-            self._queue.put(error, timeout=5)
+            self._queue.put(error, timeout=0 if self._closed.is_set() else 5)
 
     def read(self, size: int = -1) -> bytes:
         while not self._ended and (size < 0 or len(self._buffer) < size):

@@ -11,6 +11,7 @@ from minio import Minio
 from minio.error import S3Error
 
 from storage.evidence_store import EvidenceStore, StorageUnavailable
+from storage.incoming import FeedClosed, PartFeed
 from tests.support.servers import S3Server, free_port
 
 
@@ -63,3 +64,24 @@ def test_a_store_that_is_not_there_is_unavailable_at_once() -> None:
         nowhere.ping()
     with pytest.raises(StorageUnavailable):
         nowhere.put_file(io.BytesIO(b"x"), media_type="text/plain")
+
+
+def test_a_feed_whose_reader_is_gone_stops_its_sender() -> None:
+    feed = PartFeed(depth=2)
+    feed.put(b"a")
+    feed.put(b"b")
+    feed.close()  # the upload failed and will read no more
+    with pytest.raises(FeedClosed):
+        feed.put(b"c")
+
+
+def test_a_failed_feed_makes_the_reader_raise_and_the_upload_abort(store: EvidenceStore) -> None:
+    feed = PartFeed()
+    feed.put(b"%PDF-1.7\n" + b"x" * 1000)
+    feed.fail(RuntimeError("the body was not what its digest said"))
+    with pytest.raises(RuntimeError, match="digest"):
+        store.put_feed(feed, sha256="ab" * 32, media_type="application/pdf")
+    assert list(store.versions()) == [] and store.incomplete_uploads() == []
+    with pytest.raises(FeedClosed):
+        for _ in range(10):
+            feed.put(b"more")
