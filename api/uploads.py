@@ -20,7 +20,7 @@ from api.problems import Problem
 from domain.errors import violation
 from domain.media import SNIFF_BYTES, MediaKind, sniff
 from storage.evidence_store import EvidenceStore, StoredObject
-from storage.incoming import FeedClosed, IncomingFile, PartFeed, TooLarge
+from storage.incoming import FeedClosed, IncomingFile, Intake, PartFeed, TooLarge
 
 FILE_FIELD = "file"
 _FIELD_LIMIT = 4096  # small form fields beside the file; never the file itself
@@ -144,7 +144,7 @@ class _Part:
 class _Sniffer:
     """Decides the type once the first SNIFF_BYTES are in, so a wrong file is refused early."""
 
-    def __init__(self, incoming: IncomingFile, name: str | None) -> None:
+    def __init__(self, incoming: Intake, name: str | None) -> None:
         self.incoming, self.name = incoming, name
         self.kind: MediaKind | None = None
 
@@ -156,7 +156,7 @@ class _Sniffer:
         return self.kind or sniff(self.incoming.head, self.name or "")
 
 
-def _write(incoming: IncomingFile, chunk: bytes) -> None:
+def _write(incoming: Intake, chunk: bytes) -> None:
     try:
         incoming.write(chunk)
     except TooLarge as exc:
@@ -227,7 +227,8 @@ async def receive_declared(
     if declared and declared.isdigit() and int(declared) > limit:
         raise too_large(int(declared), limit)
     existing = await run_in_threadpool(store.lookup, sha256)
-    counter = _Counted(limit, request.query_params.get("name"))
+    intake = Intake(limit=limit)
+    sniffer = _Sniffer(intake, request.query_params.get("name"))
     feed = PartFeed()
     upload: asyncio.Future[StoredObject] | None = None
 
@@ -240,21 +241,22 @@ async def receive_declared(
     try:
         pending = b""
         async for chunk in request.stream():
-            counter.take(chunk)
+            _write(intake, chunk)
+            sniffer.check()
             if existing is not None:
                 continue  # stored before: hashed to prove it, not sent again
             pending += chunk
-            if counter.kind is not None and len(pending) >= FEED_CHUNK:
-                upload = upload or start(counter.kind.media_type)
+            if sniffer.kind is not None and len(pending) >= FEED_CHUNK:
+                upload = upload or start(sniffer.kind.media_type)
                 await run_in_threadpool(feed.put, pending)
                 pending = b""
-        kind = counter.finish()
-        if counter.digest.hexdigest() != sha256:
+        kind = sniffer.finish()
+        if intake.sha256 != sha256:
             raise Problem(
                 400,
                 "digest_mismatch",
                 "Digest mismatch / ค่าแฮชไม่ตรงกับไฟล์",
-                f"the body hashes to {counter.digest.hexdigest()}, not the declared {sha256}",
+                f"the body hashes to {intake.sha256}, not the declared {sha256}",
                 [violation("repr-digest", "digest_matches", "body differs from its digest")],
             )
         if existing is None:
@@ -281,30 +283,7 @@ async def receive_declared(
         declared_type=request.headers.get("content-type"),
         kind=kind,
     )
-    return received, replace(stored, size=counter.size)
+    return received, replace(stored, size=intake.size)
 
 
 FEED_CHUNK = 1024 * 1024
-
-
-class _Counted:
-    """Size limit, running hash and sniffing for a body that is not spooled."""
-
-    def __init__(self, limit: int, name: str | None) -> None:
-        self.limit, self.name = limit, name
-        self.size, self.head = 0, b""
-        self.digest = hashlib.sha256()
-        self.kind: MediaKind | None = None
-
-    def take(self, chunk: bytes) -> None:
-        self.size += len(chunk)
-        if self.size > self.limit:
-            raise too_large(self.size, self.limit)
-        if len(self.head) < SNIFF_BYTES:
-            self.head += chunk[: SNIFF_BYTES - len(self.head)]
-            if len(self.head) >= SNIFF_BYTES:
-                self.kind = sniff(self.head, self.name or "")
-        self.digest.update(chunk)
-
-    def finish(self) -> MediaKind:
-        return self.kind or sniff(self.head, self.name or "")

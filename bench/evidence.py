@@ -26,7 +26,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,7 @@ from pathlib import Path
 import httpx
 
 from examples.walkthrough import Walkthrough
+from rabrong.embedded import WEED_PORTS, free_port, free_port_block
 from rabrong.resources import evidence_store
 from rabrong.settings import Settings
 from storage.evidence_store import PART_SIZE, EvidenceStore
@@ -51,12 +51,6 @@ SIZES_MIB = (1, 16, 256)
 BIG_MIB = 1024
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_product(var_dir: Path) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
     env = {
         **os.environ,
@@ -65,7 +59,7 @@ def start_product(var_dir: Path) -> tuple[subprocess.Popen[bytes], dict[str, str
         "RABRONG_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
         "RABRONG_TEMPORAL_UI_PORT": str(free_port()),
         "RABRONG_S3_ENDPOINT": f"127.0.0.1:{free_port()}",
-        "RABRONG_S3_INTERNAL_PORT_BASE": str(_port_block()),
+        "RABRONG_S3_INTERNAL_PORT_BASE": str(free_port_block(len(WEED_PORTS) + 1)),
         "RABRONG_EVIDENCE_MAX_BYTES": str(2 * BIG_MIB * MIB),
         "RABRONG_LOG_LEVEL": "info",
     }
@@ -83,24 +77,6 @@ def start_product(var_dir: Path) -> tuple[subprocess.Popen[bytes], dict[str, str
             raise SystemExit(f"rabrong up failed: {(var_dir / 'up.log').read_text()[-3000:]}")
         time.sleep(0.5)
     return up, env
-
-
-def _port_block(size: int = 8) -> int:
-    """The first of `size` consecutive free ports (SeaweedFS's internal servers)."""
-    for _ in range(200):
-        base = free_port()
-        if base + size < 65000 and all(_free(p) for p in range(base, base + size + 1)):
-            return base
-    raise SystemExit("no block of free ports")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def stop_product(up: subprocess.Popen[bytes]) -> None:

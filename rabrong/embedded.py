@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 import shutil
+import socket
 import sys
 from pathlib import Path
 
@@ -108,3 +109,30 @@ def weed_argv(settings: Settings, identities: Path) -> list[str]:
     base = settings.s3_internal_port_base
     argv += [f"-{flag}={base + offset}" for offset, flag in enumerate(WEED_PORTS, start=1)]
     return argv
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def free_port_block(size: int) -> int:
+    """The first of `size` consecutive free ports (weed mini wants a block)."""
+    for _ in range(200):
+        base = free_port()
+        if base + size >= 65000:
+            continue
+        ports = range(base, base + size + 1)
+        if all(_is_free(p) for p in ports):
+            return base
+    raise RuntimeError("no block of free ports")
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True

@@ -22,17 +22,14 @@ class TooLarge(Exception):
         self.received, self.limit = received, limit
 
 
-class IncomingFile:
-    def __init__(self, *, limit: int, directory: Path | None = None) -> None:
+class Intake:
+    """A body counted against its limit, hashed, and its first bytes kept for sniffing."""
+
+    def __init__(self, *, limit: int) -> None:
         self.limit = limit
         self.size = 0
         self.head = b""
         self._digest = hashlib.sha256()
-        if directory is not None:
-            directory.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix="upload-", dir=directory)
-        self.path = Path(name)
-        self._file: BinaryIO = os.fdopen(handle, "w+b")
 
     def write(self, chunk: bytes) -> None:
         self.size += len(chunk)
@@ -41,11 +38,26 @@ class IncomingFile:
         if len(self.head) < HEAD_BYTES:
             self.head += chunk[: HEAD_BYTES - len(self.head)]
         self._digest.update(chunk)
-        self._file.write(chunk)
 
     @property
     def sha256(self) -> str:
         return self._digest.hexdigest()
+
+
+class IncomingFile(Intake):
+    """An Intake that also spools the body to disk."""
+
+    def __init__(self, *, limit: int, directory: Path | None = None) -> None:
+        super().__init__(limit=limit)
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix="upload-", dir=directory)
+        self.path = Path(name)
+        self._file: BinaryIO = os.fdopen(handle, "w+b")
+
+    def write(self, chunk: bytes) -> None:
+        super().write(chunk)
+        self._file.write(chunk)
 
     def reader(self) -> BinaryIO:
         """The spooled bytes from the start, for the object store to send."""

@@ -24,8 +24,7 @@ import pytest
 
 from examples.walkthrough import EVIDENCE_PDF, Walkthrough
 from rabrong.demo import demo_agreement_id
-from rabrong.embedded import WEED_PORTS
-from tests.support.servers import free_port, free_port_block
+from rabrong.embedded import WEED_PORTS, free_port, free_port_block
 
 pytestmark = pytest.mark.e2e
 READY = "Rabrong is up"

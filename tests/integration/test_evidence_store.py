@@ -10,9 +10,10 @@ import pytest
 from minio import Minio
 from minio.error import S3Error
 
+from rabrong.embedded import free_port
 from storage.evidence_store import EvidenceStore, StorageUnavailable
 from storage.incoming import FeedClosed, PartFeed
-from tests.support.servers import S3Server, free_port
+from tests.support.servers import S3Server
 
 
 @pytest.fixture

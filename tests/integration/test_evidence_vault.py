@@ -19,21 +19,18 @@ from sqlmodel import col, select
 
 from domain.thai import fiscal_year_bounds
 from rabrong.demo import DEMO_RESULTS
+from rabrong.embedded import free_port
 from storage.db import Database
 from storage.evidence_store import EvidenceStore
 from storage.tables import AuditEntry, EvidenceRow
 from tests.support.http import (
-    DEMO_ID,
     FY,
     VAULT_LIMIT,
     Api,
     R,
-    parties,
+    open_round,
     problem,
-    sign_all,
-    until_round_opens,
 )
-from tests.support.servers import free_port
 
 THAI_NAME = "รายงานผลการดำเนินงาน ไตรมาส ๑.pdf"
 
@@ -49,14 +46,8 @@ def services_of(api: Api) -> Any:
     return api.services
 
 
-async def open_round(api: Api) -> str:
-    """A demo agreement, signed, with today's round open; returns its KPI 2 path."""
-    aid = f"ev-{uuid.uuid4().hex[:6]}"
-    create = {"agreement_id": aid, "definition_id": DEMO_ID, "parties": parties("cmi")}
-    await api.ok(api.post("admin", "/v1/agreements", f"{aid}-create", json=create), 201)
-    await sign_all(api, aid, "cmi.head")
-    await until_round_opens(api, aid)
-    return f"/v1/agreements/{aid}/rounds/{R}/kpis/2"
+async def kpi_2(api: Api) -> str:
+    return await open_round(api, "ev") + "/kpis/2"
 
 
 async def upload(
@@ -86,7 +77,7 @@ def versions(store: EvidenceStore) -> list[tuple[str, str | None]]:
 async def test_a_thai_named_file_round_trips_and_every_read_is_audited(
     vault: Api, sqlite_db: Database
 ) -> None:
-    kpi = await open_round(vault)
+    kpi = await kpi_2(vault)
     data = pdf()
     decomposed = unicodedata.normalize("NFD", "ไฟล์/../" + THAI_NAME)
     start, _ = fiscal_year_bounds(FY)
@@ -143,7 +134,7 @@ async def test_a_thai_named_file_round_trips_and_every_read_is_audited(
 async def test_the_same_content_twice_is_stored_once_and_referenced_twice(
     vault: Api, sqlite_db: Database
 ) -> None:
-    kpi = await open_round(vault)
+    kpi = await kpi_2(vault)
     data = pdf()
     first = await vault.ok(upload(vault, kpi, data, "ฉบับแรก.pdf"), 201)
     second = await vault.ok(upload(vault, kpi, data, "ฉบับสำเนา.pdf"), 201)
@@ -158,7 +149,7 @@ async def test_the_same_content_twice_is_stored_once_and_referenced_twice(
 async def test_oversize_and_disguised_files_are_refused_and_leave_nothing(
     vault: Api, sqlite_db: Database, tmp_path: Path
 ) -> None:
-    kpi = await open_round(vault)
+    kpi = await kpi_2(vault)
     too_big = pdf() + os.urandom(VAULT_LIMIT)
     refused = problem(await upload(vault, kpi, too_big), 413, "too_large")
     assert [(e["field"], e["rule"]) for e in refused["errors"]] == [("file", "max_size")]
@@ -181,7 +172,7 @@ async def test_oversize_and_disguised_files_are_refused_and_leave_nothing(
 async def test_a_store_that_is_down_gives_503_and_records_nothing(
     vault: Api, sqlite_db: Database
 ) -> None:
-    kpi = await open_round(vault)
+    kpi = await kpi_2(vault)
     services = services_of(vault)
     working = services.store
     services.store = EvidenceStore(
@@ -203,7 +194,7 @@ async def test_a_store_that_is_down_gives_503_and_records_nothing(
 async def test_withdrawn_and_replaced_evidence_is_kept_and_stops_counting(
     vault: Api, sqlite_db: Database
 ) -> None:
-    kpi = await open_round(vault)
+    kpi = await kpi_2(vault)
     first = await vault.ok(upload(vault, kpi, pdf(), "ร่าง.pdf"), 201)
     second = await vault.ok(
         upload(vault, kpi, pdf(), "ฉบับแก้ไข.pdf", supersedes=first["evidence_id"]), 201
@@ -233,7 +224,7 @@ async def test_withdrawn_and_replaced_evidence_is_kept_and_stops_counting(
 
 
 async def test_upload_effective_and_review_times_are_all_queryable(vault: Api) -> None:
-    kpi = await open_round(vault)
+    kpi = await kpi_2(vault)
     base, aid = kpi.rsplit("/rounds/", 1)[0], kpi.split("/")[3]
     start, end = fiscal_year_bounds(FY)
     quarter_end = date(start.year, 12, 31)
@@ -265,7 +256,7 @@ async def test_upload_effective_and_review_times_are_all_queryable(vault: Api) -
 
 
 async def test_evidence_outside_ones_agreements_is_not_found(vault: Api) -> None:
-    kpi = await open_round(vault)
+    kpi = await kpi_2(vault)
     made = await vault.ok(upload(vault, kpi, pdf()), 201)
     evidence_id, aid = made["evidence_id"], kpi.split("/")[3]
     for path in ("", "/content", "/url"):
@@ -284,7 +275,7 @@ def repr_digest(data: bytes) -> str:
 async def test_a_body_whose_digest_comes_ahead_goes_straight_to_s3(
     vault: Api, sqlite_db: Database, tmp_path: Path
 ) -> None:
-    kpi = await open_round(vault)
+    kpi = await kpi_2(vault)
     services = services_of(vault)
     services.evidence_max_bytes = 32 * 1024 * 1024  # several S3 parts, no spool file
     data = pdf() + os.urandom(20 * 1024 * 1024)

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,12 +21,13 @@ import pytest
 from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
+from rabrong.embedded import free_port
 from storage.db import Database
 from storage.evidence_store import EvidenceStore
 from storage.tables import EvidenceRow
 from storage.vault_check import reconcile
-from tests.support.http import DEMO_ID, Api, R, parties, sign_all, until_round_opens
-from tests.support.servers import S3Server, free_port
+from tests.support.http import Api, open_round
+from tests.support.servers import S3Server
 
 MIB = 1024 * 1024
 
@@ -94,12 +94,7 @@ def api_process(
 
 
 async def evidence_path(vault: Api) -> str:
-    aid = f"kill-{uuid.uuid4().hex[:6]}"
-    body = {"agreement_id": aid, "definition_id": DEMO_ID, "parties": parties("cmi")}
-    await vault.ok(vault.post("admin", "/v1/agreements", f"{aid}-create", json=body), 201)
-    await sign_all(vault, aid, "cmi.head")
-    await until_round_opens(vault, aid)
-    return f"/v1/agreements/{aid}/rounds/{R}/kpis/2/evidence"
+    return await open_round(vault, "kill") + "/kpis/2/evidence"
 
 
 def token(api: ApiProcess, password: str) -> str:

@@ -25,7 +25,7 @@ from storage.db import Database
 from storage.evidence_store import EvidenceStore
 from storage.tables import TaskRow
 from storage.vault_check import reconcile
-from tests.support.http import DEMO_ID, Api, R, parties, sign_all, until_round_opens
+from tests.support.http import Api, open_round
 from tests.support.servers import S3Server
 from workflows import VaultCheckWorkflow
 from workflows.vault_check import SCHEDULE_ID
@@ -37,16 +37,12 @@ def store_of(api: Api) -> EvidenceStore:
 
 
 async def two_uploads(api: Api) -> list[dict[str, Any]]:
-    aid = f"vc-{uuid.uuid4().hex[:6]}"
-    body = {"agreement_id": aid, "definition_id": DEMO_ID, "parties": parties("cmi")}
-    await api.ok(api.post("admin", "/v1/agreements", f"{aid}-create", json=body), 201)
-    await sign_all(api, aid, "cmi.head")
-    await until_round_opens(api, aid)
+    round_path = await open_round(api, "vc")
     made = []
     for code in ("2", "5"):
         data = b"%PDF-1.7\n" + os.urandom(20_000)  # incompressible, so stored as sent
         files = {"file": (f"หลักฐาน {code}.pdf", data, "application/pdf")}
-        path = f"/v1/agreements/{aid}/rounds/{R}/kpis/{code}/evidence"
+        path = f"{round_path}/kpis/{code}/evidence"
         made.append(await api.ok(api.post("cmi.staff", path, files=files), 201))
     return made
 

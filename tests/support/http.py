@@ -127,6 +127,16 @@ async def sign_all(api: Api, agreement_id: str, maker: str) -> dict[str, Any]:
     return state
 
 
+async def open_round(api: Api, prefix: str) -> str:
+    """A demo agreement for Chiang Mai, signed, with today's round open: that round's path."""
+    aid = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    body = {"agreement_id": aid, "definition_id": DEMO_ID, "parties": parties("cmi")}
+    await api.ok(api.post("admin", "/v1/agreements", f"{aid}-create", json=body), 201)
+    await sign_all(api, aid, "cmi.head")
+    await until_round_opens(api, aid)
+    return f"/v1/agreements/{aid}/rounds/{R}"
+
+
 @asynccontextmanager
 async def running_api(
     db: Database,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 import subprocess
 import time
 import uuid
@@ -16,39 +15,12 @@ from pathlib import Path
 
 import psycopg
 
-from rabrong.embedded import WEED_PORTS, binary
+from rabrong.embedded import WEED_PORTS, binary, free_port_block
 from storage.evidence_store import EvidenceStore
 
 PG_ADMIN_URL = os.environ.get(
     "RABRONG_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def free_port_block(size: int) -> int:
-    """The first of `size` consecutive free ports (weed mini wants a block)."""
-    for _ in range(200):
-        base = free_port()
-        if base + size >= 65000:
-            continue
-        ports = range(base, base + size + 1)
-        if all(_is_free(p) for p in ports):
-            return base
-    raise RuntimeError("no block of free ports")
-
-
-def _is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 @dataclass
