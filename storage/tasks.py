@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
-from domain.evidence import AUDITOR
+from domain.evidence import READ_ANY
 from domain.policies import ADMINISTRATOR
 from domain.tasks import Task
 from domain.vault import ALERTING, Finding
@@ -78,12 +78,10 @@ def open_tasks_for(
 def raise_vault_alerts(
     session: Session, findings: Sequence[Finding], at: datetime, check_id: str
 ) -> int:
-    """An alert task per damaged evidence reference, for administrators and auditors; a finding
-    seen again updates the open task instead of opening another."""
+    """An alert task per damaged evidence reference, for those who may read any evidence
+    (administrators and auditors); a finding seen again updates the open task."""
     candidates = [
-        user.id
-        for user in session.exec(select(AppUser))
-        if {ADMINISTRATOR, AUDITOR}.intersection(user.roles)
+        user.id for user in session.exec(select(AppUser)) if READ_ANY.intersection(user.roles)
     ]
     raised = 0
     for finding in findings:
