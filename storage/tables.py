@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timestamps come back in UTC on every database: SQLite keeps no zone and would hand back
+    naive datetimes that cannot be compared with the aware ones the rest of the code uses."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
 def _utc() -> Any:
-    return Column(DateTime(timezone=True), nullable=False)
+    return Column(UtcDateTime(), nullable=False)
+
+
+def _utc_or_none() -> Any:
+    return Column(UtcDateTime())
 
 
 class OrgUnit(SQLModel, table=True):
@@ -118,10 +135,10 @@ class EvidenceRow(SQLModel, table=True):
     on_behalf_of: str | None = Field(default=None, max_length=64)
     effective_from: date | None = None
     effective_to: date | None = None
-    retain_until: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-    reviewed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    retain_until: datetime | None = Field(default=None, sa_column=_utc_or_none())
+    reviewed_at: datetime | None = Field(default=None, sa_column=_utc_or_none())
     reviewed_by: str | None = Field(default=None, max_length=64)
-    superseded_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    superseded_at: datetime | None = Field(default=None, sa_column=_utc_or_none())
     superseded_by: str | None = Field(default=None, max_length=64)
     withdrawn_by: str | None = Field(default=None, max_length=64)
     withdrawal_reason: str | None = Field(default=None, max_length=2000)
@@ -177,7 +194,7 @@ class TaskRow(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=4000)
     opened_at: datetime = Field(sa_column=_utc())
     opened_by_command: str = Field(max_length=100)
-    closed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    closed_at: datetime | None = Field(default=None, sa_column=_utc_or_none())
     closed_by_command: str | None = Field(default=None, max_length=100)
 
 
@@ -195,4 +212,4 @@ class NotificationRow(SQLModel, table=True):
     subject_th: str = Field(max_length=1000)
     subject_en: str = Field(max_length=1000)
     created_at: datetime = Field(sa_column=_utc())
-    sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    sent_at: datetime | None = Field(default=None, sa_column=_utc_or_none())

@@ -33,7 +33,7 @@ from api.uploads import FILE_FIELD, Received, declared_sha256, receive, receive_
 from domain.agreement import AgreementState, EvidenceRef
 from domain.commands import AttachEvidence, WithdrawEvidence
 from domain.errors import violation
-from domain.evidence import READ_ANY, check_effective_period, may_read_evidence
+from domain.evidence import READ_ANY, may_read_evidence
 from domain.lifecycle import decide
 from domain.media import ascii_fallback, display_name
 from storage.agreements import get_definition, get_state
@@ -82,15 +82,22 @@ async def upload_evidence(
     name: Annotated[str | None, Query(max_length=500)] = None,
 ) -> EvidenceUploaded:
     state = _agreement(services, agreement_id)
-    check_effective_period(effective_from, effective_to)
+    command = command_id(key)
+    evidence_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{agreement_id}/{command}"))
+    done = _attached(services, agreement_id, evidence_id)
+    if done is not None:  # a retry of an upload that was attached: answer it again, once
+        return EvidenceUploaded(
+            **record(done).model_dump(), deduplicated=True, agreement=seen(state, user)
+        )
     draft = AttachEvidence(
-        command_id=command_id(key),
+        command_id=command,
         actor=actor_of(user),
         round=round_number,
         kpi_code=kpi_code,
         supersedes=supersedes,
         evidence=EvidenceRef(
-            evidence_id=str(uuid.uuid4()),
+            # From the command id: a retried request names the evidence its first try attached.
+            evidence_id=evidence_id,
             sha256="0" * 64,
             size=0,
             media_type="application/octet-stream",
@@ -132,10 +139,10 @@ async def upload_evidence(
         store_s=round(storing, 3),
         attach_s=round(time.perf_counter() - clock - receiving - storing, 3),
     )
-    attached = new_state.kpi_round(round_number, kpi_code)
-    final = next(e for e in attached.evidence if e.evidence_id == evidence.evidence_id)
+    row = _attached(services, agreement_id, evidence_id)  # projected before the Update returned
+    assert row is not None
     return EvidenceUploaded(
-        **_record_of(agreement_id, round_number, kpi_code, final),
+        **record(row).model_dump(),
         deduplicated=stored.deduplicated,
         agreement=seen(new_state, user),
     )
@@ -316,36 +323,10 @@ def record(row: EvidenceRow) -> EvidenceRecord:
     )
 
 
-def _record_of(agreement_id: str, number: int, kpi_code: str, e: EvidenceRef) -> dict[str, Any]:
-    assert e.uploaded_at is not None
-    return {
-        "evidence_id": e.evidence_id,
-        "agreement_id": agreement_id,
-        "round": number,
-        "kpi_code": kpi_code,
-        "reviewed_at": None,
-        "reviewed_by": None,
-        **e.model_dump(
-            include={
-                "item_code",
-                "sha256",
-                "size",
-                "media_type",
-                "original_name",
-                "version_id",
-                "uploaded_by",
-                "on_behalf_of",
-                "uploaded_at",
-                "effective_from",
-                "effective_to",
-                "retain_until",
-                "superseded_at",
-                "superseded_by",
-                "withdrawn_by",
-                "withdrawal_reason",
-            }
-        ),
-    }
+def _attached(services: Services, agreement_id: str, evidence_id: str) -> EvidenceRow | None:
+    with services.db.reader() as session:
+        row = get_evidence(session, evidence_id)
+    return row if row is not None and row.agreement_id == agreement_id else None
 
 
 def _agreement(services: Services, agreement_id: str) -> AgreementState:

@@ -308,3 +308,18 @@ async def test_a_body_whose_digest_comes_ahead_goes_straight_to_s3(
     disguised = {**headers, "Repr-Digest": repr_digest(exe)}
     problem(await vault.http.post(url, content=exe, headers=disguised), 415, "UnsupportedMedia")
     assert len(rows(sqlite_db)) == 2
+
+
+async def test_a_retried_upload_with_the_same_key_attaches_once(
+    vault: Api, sqlite_db: Database
+) -> None:
+    kpi = await kpi_2(vault)
+    data = pdf()
+    files = {"file": ("รายงาน.pdf", data, "application/pdf")}
+    key = f"upload-{uuid.uuid4().hex}"
+    first = await vault.ok(vault.post("cmi.staff", f"{kpi}/evidence", key, files=files), 201)
+    retry = await vault.ok(vault.post("cmi.staff", f"{kpi}/evidence", key, files=files), 201)
+    assert retry["evidence_id"] == first["evidence_id"]
+    assert [r.id for r in rows(sqlite_db)] == [first["evidence_id"]]
+    attached = retry["agreement"]["kpi_rounds"][f"{R}:2"]["evidence"]
+    assert [e["evidence_id"] for e in attached] == [first["evidence_id"]]
