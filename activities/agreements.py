@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 import structlog
 from temporalio import activity
 
 from domain.transition import AuditEvent, TransitionRecord, TransitionRecorded
 from storage.agreements import save_definition, save_state
 from storage.audit import append_entry, is_recorded
+from storage.checkpoints import Checkpointer
 from storage.db import Database
 from storage.outbox import enqueue
 from storage.tasks import reconcile_tasks
@@ -16,8 +20,8 @@ log = structlog.get_logger(__name__)
 
 
 class AgreementActivities:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, db: Database, checkpointer: Checkpointer | None = None) -> None:
+        self.db, self.checkpointer = db, checkpointer
 
     @activity.defn(name="record_transition")
     def record_transition(self, record: TransitionRecord) -> TransitionRecorded:
@@ -42,8 +46,11 @@ class AgreementActivities:
                 subject_type="agreement",
                 subject_id=record.agreement_id,
                 facts=record.facts,
+                on_behalf_of=acting_for(record.facts),
+                request_id=record.request_id,
             )
             seq = entry.seq
+        self._checkpoint_if_due(seq, record.at)
         log.info(
             "transition recorded",
             action=record.action,
@@ -71,7 +78,20 @@ class AgreementActivities:
                 subject_type=event.subject_type,
                 subject_id=event.subject_id,
                 facts=event.facts,
+                on_behalf_of=event.on_behalf_of,
+                request_id=event.request_id,
             )
             seq = entry.seq
+        self._checkpoint_if_due(seq, event.at)
         log.info("event recorded", action=event.action, subject=event.subject_id, audit_seq=seq)
         return TransitionRecorded(audit_seq=seq, already_recorded=False)
+
+    def _checkpoint_if_due(self, seq: int, at: datetime) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.after_append(seq, at)
+
+
+def acting_for(facts: dict[str, Any]) -> str | None:
+    """The lifecycle names whom a signer or submitter stood in for in the facts it decides."""
+    value = facts.get("on_behalf_of")
+    return value if isinstance(value, str) else None

@@ -11,14 +11,17 @@ from fastapi import FastAPI, Request, Response
 from api import problems
 from api.routes import (
     agreements,
+    audit,
     auth,
     cascades,
+    complaints,
     definitions,
     evidence,
     health,
     inbox,
     negotiation,
     progress,
+    receipts,
     revisions,
     rounds,
     scoring,
@@ -49,6 +52,9 @@ def create_app(services: Services) -> FastAPI:
         cascades,
         inbox,
         scoring,
+        audit,
+        receipts,
+        complaints,
     ):
         app.include_router(module.router)
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
+import structlog
+from pydantic import BaseModel
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
@@ -21,14 +23,27 @@ from api.problems import Problem, unavailable
 from domain.agreement import AgreementState
 from domain.cascade_plan import CascadeRequest
 from domain.commands import Command, CreateAgreement
+from domain.complaints import ComplaintState, ComplaintWorkflowInput
 from domain.errors import ERROR_KINDS, DomainError, Violation
 from domain.transition import AgreementWorkflowInput
 from workflows.agreement import AgreementWorkflow
 from workflows.cascade import CascadeWorkflow
+from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
+
+C = TypeVar("C", bound=BaseModel)
 
 UPDATE_TIMEOUT = timedelta(seconds=60)
+FILING_TIMEOUT = timedelta(seconds=30)
 # A cascade only starts its agreements; longer than this means no worker is taking it.
 CASCADE_TIMEOUT = timedelta(seconds=60)
+
+
+def _stamped(command: C) -> C:
+    """The request id goes with the command into its audit entry."""
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    if request_id is None:
+        return command
+    return command.model_copy(update={"request_id": str(request_id)[:100]})
 
 
 def cascade_workflow_id(cascade_id: str) -> str:
@@ -72,7 +87,7 @@ class TemporalGateway:
         return await _mapped(
             client.execute_update_with_start_workflow(
                 AgreementWorkflow.create,
-                command,
+                _stamped(command),
                 start_workflow_operation=operation,
                 id=command.command_id,
                 rpc_timeout=UPDATE_TIMEOUT,
@@ -85,13 +100,53 @@ class TemporalGateway:
         result = await _mapped(
             handle.execute_update(
                 update,
-                command,
+                _stamped(command),
                 id=command.command_id,
                 result_type=AgreementState,
                 rpc_timeout=UPDATE_TIMEOUT,
             )
         )
         assert isinstance(result, AgreementState)
+        return result
+
+    async def file_complaint(self, start: ComplaintWorkflowInput) -> ComplaintState:
+        """Start the complaint's workflow (a retry reaches the same one) and wait until its
+        filing is recorded."""
+        client = await self.client()
+        workflow_id = complaint_workflow_id(start.filing.complaint_id)
+        try:
+            handle = await client.start_workflow(
+                ComplaintWorkflow.run,
+                start.model_copy(update={"filing": _stamped(start.filing)}),
+                id=workflow_id,
+                task_queue=self.task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            )
+        except RPCError as exc:
+            raise unavailable("temporal", exc.message) from exc
+        for _ in range(int(FILING_TIMEOUT.total_seconds() * 10)):
+            state = await _mapped(handle.query(ComplaintWorkflow.get_complaint))
+            if state is not None:
+                assert isinstance(state, ComplaintState)
+                return state
+            await asyncio.sleep(0.1)
+        raise unavailable("temporal", "the complaint was not recorded in time")
+
+    async def send_complaint(
+        self, complaint_id: str, update: str, command: BaseModel
+    ) -> ComplaintState:
+        client = await self.client()
+        handle = client.get_workflow_handle(complaint_workflow_id(complaint_id))
+        result = await _mapped(
+            handle.execute_update(
+                update,
+                _stamped(command),
+                id=getattr(command, "command_id", None),
+                result_type=ComplaintState,
+                rpc_timeout=UPDATE_TIMEOUT,
+            )
+        )
+        assert isinstance(result, ComplaintState)
         return result
 
     async def cascade_known(self, cascade_id: str) -> bool:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from api.gateway import TemporalGateway
+from storage.audit_keys import AuditSigner
 from storage.db import Database
 from storage.evidence_store import EvidenceStore
 
@@ -20,3 +21,4 @@ class Services:
     evidence_max_bytes: int
     spool_dir: Path | None = None  # where uploads are received; the system temp dir if None
     download_ttl: timedelta = timedelta(minutes=5)
+    audit_signer: AuditSigner | None = None  # only its public half is served

@@ -26,6 +26,7 @@ class _Command(BaseModel):
     command_id: str = Field(min_length=1, max_length=100)
     actor: Actor
     at: datetime | None = None  # set by the workflow clock, never by the caller
+    request_id: str | None = Field(default=None, max_length=100)  # for the audit entry
 
 
 class CreateAgreement(_Command):

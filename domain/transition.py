@@ -23,6 +23,7 @@ class TransitionRecord(BaseModel):
     actor_id: str
     at: datetime
     facts: dict[str, Any]
+    request_id: str | None = None
     state: AgreementState
     definition: AgreementDefinition | None = None  # only a new version, so history stays small
     tasks: list[Task] | None = None  # every open task after the transition; None: leave as is
@@ -72,3 +73,5 @@ class AuditEvent(BaseModel):
     subject_type: str
     subject_id: str
     facts: dict[str, Any]
+    on_behalf_of: str | None = None
+    request_id: str | None = None

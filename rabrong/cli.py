@@ -1,4 +1,4 @@
-"""The `rabrong` command: up, api, worker, migrate, demo, score, schema, evidence."""
+"""The `rabrong` command: up, api, worker, migrate, demo, score, schema, evidence, audit."""
 
 from __future__ import annotations
 
@@ -41,9 +41,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     for sub in (verify, reconcile):
         sub.add_argument("--json", action="store_true", help="the report as JSON")
+    _audit_commands(commands)
     args = parser.parse_args(argv)
     if args.command in ("score", "schema"):
         return offline(args)
+    if args.command == "audit" and args.audit == "verify":
+        from auditverify.cli import main as verify_main
+
+        return verify_main(args.verify_argv)
 
     settings = Settings()
     configure_logging(settings.log_level)
@@ -61,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         code, text = run_check(settings, args.check, as_json=args.json)
         say(text)
         return code
+    if args.command == "audit":
+        return run_audit(settings, args)
     if args.command == "migrate":
         from storage.migrate import upgrade
 
@@ -72,6 +79,40 @@ def main(argv: list[str] | None = None) -> int:
     loaded = load_demo(database(settings), settings.var_dir)
     say(f"demo loaded: {', '.join(loaded.usernames)}; password in {settings.var_dir}/demo-password")
     return 0
+
+
+def _audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    audit = commands.add_parser("audit", help="export, bundle and verify the audit log")
+    actions = audit.add_subparsers(dest="audit", required=True)
+    export = actions.add_parser("export", help="write the whole log as JSON Lines")
+    export.add_argument("--out", type=Path, required=True)
+    export.add_argument(
+        "--no-checkpoint", action="store_true", help="do not sign a checkpoint first"
+    )
+    bundle = actions.add_parser("bundle", help="one agreement's entries, proofs and evidence")
+    bundle.add_argument("--agreement", required=True)
+    bundle.add_argument("--out", type=Path, required=True)
+    verify = actions.add_parser(
+        "verify", help="check an export or bundle offline", add_help=False, prefix_chars="\0"
+    )
+    verify.add_argument("verify_argv", nargs=argparse.REMAINDER)
+    actions.add_parser("checkpoint", help="sign a checkpoint of the log now")
+    actions.add_parser("public-key", help="print the checkpoint verifier key")
+
+
+def run_audit(settings: Settings, args: argparse.Namespace) -> int:
+    from rabrong import auditcli
+
+    if args.audit == "export":
+        code, text = auditcli.export(settings, args.out, sign_first=not args.no_checkpoint)
+    elif args.audit == "bundle":
+        code, text = auditcli.bundle(settings, args.out, agreement_id=args.agreement)
+    elif args.audit == "checkpoint":
+        code, text = auditcli.sign_now(settings)
+    else:
+        code, text = auditcli.public_key(settings)
+    say(text)
+    return code
 
 
 def offline(args: argparse.Namespace) -> int:
@@ -98,7 +139,7 @@ def serve_api(settings: Settings) -> int:
     from api.app import create_app
     from api.gateway import TemporalGateway
     from api.services import Services
-    from rabrong.resources import database, evidence_store, temporal_client
+    from rabrong.resources import audit_signer, database, evidence_store, temporal_client
     from storage.incoming import clear_spool
 
     clear_spool(settings.spool_dir)
@@ -110,6 +151,7 @@ def serve_api(settings: Settings) -> int:
         evidence_max_bytes=settings.evidence_max_bytes,
         spool_dir=settings.spool_dir,
         download_ttl=timedelta(minutes=settings.evidence_download_minutes),
+        audit_signer=audit_signer(settings),
     )
     app = create_app(services)
     uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_config=None)
@@ -117,17 +159,20 @@ def serve_api(settings: Settings) -> int:
 
 
 def run_worker(settings: Settings) -> int:
-    from rabrong.resources import database, evidence_store, temporal_client
+    from rabrong.resources import checkpointer, database, evidence_store, temporal_client
     from rabrong.worker import run_worker as run
 
     async def go() -> None:
         client = await temporal_client(settings)
+        db, store = database(settings), evidence_store(settings)
         await run(
             client,
             task_queue=settings.task_queue,
-            db=database(settings),
-            store=evidence_store(settings),
+            db=db,
+            store=store,
+            checkpointer=checkpointer(settings, db, store),
             vault_check_every=timedelta(hours=settings.evidence_check_hours),
+            checkpoint_every=timedelta(minutes=settings.audit_checkpoint_minutes),
         )
 
     asyncio.run(go())

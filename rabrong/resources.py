@@ -5,6 +5,8 @@ from __future__ import annotations
 from temporalio.client import Client
 
 from rabrong.settings import Settings
+from storage.audit_keys import AuditSigner, load_or_create_signer
+from storage.checkpoints import Checkpointer
 from storage.db import Database
 from storage.evidence_store import EvidenceStore
 from workflows.converter import DATA_CONVERTER
@@ -25,6 +27,14 @@ def evidence_store(settings: Settings) -> EvidenceStore:
         region=settings.s3_region,
         retention_days=settings.evidence_retention_days,
     )
+
+
+def audit_signer(settings: Settings) -> AuditSigner:
+    return load_or_create_signer(settings.audit_key_path, settings.audit_origin)
+
+
+def checkpointer(settings: Settings, db: Database, store: EvidenceStore | None) -> Checkpointer:
+    return Checkpointer(db, audit_signer(settings), store, every=settings.audit_checkpoint_every)
 
 
 async def temporal_client(settings: Settings) -> Client:

@@ -1,8 +1,9 @@
-"""Schedules the worker keeps in place: today only the vault check."""
+"""Schedules the worker keeps in place: the vault check and the audit checkpoint."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import structlog
 from temporalio.client import (
@@ -17,27 +18,45 @@ from temporalio.client import (
     ScheduleUpdate,
     ScheduleUpdateInput,
 )
+from temporalio.types import MethodAsyncNoParam
 
-from workflows.vault_check import SCHEDULE_ID, VaultCheckWorkflow
+from workflows.audit_checkpoint import SCHEDULE_ID as CHECKPOINT_SCHEDULE
+from workflows.audit_checkpoint import AuditCheckpointWorkflow
+from workflows.vault_check import SCHEDULE_ID as VAULT_SCHEDULE
+from workflows.vault_check import VaultCheckWorkflow
 
 log = structlog.get_logger(__name__)
 
 
 async def ensure_vault_check(client: Client, *, task_queue: str, every: timedelta) -> None:
+    await ensure_schedule(client, VAULT_SCHEDULE, VaultCheckWorkflow.run, task_queue, every)
+
+
+async def ensure_audit_checkpoint(client: Client, *, task_queue: str, every: timedelta) -> None:
+    await ensure_schedule(
+        client, CHECKPOINT_SCHEDULE, AuditCheckpointWorkflow.run, task_queue, every
+    )
+
+
+async def ensure_schedule(
+    client: Client,
+    schedule_id: str,
+    run: MethodAsyncNoParam[Any, Any],
+    task_queue: str,
+    every: timedelta,
+) -> None:
     """Create the schedule, or bring its interval in line with the settings."""
     schedule = Schedule(
-        action=ScheduleActionStartWorkflow(
-            VaultCheckWorkflow.run, id=f"{SCHEDULE_ID}-run", task_queue=task_queue
-        ),
+        action=ScheduleActionStartWorkflow(run, id=f"{schedule_id}-run", task_queue=task_queue),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
     )
     try:
-        await client.create_schedule(SCHEDULE_ID, schedule)
-        log.info("vault check scheduled", every=str(every))
+        await client.create_schedule(schedule_id, schedule)
+        log.info("schedule created", schedule=schedule_id, every=str(every))
     except ScheduleAlreadyRunningError:
 
         async def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
             return ScheduleUpdate(schedule=schedule)
 
-        await client.get_schedule_handle(SCHEDULE_ID).update(replace)
+        await client.get_schedule_handle(schedule_id).update(replace)

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     evidence_max_bytes: int = 100 * MIB
     evidence_download_minutes: int = 5
     evidence_check_hours: float = 24.0  # how often the scheduled vault check re-hashes everything
+    audit_origin: str = "rabrong.local/audit"  # the checkpoint notes' origin and key name
+    audit_key_file: Path | None = None  # Ed25519 private key (PEM); generated at first run
+    audit_checkpoint_every: int = 1000  # entries between signed checkpoints
+    audit_checkpoint_minutes: float = 10.0  # and at least this often while the log grows
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     token_ttl_minutes: int = 480
@@ -50,6 +54,10 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir.resolve() / 'rabrong.db'}"
+
+    @property
+    def audit_key_path(self) -> Path:
+        return self.audit_key_file or self.var_dir / "keys" / "audit-ed25519.pem"
 
     @property
     def s3_credentials_file(self) -> Path:

@@ -1,4 +1,5 @@
-"""The Temporal worker: the agreement, cascade and vault-check workflows and their activities."""
+"""The Temporal worker: the agreement, cascade, vault-check and audit-checkpoint workflows and
+their activities."""
 
 from __future__ import annotations
 
@@ -14,11 +15,20 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.agreements import AgreementActivities
+from activities.audit import AuditActivities
+from activities.complaints import ComplaintActivities
 from activities.evidence import EvidenceActivities
-from rabrong.schedules import ensure_vault_check
+from rabrong.schedules import ensure_audit_checkpoint, ensure_vault_check
+from storage.checkpoints import Checkpointer
 from storage.db import Database
 from storage.evidence_store import EvidenceStore
-from workflows import AgreementWorkflow, CascadeWorkflow, VaultCheckWorkflow
+from workflows import (
+    AgreementWorkflow,
+    AuditCheckpointWorkflow,
+    CascadeWorkflow,
+    ComplaintWorkflow,
+    VaultCheckWorkflow,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -30,14 +40,25 @@ def build_worker(
     db: Database,
     executor: ThreadPoolExecutor,
     store: EvidenceStore | None = None,
+    checkpointer: Checkpointer | None = None,
 ) -> Worker:
-    """Without an evidence store (lifecycle tests and benches) the vault check is left out."""
-    recorder = AgreementActivities(db)
-    workflows: list[type] = [AgreementWorkflow, CascadeWorkflow]
-    activities: list[Callable[..., Any]] = [recorder.record_transition, recorder.record_event]
+    """Without an evidence store (lifecycle tests and benches) the vault check is left out,
+    and without a checkpointer nothing signs the audit log."""
+    recorder = AgreementActivities(db, checkpointer)
+    complaints = ComplaintActivities(db, checkpointer)
+    workflows: list[type] = [AgreementWorkflow, CascadeWorkflow, ComplaintWorkflow]
+    activities: list[Callable[..., Any]] = [
+        recorder.record_transition,
+        recorder.record_event,
+        complaints.published_score,
+        complaints.record_complaint,
+    ]
     if store is not None:
         workflows.append(VaultCheckWorkflow)
         activities.append(EvidenceActivities(db, store).check_vault)
+    if checkpointer is not None:
+        workflows.append(AuditCheckpointWorkflow)
+        activities.append(AuditActivities(checkpointer).sign_checkpoint)
     return Worker(
         client,
         task_queue=task_queue,
@@ -53,7 +74,9 @@ async def run_worker(
     task_queue: str,
     db: Database,
     store: EvidenceStore,
+    checkpointer: Checkpointer,
     vault_check_every: timedelta,
+    checkpoint_every: timedelta,
 ) -> None:
     """Run until SIGTERM or SIGINT, then let running tasks finish (graceful shutdown)."""
     stop = asyncio.Event()
@@ -61,8 +84,16 @@ async def run_worker(
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     with ThreadPoolExecutor(max_workers=8) as executor:
-        worker = build_worker(client, task_queue=task_queue, db=db, store=store, executor=executor)
+        worker = build_worker(
+            client,
+            task_queue=task_queue,
+            db=db,
+            store=store,
+            checkpointer=checkpointer,
+            executor=executor,
+        )
         await ensure_vault_check(client, task_queue=task_queue, every=vault_check_every)
+        await ensure_audit_checkpoint(client, task_queue=task_queue, every=checkpoint_every)
         async with worker:
             log.info("worker started", task_queue=task_queue)
             await stop.wait()

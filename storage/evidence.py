@@ -12,8 +12,8 @@ from sqlmodel import Session, col, func, or_, select
 
 from domain.agreement import EvidenceRef, KpiRound
 from domain.evidence import reviewed_at
-from storage.audit import append_entry
-from storage.tables import AuditEntry, EvidenceRow
+from storage.audit import Appended, append_entry
+from storage.tables import EvidenceRow
 
 Status = Literal["active", "superseded", "all"]
 
@@ -144,7 +144,7 @@ def record_read(
     at: datetime,
     via: Literal["stream", "presigned_url"],
     request_id: str | None,
-) -> AuditEntry:
+) -> Appended:
     """Who looked at which file, and when: a complaint may turn on it."""
     return append_entry(
         session,
@@ -161,6 +161,6 @@ def record_read(
             "sha256": row.sha256,
             "version_id": row.version_id,
             "via": via,
-            "request_id": request_id,
         },
+        request_id=request_id,
     )

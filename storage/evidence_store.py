@@ -7,6 +7,7 @@ object-lock default, so nothing stored can be altered or deleted before its rete
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -112,6 +113,28 @@ class EvidenceStore:
             self.client.bucket_exists(self.bucket)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise StorageUnavailable(str(exc)) from exc
+
+    def put_small(self, key: str, data: bytes, *, media_type: str) -> str | None:
+        """Store a small object (a signed checkpoint) under the bucket's lock; its version id."""
+        try:
+            result = self.client.put_object(
+                self.bucket, key, io.BytesIO(data), len(data), content_type=media_type
+            )
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise StorageUnavailable(str(exc)) from exc
+        version: str | None = result.version_id
+        return version
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.client.stat_object(self.bucket, key)
+        except S3Error as exc:
+            if exc.code in MISSING:
+                return False
+            raise
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise StorageUnavailable(str(exc)) from exc
+        return True
 
     def put_incoming(self, incoming: IncomingFile, *, media_type: str) -> StoredObject:
         """Store a received upload under its SHA-256 unless that content is stored already."""

@@ -171,6 +171,30 @@ class AuditEntry(SQLModel, table=True):
     facts: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     prev_hash: str = Field(max_length=64)
     entry_hash: str = Field(max_length=64)
+    on_behalf_of: str | None = Field(default=None, max_length=64)
+    request_id: str | None = Field(default=None, max_length=100)
+    leaf_hash: str = Field(max_length=64)  # RFC 9162 leaf hash of the canonical body
+
+
+class AuditNode(SQLModel, table=True):
+    """A cached perfect-subtree hash of the audit Merkle tree (levels 8 and 16), append-only."""
+
+    __tablename__ = "audit_node"
+
+    level: int = Field(primary_key=True)
+    idx: int = Field(primary_key=True)
+    hash: str = Field(max_length=64)
+
+
+class AuditCheckpoint(SQLModel, table=True):
+    """A signed commitment to the first tree_size entries (a C2SP signed note), append-only."""
+
+    __tablename__ = "audit_checkpoint"
+
+    tree_size: int = Field(primary_key=True)
+    root_hash: str = Field(max_length=64)
+    signed_at: datetime = Field(sa_column=_utc())
+    note: str
 
 
 class TaskRow(SQLModel, table=True):
@@ -213,3 +237,50 @@ class NotificationRow(SQLModel, table=True):
     subject_en: str = Field(max_length=1000)
     created_at: datetime = Field(sa_column=_utc())
     sent_at: datetime | None = Field(default=None, sa_column=_utc_or_none())
+
+
+class ComplaintRow(SQLModel, table=True):
+    """A complaint about a published score, projected from its workflow's state."""
+
+    __tablename__ = "complaint"
+
+    id: str = Field(primary_key=True, max_length=80)
+    agreement_id: str = Field(foreign_key="agreement.id", index=True, max_length=100)
+    round: int
+    kpi_code: str = Field(max_length=32)
+    unit: str | None = Field(default=None, index=True, max_length=100)
+    complainant: str = Field(index=True, max_length=64)
+    filed_by: str = Field(max_length=64)
+    status: str = Field(index=True, max_length=32)
+    committee: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    overdue: bool = False
+    old_score: str = Field(max_length=40)
+    new_score: str | None = Field(default=None, max_length=40)
+    score_version: int | None = None
+    filed_at: datetime = Field(sa_column=_utc())
+    due: datetime = Field(sa_column=_utc())
+    decided_at: datetime | None = Field(default=None, sa_column=_utc_or_none())
+    acknowledged_at: datetime | None = Field(default=None, sa_column=_utc_or_none())
+    state_version: int
+    state: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class ScoreVersionRow(SQLModel, table=True):
+    """Every version of a KPI's score in a round: the published one, then each a complaint
+    upheld. Append-only: database triggers refuse UPDATE and DELETE (migration 0005)."""
+
+    __tablename__ = "score_version"
+
+    agreement_id: str = Field(primary_key=True, foreign_key="agreement.id", max_length=100)
+    round: int = Field(primary_key=True)
+    kpi_code: str = Field(primary_key=True, max_length=32)
+    version: int = Field(primary_key=True)
+    score: str = Field(max_length=40)
+    source: str = Field(max_length=32)  # published | complaint
+    # The complaint whose record wrote the row: for version 1, the first one upheld against
+    # the published score, which is written beside its replacement.
+    complaint_id: str = Field(foreign_key="complaint.id", index=True, max_length=80)
+    derivation_th: str
+    derivation_en: str
+    recorded_at: datetime = Field(sa_column=_utc())
+    command_id: str = Field(max_length=100)

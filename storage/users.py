@@ -8,7 +8,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.tables import ApiToken, AppUser, OrgUnit
 
@@ -66,3 +66,9 @@ def user_for_token(session: Session, token: str, *, now: datetime) -> AppUser | 
     if expires <= now:
         return None
     return session.get(AppUser, row.user_id)
+
+
+def users_with_role(session: Session, role: str) -> list[AppUser]:
+    """Roles are a small JSON list per user; the few candidates are filtered here."""
+    users = session.exec(select(AppUser).order_by(col(AppUser.id)))
+    return [user for user in users if role in user.roles]

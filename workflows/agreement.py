@@ -323,6 +323,7 @@ class AgreementWorkflow:
             actor_id=command.actor.user_id,
             at=decision.state.updated_at,
             facts=decision.facts,
+            request_id=command.request_id,
             state=decision.state,
             definition=book.latest if created else decision.definition,
             tasks=open_tasks(decision.state, book),

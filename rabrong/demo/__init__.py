@@ -79,6 +79,8 @@ USERS = [
     ("u-skw-head", "skw.head", "นายสระแก้ว หัวหน้า", "พมจ.สระแก้ว", "skw", ["maker"]),
     ("u-skw-staff", "skw.staff", "นายเจ้าหน้าที่ สระแก้ว", "นักพัฒนาสังคม", "skw-policy", ["staff"]),
     ("u-auditor", "auditor", "นางผู้ตรวจ สอบ", "ผู้ตรวจราชการ", "msdhs", ["auditor"]),
+    ("u-committee-1", "committee1", "นายกรรมการ อิสระ", "นิติกรชำนาญการพิเศษ", "ops", ["committee"]),
+    ("u-committee-2", "committee2", "นางสาวกรรมการ ยุติธรรม", "นิติกร", "msdhs", ["committee"]),
 ]
 
 

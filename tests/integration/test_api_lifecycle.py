@@ -7,6 +7,7 @@ open by their alarm at once; the tests wait for `opened_at` before they expect r
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from auditverify import merkle as independent
 from domain.rollover import copy_for_year
 from rabrong.demo import DEMO_RESULTS
 from storage.agreements import save_definition
@@ -230,6 +232,7 @@ async def test_a_round_runs_over_http_from_signing_to_acknowledgement(api: Api) 
         )
     assert state["rounds"][str(R)]["status"] == "endorsing"
     assert state["round_scores"][str(R)]["score"] == "3.6250"
+    await _the_log_shows_what_the_reviewer_saw(api, base, state)
 
     # Until the chain has endorsed it, the evaluated side does not see the score.
     maker_view = await state_of(api, "cmi.head", aid)
@@ -251,6 +254,7 @@ async def test_a_round_runs_over_http_from_signing_to_acknowledgement(api: Api) 
     acknowledged = await api.ok(api.post("cmi.head", f"{base}/rounds/{R}/acknowledge"))
     assert acknowledged["rounds"][str(R)]["status"] == "acknowledged"
     assert acknowledged["round_scores"][str(R)]["score"] == "3.6250"
+    await _a_complaint_is_upheld_over_http(api, aid)
 
     # Round 2 may take late submissions until a date typed in Thai digits and BE years.
     extended = await api.ok(
@@ -306,3 +310,80 @@ async def test_negotiation_and_revision_commands_reach_the_workflow(api: Api) ->
         404,
         "NotFound",
     )
+
+
+async def _the_log_shows_what_the_reviewer_saw(api: Api, base: str, state: dict[str, Any]) -> None:
+    """The as-of view, rebuilt from the audit log alone, matches what was approved."""
+    seen = await api.ok(api.get("auditor", f"{base}/rounds/{R}/kpis/2/as-of"))
+    entry = state["kpi_rounds"][f"{R}:2"]
+    assert (seen["decision"], seen["decided_by"]) == ("result.approved", "u-owner")
+    assert seen["score"] == entry["score"]["score"]
+    assert seen["approved_hash"] == entry["approved_hash"]
+    assert seen["definition_version"] == 1  # no revision in this journey
+    assert seen["result"]["steps_done"] == RESULTS["2"]["steps_done"]
+    assert [e["sha256"] for e in seen["evidence"]] == [hashlib.sha256(EVIDENCE_PDF).hexdigest()]
+    before = await api.ok(
+        api.get("auditor", f"{base}/rounds/{R}/kpis/2/as-of", params={"seq": seen["result_seq"]})
+    )
+    assert before["decision"] is None and before["evidence"] == []
+    problem(await api.get("skw.head", f"{base}/rounds/{R}/kpis/2/as-of"), 404, "NotFound")
+
+    receipt = await api.ok(api.get("cmi.head", f"/v1/audit/receipts/{seen['as_of_seq']}"))
+    assert receipt["decided_on"]["approved_hash"] == entry["approved_hash"]
+    assert receipt["outcome"]["score"] == seen["score"] and receipt["decided_by"] == "u-owner"
+    proof = [bytes.fromhex(node) for node in receipt["inclusion"]]
+    root, leaf = bytes.fromhex(receipt["root_hash"]), bytes.fromhex(receipt["leaf_hash"])
+    assert independent.verify_inclusion(leaf, receipt["index"], receipt["tree_size"], proof, root)
+    page = await api.get("cmi.head", f"/v1/audit/receipts/{seen['as_of_seq']}/print")
+    assert page.status_code == 200 and "ใบรับรองการตัดสิน" in page.text
+    assert entry["approved_hash"] in page.text
+    not_a_decision = await api.get("cmi.head", f"/v1/audit/receipts/{seen['result_seq']}")
+    problem(not_a_decision, 404, "NotFound")
+
+
+async def _a_complaint_is_upheld_over_http(api: Api, aid: str) -> None:
+    """The evaluated person contests KPI 2; an independent committee upholds it with a new
+    score; the receipt of the outcome proves into the log."""
+    filing = {"agreement_id": aid, "round": R, "kpi_code": "2", "reasons": "หลักฐานขั้นที่ ๔ ไม่ถูกพิจารณา"}
+    problem(await api.post("skw.head", "/v1/complaints", json=filing), 404, "NotFound")
+    filed = await api.ok(
+        api.post("cmi.head", "/v1/complaints", f"{aid}-complaint", json=filing), 201
+    )
+    again = await api.ok(
+        api.post("cmi.head", "/v1/complaints", f"{aid}-complaint", json=filing), 201
+    )
+    assert again["complaint_id"] == filed["complaint_id"]
+    assert filed["committee"] == ["u-committee-1", "u-committee-2"]
+    base = f"/v1/complaints/{filed['complaint_id']}"
+    problem(
+        await api.post("cmi.head", f"{base}/decision", json={"outcome": "dismiss", "reasons": "x"}),
+        403,
+        "NotAuthorized",
+    )
+    await api.ok(api.post("committee1", f"{base}/questions", json={"question": "ขอเอกสารขั้นที่ ๔"}))
+    await api.ok(api.post("cmi.head", f"{base}/answers", json={"answer": "แนบแล้ว"}))
+    decided = await api.ok(
+        api.post(
+            "committee2",
+            f"{base}/decision",
+            json={"outcome": "uphold", "reasons": "ครบ ๔ ขั้น", "new_score": "4"},
+        )
+    )
+    assert decided["status"] == "upheld"
+    done = await api.ok(api.post("cmi.head", f"{base}/acknowledge"))
+    assert done["status"] == "acknowledged"
+
+    timeline = await api.ok(
+        api.get("auditor", f"/v1/agreements/{aid}/timeline", params={"limit": 500})
+    )
+    by_action = {e["body"]["action"]: e for e in timeline["data"]}
+    upheld = by_action["complaint.upheld"]["body"]["facts"]
+    assert "complaint.filed" in by_action and "result.approved" in by_action
+    assert (upheld["old_score"], upheld["score_version"]) == ("3.0000", 2)
+    receipt = await api.ok(
+        api.get("cmi.head", f"/v1/audit/receipts/{by_action['complaint.upheld']['seq']}")
+    )
+    assert receipt["outcome"]["new_score"] == upheld["new_score"]
+    figures = await api.ok(api.get("auditor", "/v1/complaints/figures"))
+    assert figures["resolved"] >= 1
+    problem(await api.get("cmi.head", "/v1/complaints/figures"), 403, "NotAuthorized")

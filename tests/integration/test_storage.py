@@ -13,7 +13,7 @@ from domain.commands import Sign
 from domain.lifecycle import decide
 from domain.transition import TransitionRecord
 from storage.agreements import get_definition, get_state
-from storage.audit import GENESIS, entries_for, entry_hash
+from storage.audit import GENESIS, body_of, entries_for, entry_hash
 from storage.db import Database
 from storage.tables import AuditEntry, SignatureRow
 from tests.support.factories import MAKER, cmd, created
@@ -83,23 +83,8 @@ def test_audit_entries_form_a_hash_chain(database: Database) -> None:
     previous = GENESIS
     for entry in chain:
         assert entry.prev_hash == previous
-        body = {
-            "seq": entry.seq,
-            "command_id": entry.command_id,
-            "at": _iso(entry),
-            "actor_id": entry.actor_id,
-            "action": entry.action,
-            "subject_type": entry.subject_type,
-            "subject_id": entry.subject_id,
-            "facts": entry.facts,
-        }
-        assert entry.entry_hash == entry_hash(previous, body)
+        assert entry.entry_hash == entry_hash(previous, body_of(entry))
         previous = entry.entry_hash
-
-
-def _iso(entry: AuditEntry) -> str:
-    at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=__import__("datetime").UTC)
-    return at.isoformat()
 
 
 @pytest.mark.parametrize(

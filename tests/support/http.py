@@ -22,6 +22,7 @@ from domain.rollover import copy_for_year
 from domain.thai import fiscal_year_be
 from rabrong.demo import demo_definition, load_demo
 from storage.agreements import save_definition
+from storage.audit_keys import load_or_create_signer
 from storage.db import Database
 from storage.evidence_store import EvidenceStore
 from tests.support.lifecycle import worker_for
@@ -30,6 +31,7 @@ from tests.support.servers import S3Server
 FY = fiscal_year_be(datetime.now(UTC).date())  # a year whose rounds are open today
 R = round_on(copy_for_year(demo_definition(), FY, new_id="probe"), datetime.now(UTC).date())
 DEMO_ID = f"fy{FY}-demo"  # the demo's four KPIs moved to this fiscal year
+AUDIT_ORIGIN = "rabrong.test/audit"
 VAULT_LIMIT = 64 * 1024  # the evidence tests' upload limit: small, so oversize is cheap
 
 
@@ -161,6 +163,7 @@ async def running_api(
             token_ttl=timedelta(minutes=10),
             evidence_max_bytes=max_bytes,
             spool_dir=var_dir / "incoming",
+            audit_signer=load_or_create_signer(var_dir / "keys" / "audit.pem", AUDIT_ORIGIN),
         )
         transport = httpx.ASGITransport(app=create_app(services))
         async with httpx.AsyncClient(

@@ -1,0 +1,211 @@
+"""Fairness complaints (ร้องเรียนผลการประเมิน) over the API, each step a Temporal Update on the
+complaint's own workflow; the filing is checked here first so a refusal is a 4xx at once."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
+
+from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
+from api.problems import Problem
+from api.routes.agreements import command_id, not_found
+from domain.audit import may_query_log, may_read_timeline
+from domain.complaint_filing import choose_committee, file_complaint
+from domain.complaints import (
+    AcknowledgeOutcome,
+    AskForInformation,
+    ComplaintFigures,
+    ComplaintPolicy,
+    ComplaintState,
+    ComplaintWorkflowInput,
+    DecideComplaint,
+    FileComplaint,
+    ProvideInformation,
+)
+from domain.thai import normalize_text
+from storage.agreements import get_state
+from storage.complaints import complaint_figures, contested, get_complaint, list_complaints
+from storage.tables import AppUser
+from storage.users import users_with_role
+
+router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
+
+ComplaintId = Annotated[str, Path(max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+COMMITTEE_ROLE = "committee"
+
+
+class ComplaintCreate(BaseModel):
+    agreement_id: str = Field(min_length=1, max_length=100)
+    round: int = Field(ge=1, le=2)
+    kpi_code: str = Field(min_length=1, max_length=32)
+    reasons: Text
+    evidence_ids: list[str] = Field(default_factory=list, max_length=20)
+
+
+class QuestionCreate(BaseModel):
+    question: Text
+
+
+class AnswerCreate(BaseModel):
+    answer: Text
+    question_number: int | None = Field(default=None, ge=1)
+    evidence_ids: list[str] = Field(default_factory=list, max_length=20)
+
+
+class DecisionCreate(BaseModel):
+    outcome: Literal["dismiss", "uphold"]
+    reasons: Text
+    new_score: Decimal | None = None
+
+
+class ComplaintList(BaseModel):
+    data: list[ComplaintState]
+    count: int
+
+
+@router.post("", status_code=201)
+async def file(
+    body: ComplaintCreate, user: CurrentUser, services: ServicesDep, key: IdempotencyKey
+) -> ComplaintState:
+    """The evaluated person (or someone acting for them) contests a published KPI score; a
+    committee of people who had no part in that score is assigned."""
+    cid = command_id(key)
+    with services.db.reader() as session:
+        state = get_state(session, body.agreement_id)
+        if state is None or not may_read_timeline(state, user.id, user.roles):
+            raise not_found(body.agreement_id)
+        score = contested(session, body.agreement_id, body.round, body.kpi_code)
+        candidates = [u.id for u in users_with_role(session, COMMITTEE_ROLE)]
+    command = FileComplaint(
+        command_id=cid,
+        actor=actor_of(user),
+        complaint_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"complaint:{cid}")),
+        agreement_id=body.agreement_id,
+        round=body.round,
+        kpi_code=body.kpi_code,
+        reasons=normalize_text(body.reasons),
+        evidence_ids=body.evidence_ids,
+    )
+    if score is not None and score.open_complaint_id == command.complaint_id:
+        return _visible(services, command.complaint_id, user)  # a retry: filed once already
+    policy = ComplaintPolicy()
+    committee = choose_committee(candidates, score) if score is not None else []
+    file_complaint(score, command, committee, policy, datetime.now(UTC))  # refusals: 4xx now
+    start = ComplaintWorkflowInput(filing=command, committee=committee, policy=policy)
+    return await services.temporal.file_complaint(start)
+
+
+@router.get("")
+def list_all(
+    user: CurrentUser,
+    services: ServicesDep,
+    agreement_id: Annotated[str | None, Query(max_length=100)] = None,
+    status: Annotated[str | None, Query(max_length=32)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ComplaintList:
+    """Auditors see every complaint; others those they filed or sit on the committee of."""
+    with services.db.reader() as session:
+        rows, _ = list_complaints(session, agreement_id=agreement_id, status=status, limit=10_000)
+    states = [ComplaintState.model_validate(r.state) for r in rows]
+    visible = [s for s in states if _may_see(s, user)]
+    return ComplaintList(data=visible[offset : offset + limit], count=len(visible))
+
+
+@router.get("/figures")
+def figures(
+    user: CurrentUser,
+    services: ServicesDep,
+    unit: Annotated[str | None, Query(max_length=64)] = None,
+    fiscal_year_be: Annotated[int | None, Query(ge=2500, le=2700)] = None,
+) -> ComplaintFigures:
+    if not may_query_log(user.roles):
+        raise Problem(403, "NotAuthorized", "Not allowed for this user", "auditors only")
+    with services.db.reader() as session:
+        return complaint_figures(session, unit=unit, fiscal_year_be=fiscal_year_be)
+
+
+@router.get("/{complaint_id}")
+def read(complaint_id: ComplaintId, user: CurrentUser, services: ServicesDep) -> ComplaintState:
+    return _visible(services, complaint_id, user)
+
+
+@router.post("/{complaint_id}/questions")
+async def ask(
+    complaint_id: ComplaintId,
+    body: QuestionCreate,
+    user: CurrentUser,
+    services: ServicesDep,
+    key: IdempotencyKey,
+) -> ComplaintState:
+    _visible(services, complaint_id, user)
+    command = AskForInformation(
+        command_id=command_id(key), actor=actor_of(user), question=normalize_text(body.question)
+    )
+    return await services.temporal.send_complaint(complaint_id, "ask_for_information", command)
+
+
+@router.post("/{complaint_id}/answers")
+async def answer(
+    complaint_id: ComplaintId,
+    body: AnswerCreate,
+    user: CurrentUser,
+    services: ServicesDep,
+    key: IdempotencyKey,
+) -> ComplaintState:
+    _visible(services, complaint_id, user)
+    command = ProvideInformation(
+        command_id=command_id(key),
+        actor=actor_of(user),
+        question_number=body.question_number,
+        answer=normalize_text(body.answer),
+        evidence_ids=body.evidence_ids,
+    )
+    return await services.temporal.send_complaint(complaint_id, "provide_information", command)
+
+
+@router.post("/{complaint_id}/decision")
+async def decide(
+    complaint_id: ComplaintId,
+    body: DecisionCreate,
+    user: CurrentUser,
+    services: ServicesDep,
+    key: IdempotencyKey,
+) -> ComplaintState:
+    _visible(services, complaint_id, user)
+    command = DecideComplaint(
+        command_id=command_id(key),
+        actor=actor_of(user),
+        outcome=body.outcome,
+        reasons=normalize_text(body.reasons),
+        new_score=body.new_score,
+    )
+    return await services.temporal.send_complaint(complaint_id, "decide", command)
+
+
+@router.post("/{complaint_id}/acknowledge")
+async def acknowledge(
+    complaint_id: ComplaintId, user: CurrentUser, services: ServicesDep, key: IdempotencyKey
+) -> ComplaintState:
+    _visible(services, complaint_id, user)
+    command = AcknowledgeOutcome(command_id=command_id(key), actor=actor_of(user))
+    return await services.temporal.send_complaint(complaint_id, "acknowledge", command)
+
+
+def _may_see(state: ComplaintState, user: AppUser) -> bool:
+    people = {state.complainant, state.filed_by, *state.committee}
+    return may_query_log(user.roles) or user.id in people
+
+
+def _visible(services: ServicesDep, complaint_id: str, user: AppUser) -> ComplaintState:
+    with services.db.reader() as session:
+        state = get_complaint(session, complaint_id)
+    if state is None or not _may_see(state, user):
+        raise Problem(404, "NotFound", "Not found", f"no complaint {complaint_id}")
+    return state

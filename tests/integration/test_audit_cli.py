@@ -1,0 +1,88 @@
+"""`rabrong audit export|bundle|public-key|verify` as an auditor runs them: subprocesses, the
+real database and SeaweedFS, and a verifier that is given nothing but the files and the key."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from storage.db import Database
+from tests.integration.test_vault_check import store_of, two_uploads
+from tests.support.http import AUDIT_ORIGIN, Api
+from tests.support.servers import S3Server
+
+
+def rabrong(
+    *args: str, db: Database, api: Api, s3: S3Server, var_dir: Path
+) -> subprocess.CompletedProcess[bytes]:
+    env = {
+        **os.environ,
+        "RABRONG_DATABASE_URL": str(db.engine.url),
+        "RABRONG_S3_ENDPOINT": s3.endpoint,
+        "RABRONG_S3_ACCESS_KEY": s3.access_key,
+        "RABRONG_S3_SECRET_KEY": s3.secret_key,
+        "RABRONG_S3_BUCKET": store_of(api).bucket,
+        "RABRONG_VAR_DIR": str(var_dir),
+        "RABRONG_AUDIT_ORIGIN": AUDIT_ORIGIN,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "rabrong.cli", "audit", *args],
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+async def test_an_auditor_exports_bundles_and_verifies_without_the_server(
+    vault: Api, sqlite_db: Database, s3_server: S3Server, tmp_path: Path
+) -> None:
+    uploads = await two_uploads(vault)
+    agreement_id = uploads[0]["agreement_id"]
+    read = await vault.get("auditor", f"/v1/evidence/{uploads[0]['evidence_id']}/content")
+    assert read.status_code == 200
+    server = tmp_path / "server"
+
+    def run(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return rabrong(*args, db=sqlite_db, api=vault, s3=s3_server, var_dir=server)
+
+    shown = run("public-key")
+    assert shown.returncode == 0, shown.stderr.decode()[-2000:]
+    assert (server / "keys" / "audit-ed25519.pem").stat().st_mode & 0o777 == 0o600
+    key = tmp_path / "auditor" / "rabrong.vkey"
+    key.parent.mkdir()
+    key.write_text(shown.stdout.decode().splitlines()[0])
+
+    export = tmp_path / "auditor" / "log.jsonl"
+    done = run("export", "--out", str(export))
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    actions = [json.loads(line)["body"]["action"] for line in export.read_text().splitlines()[1:-1]]
+    assert "evidence.read" in actions and "agreement.created" in actions
+
+    checked = run("verify", str(export), "--public-key", str(key), "--json")
+    assert checked.returncode == 0, checked.stdout.decode()[-2000:]
+    assert json.loads(checked.stdout)["ok"] is True
+
+    bundle = tmp_path / "auditor" / f"{agreement_id}.zip"
+    done = run("bundle", "--agreement", agreement_id, "--out", str(bundle))
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    with zipfile.ZipFile(bundle) as archive:
+        names = set(archive.namelist())
+        lines = archive.read("entries.jsonl").decode().splitlines()
+    assert {f"evidence/{u['sha256']}" for u in uploads} <= names
+    assert {json.loads(line)["body"]["action"] for line in lines} >= {"evidence.read"}
+    assert run("verify", str(bundle), "--public-key", str(key)).returncode == 0
+
+    forged = tmp_path / "auditor" / "forged.zip"
+    with zipfile.ZipFile(bundle) as source, zipfile.ZipFile(forged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == f"evidence/{uploads[1]['sha256']}":
+                data = data[:-1] + bytes([data[-1] ^ 1])
+            target.writestr(item, data)
+    refused = run("verify", str(forged), "--public-key", str(key))
+    assert refused.returncode == 1
+    assert uploads[1]["sha256"] in refused.stdout.decode()
