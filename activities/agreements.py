@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import structlog
@@ -50,7 +49,7 @@ class AgreementActivities:
                 request_id=record.request_id,
             )
             seq = entry.seq
-        self._checkpoint_if_due(seq, record.at)
+        self._checkpoint_if_due(seq)
         log.info(
             "transition recorded",
             action=record.action,
@@ -82,13 +81,13 @@ class AgreementActivities:
                 request_id=event.request_id,
             )
             seq = entry.seq
-        self._checkpoint_if_due(seq, event.at)
+        self._checkpoint_if_due(seq)
         log.info("event recorded", action=event.action, subject=event.subject_id, audit_seq=seq)
         return TransitionRecorded(audit_seq=seq, already_recorded=False)
 
-    def _checkpoint_if_due(self, seq: int, at: datetime) -> None:
+    def _checkpoint_if_due(self, seq: int) -> None:
         if self.checkpointer is not None:
-            self.checkpointer.after_append(seq, at)
+            self.checkpointer.after_append(seq)
 
 
 def acting_for(facts: dict[str, Any]) -> str | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import structlog
 from temporalio import activity
 
@@ -55,7 +53,7 @@ class ComplaintActivities:
                 request_id=record.request_id,
             )
             seq = entry.seq
-        self._checkpoint_if_due(seq, record.at)
+        self._checkpoint_if_due(seq)
         log.info(
             "complaint recorded",
             action=record.action,
@@ -67,6 +65,6 @@ class ComplaintActivities:
         )
         return TransitionRecorded(audit_seq=seq, already_recorded=False)
 
-    def _checkpoint_if_due(self, seq: int, at: datetime) -> None:
+    def _checkpoint_if_due(self, seq: int) -> None:
         if self.checkpointer is not None:
-            self.checkpointer.after_append(seq, at)
+            self.checkpointer.after_append(seq)

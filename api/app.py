@@ -62,7 +62,8 @@ def create_app(services: Services) -> FastAPI:
     async def bind_request_id(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        request_id = request.headers.get("X-Request-ID") or str(uuid.uuid4())
+        # Bounded: it goes into audit entries (100 characters) and logs.
+        request_id = (request.headers.get("X-Request-ID") or str(uuid.uuid4()))[:100]
         request.state.request_id = request_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)

@@ -121,7 +121,11 @@ class TemporalGateway:
                 id=workflow_id,
                 task_queue=self.task_queue,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                # A finished complaint is never started again by a late retry.
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             )
+        except WorkflowAlreadyStartedError:
+            handle = client.get_workflow_handle(workflow_id)
         except RPCError as exc:
             raise unavailable("temporal", exc.message) from exc
         for _ in range(int(FILING_TIMEOUT.total_seconds() * 10)):

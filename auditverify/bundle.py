@@ -52,6 +52,7 @@ class _BundleCheck:
         self.sink = FindingSink()
         self.names = [info.filename for info in archive.infolist()]
         self.entries_checked = 0
+        self.attached: dict[str, int] = {}
 
     def add(self, finding: Finding, group: str = "bundle") -> None:
         self.sink.add(finding, group)
@@ -125,6 +126,7 @@ class _BundleCheck:
             self.add(Finding(Kind.LAYOUT, "the bundle has no entries.jsonl"))
             return
         chain = _EntryChecks(checkpoint, self.sink)
+        self.attached = chain.attached
         try:
             with self.archive.open(ENTRIES) as stream:
                 for number, raw in enumerate(stream, start=1):
@@ -134,6 +136,10 @@ class _BundleCheck:
 
     def evidence(self, manifest: _Manifest) -> None:
         present = {n for n in self.names if n.startswith(EVIDENCE) and not n.endswith("/")}
+        for digest, seq in sorted(self.attached.items()):
+            if f"{EVIDENCE}{digest}" not in present:
+                message = f"evidence {digest} attached at seq {seq} is not in the bundle"
+                self.add(Finding(Kind.EVIDENCE_MISSING, message, seq=seq), "evidence")
         for digest, name in sorted(manifest.evidence.items()):
             if name not in present:
                 message = f"evidence {digest} is listed in the manifest but {name!r} is missing"
@@ -205,6 +211,7 @@ class _EntryChecks:
         self.sink = sink
         self.seen: set[int] = set()
         self.prev: EntryLine | None = None
+        self.attached: dict[str, int] = {}  # evidence sha256 -> seq of a proven attachment
 
     def add(self, kind: Kind, message: str, seq: int | None, line: int) -> None:
         self.sink.add(Finding(kind, message, seq=seq, line=line))
@@ -269,6 +276,19 @@ class _EntryChecks:
         elif not verify_inclusion(leaf, seq - 1, checkpoint.tree_size, path, checkpoint.root):
             message = "the inclusion proof does not lead to the checkpoint's root"
             self.add(Kind.INCLUSION, message, seq, number)
+        else:
+            self.note_attachment(entry)
+
+    def note_attachment(self, entry: EntryLine) -> None:
+        """A proven `evidence.attached` entry names a file the bundle must hold: the manifest
+        is not signed, so it cannot be trusted to say which files belong."""
+        body = entry.body or {}
+        facts = body.get("facts")
+        if body.get("action") != "evidence.attached" or not isinstance(facts, dict):
+            return
+        digest = facts.get("sha256")
+        if isinstance(digest, str) and entry.seq is not None:
+            self.attached.setdefault(digest, entry.seq)
 
 
 def _hashes(value: object) -> list[bytes] | None:

@@ -12,6 +12,7 @@ from rabrong.resources import audit_signer, checkpointer, database, evidence_sto
 from rabrong.settings import Settings
 from storage.audit_bundle import write_bundle
 from storage.audit_export import write_export
+from storage.checkpoints import latest_checkpoint
 from storage.evidence_store import StorageUnavailable
 
 
@@ -21,7 +22,9 @@ def export(settings: Settings, out: Path, *, sign_first: bool) -> tuple[int, str
         if sign_first:
             checkpointer(settings, db, evidence_store(settings)).checkpoint(datetime.now(UTC))
         with db.reader() as session, out.open("wb") as target:
-            written = write_export(session, target, origin=settings.audit_origin)
+            signed = latest_checkpoint(session) if sign_first else None
+            up_to = signed.tree_size if signed is not None else None
+            written = write_export(session, target, origin=settings.audit_origin, up_to=up_to)
     finally:
         db.dispose()
     return 0, f"{written} entries written to {out}"

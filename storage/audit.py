@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlmodel import Session, col, select
 
 from domain.canonical import canonical_json
@@ -21,6 +21,7 @@ from storage.tables import AuditEntry, AuditNode
 
 GENESIS = "0" * 64
 CACHED_LEVELS = (8, 16)
+APPEND_LOCK = 9162  # the advisory lock id appends take on PostgreSQL
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,12 @@ def append_entry(
     """Append one entry inside the caller's transaction.
 
     Two writers racing for the same seq collide on the primary key; the loser's transaction
-    fails whole and its activity is retried, so the chain never forks.
+    fails whole and its activity is retried, so the chain never forks. On PostgreSQL writers
+    queue on a transaction-scoped lock first, so the API's reads and the worker's transitions
+    do not collide at all (SQLite's BEGIN IMMEDIATE already serialises them).
     """
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
     last = session.exec(
         select(AuditEntry.seq, AuditEntry.entry_hash).order_by(col(AuditEntry.seq).desc()).limit(1)
     ).first()

@@ -25,9 +25,13 @@ def entry_line(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
-def write_export(session: Session, out: BinaryIO, *, origin: str) -> int:
-    """Stream every entry, then every checkpoint up to the exported size; the entries written."""
-    size = tree_size(session)
+def write_export(
+    session: Session, out: BinaryIO, *, origin: str, up_to: int | None = None
+) -> int:
+    """Stream the entries up to `up_to` (default: all), then every checkpoint within them; the
+    entries written. Exporting up to the checkpoint just signed leaves no unsigned tail even
+    while the log keeps growing."""
+    size = tree_size(session) if up_to is None else up_to
     header = {
         "type": "header",
         "format": FORMAT,

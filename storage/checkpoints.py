@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import structlog
 from sqlmodel import Session, col, select
@@ -93,11 +93,11 @@ class Checkpointer:
     ) -> None:
         self.db, self.signer, self.store, self.every = db, signer, store, every
 
-    def checkpoint(self, at: datetime) -> AuditCheckpoint | None:
+    def checkpoint(self, at: datetime, *, publish_now: bool = True) -> AuditCheckpoint | None:
         with self.db.transaction() as session:
             row = sign_checkpoint(session, self.signer, at)
             recent = recent_checkpoints(session, RECENT)
-        if self.store is not None:
+        if self.store is not None and publish_now:
             try:
                 publish(self.store, recent)
             except StorageUnavailable as exc:
@@ -107,6 +107,13 @@ class Checkpointer:
             log.info("audit checkpoint signed", tree_size=row.tree_size, root=row.root_hash)
         return row
 
-    def after_append(self, seq: int, at: datetime) -> None:
-        if self.every > 0 and seq % self.every == 0:
-            self.checkpoint(at)
+    def after_append(self, seq: int) -> None:
+        """Best effort: the entry is committed already, and the schedule signs it if this fails."""
+        if self.every <= 0 or seq % self.every:
+            return
+        try:
+            # Signed at the signing time; the schedule's next run copies it to the bucket, so a
+            # slow store never holds up the recording that got us here.
+            self.checkpoint(datetime.now(UTC), publish_now=False)
+        except Exception as exc:  # never fail (and so repeat) the recording that got us here
+            log.warning("audit checkpoint deferred", audit_seq=seq, error=str(exc))

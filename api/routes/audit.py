@@ -6,10 +6,11 @@ docs/audit-format.md, so an auditor can check them with any implementation of th
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi import Path as FPath
 from pydantic import BaseModel
 
 from api.deps import CurrentUser, ServicesDep
@@ -20,6 +21,7 @@ from domain.audit import may_query_log, may_read_timeline
 from domain.errors import violation
 from storage.agreements import get_state
 from storage.audit import body_of, tree_size
+from storage.audit import tree_size as tree_size_of
 from storage.audit_query import (
     AuditQuery,
     agreement_entries,
@@ -33,7 +35,8 @@ from storage.tables import AppUser, AuditEntry
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 
-Offset = Annotated[int, Query(ge=0)]
+MAX = 2**63 - 1
+Offset = Annotated[int, Query(ge=0, le=MAX)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 
 
@@ -111,7 +114,7 @@ def list_entries(
     limit: Limit = 100,
 ) -> AuditEntryList:
     _auditor(user)
-    query = AuditQuery(subject_type, subject_id, actor_id, action, at_from, at_to)
+    query = AuditQuery(subject_type, subject_id, actor_id, action, _utc(at_from), _utc(at_to))
     with services.db.reader() as session:
         rows, count = find_entries(session, query, offset=offset, limit=limit)
         size = tree_size(session)
@@ -119,7 +122,9 @@ def list_entries(
 
 
 @router.get("/audit/entries/{seq}")
-def read_entry(seq: int, user: CurrentUser, services: ServicesDep) -> AuditEntryPublic:
+def read_entry(
+    seq: Annotated[int, FPath(ge=1, le=MAX)], user: CurrentUser, services: ServicesDep
+) -> AuditEntryPublic:
     _auditor(user)
     with services.db.reader() as session:
         entry = get_entry(session, seq)
@@ -154,7 +159,7 @@ def seen_when_scored(
     kpi_code: KpiCode,
     user: CurrentUser,
     services: ServicesDep,
-    seq: Annotated[int | None, Query(ge=1)] = None,
+    seq: Annotated[int | None, Query(ge=1, le=MAX)] = None,
 ) -> AsOfView:
     """What the reviewer saw: the result, the evidence versions and hashes and the definition
     version, rebuilt from the log up to `seq` (default: the KPI's latest review decision)."""
@@ -163,7 +168,7 @@ def seen_when_scored(
         if state is None or not may_read_timeline(state, user.id, user.roles):
             raise not_found(agreement_id)
         logged = [
-            LoggedFact(e.seq, e.at.isoformat(), e.actor_id, e.action, e.facts)
+            LoggedFact(e.seq, e.at.astimezone(UTC).isoformat(), e.actor_id, e.action, e.facts)
             for e in agreement_entries(session, agreement_id)
         ]
     moment = seq or last_decision(logged, round_number, kpi_code)
@@ -178,13 +183,14 @@ def seen_when_scored(
 def inclusion_proof(
     user: CurrentUser,
     services: ServicesDep,
-    index: Annotated[int, Query(ge=0)],
-    tree_size: Annotated[int | None, Query(ge=1)] = None,
+    index: Annotated[int, Query(ge=0, le=MAX)],
+    tree_size: Annotated[int | None, Query(ge=1, le=MAX)] = None,
 ) -> InclusionProof:
     """Leaf `index` (seq - 1) in the tree of `tree_size` (default: the latest checkpoint's)."""
     _auditor(user)
     with services.db.reader() as session:
         size = tree_size or _checkpointed_size(session)
+        _within(size, tree_size_of(session), "tree_size")
         _within(index + 1, size, "index")
         tree = AuditTree(session)
         proof = tree.inclusion_proof(index, size)
@@ -203,8 +209,8 @@ def inclusion_proof(
 def consistency_proof(
     user: CurrentUser,
     services: ServicesDep,
-    first: Annotated[int, Query(ge=1)],
-    second: Annotated[int, Query(ge=1)],
+    first: Annotated[int, Query(ge=1, le=MAX)],
+    second: Annotated[int, Query(ge=1, le=MAX)],
 ) -> ConsistencyProof:
     _auditor(user)
     if first > second:
@@ -239,7 +245,9 @@ def latest(user: CurrentUser, services: ServicesDep) -> CheckpointPublic:
 
 
 @router.get("/audit/checkpoints/{size}")
-def checkpoint(size: int, user: CurrentUser, services: ServicesDep) -> CheckpointPublic:
+def checkpoint(
+    size: Annotated[int, FPath(ge=1, le=MAX)], user: CurrentUser, services: ServicesDep
+) -> CheckpointPublic:
     with services.db.reader() as session:
         row = checkpoint_at(session, size)
     if row is None:
@@ -254,6 +262,13 @@ def public_key(services: ServicesDep) -> PublicKey:
     if signer is None:
         raise Problem(503, "unavailable", "Service unavailable", "no audit signing key configured")
     return PublicKey(name=signer.name, verifier_key=signer.verifier_key, pem=signer.public_pem)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """SQLite compares stored UTC text; a bound given in +07:00 must be converted first."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _checkpointed_size(session: Any) -> int:

@@ -76,7 +76,11 @@ async def file(
     """The evaluated person (or someone acting for them) contests a published KPI score; a
     committee of people who had no part in that score is assigned."""
     cid = command_id(key)
+    complaint_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"complaint:{cid}"))
     with services.db.reader() as session:
+        filed = get_complaint(session, complaint_id)
+        if filed is not None and _may_see(filed, user):
+            return filed  # a retry of a filing already recorded, open or long finished
         state = get_state(session, body.agreement_id)
         if state is None or not may_read_timeline(state, user.id, user.roles):
             raise not_found(body.agreement_id)
@@ -85,15 +89,13 @@ async def file(
     command = FileComplaint(
         command_id=cid,
         actor=actor_of(user),
-        complaint_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"complaint:{cid}")),
+        complaint_id=complaint_id,
         agreement_id=body.agreement_id,
         round=body.round,
         kpi_code=body.kpi_code,
         reasons=normalize_text(body.reasons),
         evidence_ids=body.evidence_ids,
     )
-    if score is not None and score.open_complaint_id == command.complaint_id:
-        return _visible(services, command.complaint_id, user)  # a retry: filed once already
     policy = ComplaintPolicy()
     committee = choose_committee(candidates, score) if score is not None else []
     file_complaint(score, command, committee, policy, datetime.now(UTC))  # refusals: 4xx now

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
@@ -19,10 +21,11 @@ from storage.checkpoints import covering_checkpoint
 from storage.tables import AppUser, AuditEntry
 
 router = APIRouter(prefix="/v1/audit/receipts", tags=["audit"])
+Seq = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 @router.get("/{seq}")
-def receipt(seq: int, user: CurrentUser, services: ServicesDep) -> Receipt:
+def receipt(seq: Seq, user: CurrentUser, services: ServicesDep) -> Receipt:
     """The receipt of the decision at audit entry `seq`, proven into the first signed
     checkpoint that covers it (or the current tree until one does)."""
     with services.db.reader() as session:
@@ -30,7 +33,7 @@ def receipt(seq: int, user: CurrentUser, services: ServicesDep) -> Receipt:
 
 
 @router.get("/{seq}/print", response_class=HTMLResponse)
-def printable(seq: int, user: CurrentUser, services: ServicesDep) -> HTMLResponse:
+def printable(seq: Seq, user: CurrentUser, services: ServicesDep) -> HTMLResponse:
     with services.db.reader() as session:
         return HTMLResponse(render(_receipt(session, seq, user)))
 

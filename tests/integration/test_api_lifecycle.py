@@ -372,6 +372,8 @@ async def _a_complaint_is_upheld_over_http(api: Api, aid: str) -> None:
     assert decided["status"] == "upheld"
     done = await api.ok(api.post("cmi.head", f"{base}/acknowledge"))
     assert done["status"] == "acknowledged"
+    late_retry = api.post("cmi.head", "/v1/complaints", f"{aid}-complaint", json=filing)
+    assert (await api.ok(late_retry, 201))["status"] == "acknowledged"
 
     timeline = await api.ok(
         api.get("auditor", f"/v1/agreements/{aid}/timeline", params={"limit": 500})

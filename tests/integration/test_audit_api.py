@@ -62,6 +62,12 @@ async def _others_are_kept_out(api: Api, agreement_id: str) -> None:
         "auditor", "/v1/audit/proofs/inclusion", params={"index": 10**6, "tree_size": 1}
     )
     assert problem(beyond, 422, "ValidationFailed")["errors"][0]["field"] == "index"
+    too_big = await api.get(
+        "auditor", "/v1/audit/proofs/inclusion", params={"index": 0, "tree_size": 10**6}
+    )
+    assert problem(too_big, 422, "ValidationFailed")["errors"][0]["field"] == "tree_size"
+    huge = await api.get("auditor", f"/v1/audit/entries/{2**70}")
+    assert huge.status_code == 422
     backwards = await api.get(
         "auditor", "/v1/audit/proofs/consistency", params={"first": 3, "second": 2}
     )

@@ -86,3 +86,24 @@ async def test_an_auditor_exports_bundles_and_verifies_without_the_server(
     refused = run("verify", str(forged), "--public-key", str(key))
     assert refused.returncode == 1
     assert uploads[1]["sha256"] in refused.stdout.decode()
+
+    trimmed = tmp_path / "auditor" / "trimmed.zip"
+    without_evidence(bundle, trimmed, uploads[0]["sha256"])
+    missing = run("verify", str(trimmed), "--public-key", str(key))
+    assert missing.returncode == 1
+    assert uploads[0]["sha256"] in missing.stdout.decode()
+
+
+def without_evidence(bundle: Path, out: Path, sha256: str) -> None:
+    """Drop one evidence file and its manifest line: the manifest is unsigned, so only the
+    proven evidence.attached entry can tell that the file is missing."""
+    with zipfile.ZipFile(bundle) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            if item.filename == f"evidence/{sha256}":
+                continue
+            data = source.read(item)
+            if item.filename == "manifest.json":
+                manifest = json.loads(data)
+                del manifest["evidence"][sha256]
+                data = json.dumps(manifest).encode()
+            target.writestr(item, data)
