@@ -16,3 +16,10 @@ def may_query_log(roles: list[str]) -> bool:
 def may_read_timeline(state: AgreementState, user_id: str, roles: list[str]) -> bool:
     """The same people who may read the agreement's evidence: what decided it, and who looked."""
     return may_read_evidence(state, user_id, roles)
+
+
+def may_see_complaint(
+    complainant: str, filed_by: str, committee: list[str], user_id: str, roles: list[str]
+) -> bool:
+    """Auditors see every complaint; others only those they filed or sit on the committee of."""
+    return may_query_log(roles) or user_id in {complainant, filed_by, *committee}

@@ -182,6 +182,7 @@ def _committee_problems(committee: list[str], score: ContestedScore) -> list[Vio
 
 
 COMMITTEE_SIZE = 3
+COMMITTEE_ROLE = "committee"  # the users the committee is drawn from
 
 
 def choose_committee(

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, text
-from sqlmodel import Session, col, select
+from sqlalchemy import Table, text
+from sqlmodel import Session, SQLModel, col, select
 
 from domain.canonical import canonical_json
 from domain.merkle import root_of
@@ -21,6 +21,7 @@ from storage.tables import AuditEntry, AuditNode
 
 GENESIS = "0" * 64
 CACHED_LEVELS = (8, 16)
+ENTRY_TABLE: Table = SQLModel.metadata.tables["audit_entry"]
 APPEND_LOCK = 9162  # the advisory lock id appends take on PostgreSQL
 
 
@@ -128,7 +129,7 @@ def append_entry(
     data = canonical_json(body)
     digest = hashlib.sha256(prev.encode("ascii") + data).hexdigest()
     session.execute(
-        insert(AuditEntry),
+        ENTRY_TABLE.insert(),  # Core, not the ORM's bulk path: half the cost per entry
         [
             {
                 "seq": seq,

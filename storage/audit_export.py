@@ -25,9 +25,7 @@ def entry_line(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
-def write_export(
-    session: Session, out: BinaryIO, *, origin: str, up_to: int | None = None
-) -> int:
+def write_export(session: Session, out: BinaryIO, *, origin: str, up_to: int | None = None) -> int:
     """Stream the entries up to `up_to` (default: all), then every checkpoint within them; the
     entries written. Exporting up to the checkpoint just signed leaves no unsigned tail even
     while the log keeps growing."""

@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
 from api.problems import Problem
 from api.routes.agreements import command_id, not_found
-from domain.audit import may_query_log, may_read_timeline
-from domain.complaint_filing import choose_committee, file_complaint
+from domain.audit import may_query_log, may_read_timeline, may_see_complaint
+from domain.complaint_filing import COMMITTEE_ROLE, choose_committee, file_complaint
 from domain.complaints import (
     AcknowledgeOutcome,
     AskForInformation,
@@ -37,7 +37,6 @@ router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 
 ComplaintId = Annotated[str, Path(max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
-COMMITTEE_ROLE = "committee"
 
 
 class ComplaintCreate(BaseModel):
@@ -201,8 +200,9 @@ async def acknowledge(
 
 
 def _may_see(state: ComplaintState, user: AppUser) -> bool:
-    people = {state.complainant, state.filed_by, *state.committee}
-    return may_query_log(user.roles) or user.id in people
+    return may_see_complaint(
+        state.complainant, state.filed_by, state.committee, user.id, user.roles
+    )
 
 
 def _visible(services: ServicesDep, complaint_id: str, user: AppUser) -> ComplaintState:
