@@ -31,7 +31,9 @@ RUN groupadd --system --gid 10001 rabrong \
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 
-# The code (migrations included, as package data of storage/) stays owned by root.
+# The code (migrations included, as package data of storage/) stays owned by root. /keys is
+# where the audit-keys volume is mounted; a fresh volume takes this directory's owner.
+RUN mkdir -m 700 /keys && chown rabrong:rabrong /keys
 USER rabrong:rabrong
 
 EXPOSE 8000
