@@ -14,7 +14,6 @@ import contextlib
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -37,16 +36,10 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.errors import DomainError
     from domain.transition import TransitionRecorded
-    from workflows.agreement import refusal
+    from workflows.agreement import RECORD_GIVE_UP, RECORD_RETRY, RECORD_TIMEOUT, refusal
 
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
-ACTIVITY_RETRY = RetryPolicy(
-    initial_interval=timedelta(milliseconds=200),
-    maximum_interval=timedelta(seconds=5),
-    non_retryable_error_types=["ValidationFailed", "InvalidTransition", "NotAuthorized"],
-)
-# How long a step may wait for the database before it is refused whole (the API says 503).
-GIVE_UP = timedelta(seconds=45)
+# Recording a complaint step is retried and given up exactly like recording a transition.
+ACTIVITY_TIMEOUT, ACTIVITY_RETRY, GIVE_UP = RECORD_TIMEOUT, RECORD_RETRY, RECORD_GIVE_UP
 # When the database is down at the deadline, the escalation is tried again after this long.
 ESCALATION_RETRY = timedelta(minutes=5)
 
