@@ -9,6 +9,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 
 from api import problems
+from api.idempotency import IdempotencyMiddleware
 from api.routes import (
     agreements,
     audit,
@@ -20,6 +21,7 @@ from api.routes import (
     health,
     inbox,
     negotiation,
+    organisation,
     progress,
     receipts,
     revisions,
@@ -55,8 +57,10 @@ def create_app(services: Services) -> FastAPI:
         audit,
         receipts,
         complaints,
+        organisation,
     ):
         app.include_router(module.router)
+    app.add_middleware(IdempotencyMiddleware, services=services)
 
     @app.middleware("http")
     async def bind_request_id(

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import hashlib
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from api.problems import Problem
+from api.identity import Caller, caller_for, unauthenticated, user_for_bearer
 from api.services import Services
 from domain.agreement import Actor
-from storage.tables import AppUser
-from storage.users import user_for_token
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
@@ -26,27 +24,43 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def current_user(services: ServicesDep, token: Annotated[str | None, Depends(oauth2)]) -> AppUser:
+def current_user(services: ServicesDep, token: Annotated[str | None, Depends(oauth2)]) -> Caller:
     if not token:
-        raise Problem(401, "unauthenticated", "Authentication required", "send a bearer token")
+        raise unauthenticated("send a bearer token")
     with services.db.reader() as session:
-        user = user_for_token(session, token, now=datetime.now(UTC))
-    if user is None:
-        raise Problem(401, "unauthenticated", "Authentication required", "token unknown or expired")
-    return user
+        user = user_for_bearer(services, session, token)
+        if user is None:
+            raise unauthenticated("token unknown, expired or revoked")
+        return caller_for(services, session, user)
 
 
-CurrentUser = Annotated[AppUser, Depends(current_user)]
+CurrentUser = Annotated[Caller, Depends(current_user)]
 
 
-def actor_of(user: AppUser) -> Actor:
-    return Actor(user_id=user.id, display_name=user.display_name)
+def actor_of(user: Caller) -> Actor:
+    return user.actor()
 
 
 def idempotency_key(
-    key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)] = None,
+    user: CurrentUser,
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=100,
+            description="a retried request with the same key acts once and gets the same answer",
+        ),
+    ] = None,
 ) -> str | None:
-    return key
+    """The key as the command's id, scoped to the caller: two people who happen to pick the same
+    key must not be taken for one retried request (the workflow acts once per command id)."""
+    if key is None:
+        return None
+    scoped = f"{user.id}:{key}"
+    if len(scoped) <= 100:
+        return scoped
+    return "k:" + hashlib.sha256(scoped.encode("utf-8")).hexdigest()
 
 
 IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]

@@ -92,21 +92,6 @@ class CascadePublic(BaseModel):
     agreements: list[str]
 
 
-class TokenPublic(BaseModel):
-    access_token: str
-    token_type: str = "bearer"
-    expires_in: int
-
-
-class UserPublic(BaseModel):
-    id: str
-    username: str
-    display_name: str
-    position: str | None
-    unit_id: str
-    roles: list[str]
-
-
 class AgreementPublic(BaseModel):
     agreement: AgreementState
     warnings: list[str] = Field(default_factory=list)
@@ -176,26 +161,6 @@ class DownloadLink(BaseModel):
 
 class WithdrawCreate(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
-
-
-class TaskPublic(BaseModel):
-    key: str
-    kind: str
-    agreement_id: str
-    round: int | None
-    kpi_code: str | None
-    item_code: str | None
-    assignee_user: str | None
-    assignee_role: str | None
-    due: date | None
-    overdue: bool
-    note: str | None
-    opened_at: datetime
-
-
-class TaskList(BaseModel):
-    data: list[TaskPublic]
-    count: int
 
 
 class NotificationPublic(BaseModel):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,3 +23,7 @@ class Services:
     spool_dir: Path | None = None  # where uploads are received; the system temp dir if None
     download_ttl: timedelta = timedelta(minutes=5)
     audit_signer: AuditSigner | None = None  # only its public half is served
+    # Signs access tokens; a fresh one per process unless the composition root loads the file.
+    session_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    refresh_ttl: timedelta = timedelta(days=14)
+    api_token_ttl: timedelta = timedelta(days=365)

@@ -49,11 +49,27 @@ class ResultStatus(StrEnum):
     RETURNED = "returned"
 
 
+class Standing(BaseModel):
+    """A delegation the actor holds at the command's time: whom they stand in for, and the
+    order that says so (the API checks it is in force; the domain only reads it)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    principal: str
+    delegation_id: str
+    kind: Literal["acting_in_place", "acting_for"]
+    order_ref: str
+
+
 class Actor(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     user_id: str
     display_name: str = ""
+    acting_for: tuple[Standing, ...] = ()
+
+    def standing_for(self, holder: str) -> Standing | None:
+        return next((s for s in self.acting_for if s.principal == holder), None)
 
 
 SYSTEM = Actor(user_id="system", display_name="Rabrong")

@@ -1,25 +1,24 @@
-"""Who may read the audit log: auditors and administrators read all of it and change nothing;
-an agreement's people read its own timeline."""
+"""Who may read the audit log: overseers at the top search all of it and change nothing; an
+agreement's people, and those whose roles reach its unit, read its own timeline."""
 
 from __future__ import annotations
 
+from domain.access import OrgTree, Principal, may_oversee, may_query_whole_log
 from domain.agreement import AgreementState
-from domain.evidence import READ_ANY, may_read_evidence
+from domain.evidence import may_read_evidence
 
-LOG_READERS = READ_ANY
-
-
-def may_query_log(roles: list[str]) -> bool:
-    return bool(LOG_READERS.intersection(roles))
+__all__ = ["may_query_whole_log"]
 
 
-def may_read_timeline(state: AgreementState, user_id: str, roles: list[str]) -> bool:
+def may_read_timeline(
+    state: AgreementState, principal: Principal, tree: OrgTree, unit: str | None
+) -> bool:
     """The same people who may read the agreement's evidence: what decided it, and who looked."""
-    return may_read_evidence(state, user_id, roles)
+    return may_read_evidence(state, principal, tree, unit)
 
 
 def may_see_complaint(
-    complainant: str, filed_by: str, committee: list[str], user_id: str, roles: list[str]
+    people: list[str], principal: Principal, tree: OrgTree, unit: str | None
 ) -> bool:
-    """Auditors see every complaint; others only those they filed or sit on the committee of."""
-    return may_query_log(roles) or user_id in {complainant, filed_by, *committee}
+    """The complainant, whoever filed for them and the committee; and the unit's overseers."""
+    return bool(principal.people.intersection(people)) or may_oversee(principal, tree, unit)

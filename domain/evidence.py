@@ -5,26 +5,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from domain.access import AUDITOR, OVERSEERS, OrgTree, Principal, may_read_agreement
 from domain.agreement import AgreementState, EvidenceRef, KpiRound
 from domain.errors import ValidationFailed, violation
-from domain.policies import ADMINISTRATOR
 
-AUDITOR = "auditor"
-READ_ANY = frozenset({ADMINISTRATOR, AUDITOR})
+__all__ = ["AUDITOR", "READ_ANY"]
+
+READ_ANY = OVERSEERS  # who is told when stored evidence is damaged
 
 
-def may_read_evidence(state: AgreementState, user_id: str, roles: list[str]) -> bool:
-    """Everyone with a part in the agreement, and auditors and administrators."""
-    if READ_ANY.intersection(roles):
-        return True
-    parties = state.parties
-    people = {parties.maker, parties.recipient, *parties.submitters, *parties.reviewers}
-    people |= set(parties.review_chain)
-    if parties.group_head is not None:
-        people.add(parties.group_head)
-    people |= {user for users in parties.acting.values() for user in users}
-    people |= set(state.reassigned.values())
-    return user_id in people
+def may_read_evidence(
+    state: AgreementState, principal: Principal, tree: OrgTree, unit: str | None
+) -> bool:
+    """Whoever may read the agreement: its people, and those whose roles reach its unit."""
+    return may_read_agreement(state, principal, tree, unit)
 
 
 def check_effective_period(start: date | None, end: date | None) -> None:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from domain.agreement import AgreementState, KpiRound, Parties, Party
+from collections.abc import Iterable
+from typing import Any
+
+from domain.access import ADMINISTRATOR, OrgTree, Principal, may_administer
+from domain.agreement import Actor, AgreementState, KpiRound, Parties, Party
 from domain.errors import NotAuthorized, ValidationFailed, violation
+
+__all__ = ["ADMINISTRATOR"]
 
 
 def require_distinct_parties(parties: Parties) -> None:
@@ -50,75 +56,124 @@ def signer_for(parties: Parties, party: Party) -> str:
     return parties.group_head
 
 
-def signing_capacity(parties: Parties, user_id: str, party: Party) -> str | None:
+def stands_for(actor: Actor, holders: Iterable[str]) -> str | None:
+    """The holder the actor stands in for under a delegation in force, if any."""
+    return next((h for h in holders if actor.standing_for(h) is not None), None)
+
+
+def acting_facts(actor: Actor, on_behalf_of: str | None) -> dict[str, Any]:
+    """What an event records about standing in: whom for, and under which order."""
+    if on_behalf_of is None:
+        return {}
+    standing = actor.standing_for(on_behalf_of)
+    if standing is None:  # named on the agreement itself (Parties.acting)
+        return {"on_behalf_of": on_behalf_of}
+    return {
+        "on_behalf_of": on_behalf_of,
+        "delegation": {
+            "id": standing.delegation_id,
+            "kind": standing.kind,
+            "order_ref": standing.order_ref,
+        },
+    }
+
+
+def signing_capacity(parties: Parties, actor: Actor, party: Party) -> str | None:
     """None when signing in person; the party's user id when acting on their behalf."""
     holder = signer_for(parties, party)
-    if user_id == holder:
+    if actor.user_id == holder:
         return None
-    if user_id in parties.acting.get(party, []):
-        return holder
+    if actor.user_id not in parties.acting.get(party, []) and actor.standing_for(holder) is None:
+        raise NotAuthorized(
+            f"only the {party.value} of this agreement, or someone acting for them, may sign",
+            [violation("party", "signer_is_party", f"user is not the {party.value}")],
+        )
+    other_sides = {parties.maker, parties.recipient, parties.group_head} - {holder}
+    if actor.user_id in other_sides:
+        raise NotAuthorized(
+            "nobody may sign for both sides of an agreement",
+            [violation("party", "separation_of_duties", "user signs for another party")],
+        )
+    return holder
+
+
+def require_maker(state: AgreementState, actor: Actor, what: str) -> str | None:
+    maker = state.parties.maker
+    if actor.user_id == maker:
+        return None
+    if actor.standing_for(maker) is not None and actor.user_id != state.parties.recipient:
+        return maker
     raise NotAuthorized(
-        f"only the {party.value} of this agreement, or someone acting for them, may sign",
-        [violation("party", "signer_is_party", f"user is not the {party.value}")],
+        f"only the maker of this agreement may {what}",
+        [violation("actor", "is_maker", "user is not the maker")],
     )
 
 
-def require_maker(state: AgreementState, user_id: str, what: str) -> None:
-    if user_id != state.parties.maker:
-        raise NotAuthorized(
-            f"only the maker of this agreement may {what}",
-            [violation("actor", "is_maker", "user is not the maker")],
-        )
-
-
-def require_recipient(state: AgreementState, user_id: str, what: str) -> None:
-    if user_id != state.parties.recipient:
-        raise NotAuthorized(
-            f"only the recipient of this agreement may {what}",
-            [violation("actor", "is_recipient", "user is not the recipient")],
-        )
-
-
-def submitting_capacity(state: AgreementState, user_id: str) -> str | None:
-    """None for the unit's own staff or the maker; the maker's id for someone acting for them."""
-    if user_id in state.parties.submitters or user_id == state.parties.maker:
+def require_recipient(state: AgreementState, actor: Actor, what: str) -> str | None:
+    recipient = state.parties.recipient
+    if actor.user_id == recipient:
         return None
-    if user_id in state.parties.acting.get(Party.MAKER, []):
-        return state.parties.maker
+    if actor.standing_for(recipient) is not None and actor.user_id != state.parties.maker:
+        return recipient
+    raise NotAuthorized(
+        f"only the recipient of this agreement may {what}",
+        [violation("actor", "is_recipient", "user is not the recipient")],
+    )
+
+
+def submitting_capacity(state: AgreementState, actor: Actor) -> str | None:
+    """None for the unit's own staff or the maker; whom they stand in for otherwise."""
+    parties = state.parties
+    if actor.user_id in parties.submitters or actor.user_id == parties.maker:
+        return None
+    if actor.user_id in parties.acting.get(Party.MAKER, []):
+        return parties.maker
+    stood = stands_for(actor, [parties.maker, *parties.submitters])
+    if stood is not None:
+        return stood
     raise NotAuthorized(
         "only the evaluated unit's staff or the maker may enter results and evidence",
         [violation("actor", "is_submitter", "user does not submit for this agreement")],
     )
 
 
-def require_submitter(state: AgreementState, user_id: str) -> None:
-    submitting_capacity(state, user_id)
+def require_submitter(state: AgreementState, actor: Actor) -> str | None:
+    return submitting_capacity(state, actor)
 
 
 def require_independent_reviewer(
-    state: AgreementState, user_id: str, entry: KpiRound, task_key: str | None = None
-) -> None:
+    state: AgreementState, actor: Actor, entry: KpiRound, task_key: str | None = None
+) -> str | None:
+    user_id = actor.user_id
     stand_in = task_key is not None and state.reassigned.get(task_key) == user_id
+    on_behalf_of = None
     if user_id not in state.parties.reviewers and not stand_in:
-        raise NotAuthorized(
-            "only a reviewer of this agreement may review its results",
-            [violation("actor", "is_reviewer", "user is not a reviewer of this agreement")],
-        )
+        on_behalf_of = stands_for(actor, state.parties.reviewers)
+        if on_behalf_of is None:
+            raise NotAuthorized(
+                "only a reviewer of this agreement may review its results",
+                [violation("actor", "is_reviewer", "user is not a reviewer of this agreement")],
+            )
     own_work = {entry.entered_by, state.parties.maker} | {e.uploaded_by for e in entry.evidence}
-    if user_id in own_work:
+    if user_id in own_work or on_behalf_of in own_work:
         raise NotAuthorized(
             "nobody may review a result or evidence they submitted themselves",
             [violation("actor", "separation_of_duties", "reviewer submitted this result")],
         )
+    return on_behalf_of
 
 
-def require_chain_step(state: AgreementState, user_id: str, step: int) -> None:
+def require_chain_step(state: AgreementState, actor: Actor, step: int) -> str | None:
     expected = state.parties.review_chain[step]
-    if user_id != expected:
-        raise NotAuthorized(
-            f"step {step + 1} of the review chain belongs to another reviewer",
-            [violation("actor", "chain_order", f"waiting for reviewer {step + 1}")],
-        )
+    if actor.user_id == expected:
+        return None
+    own_work = {state.parties.maker, *state.parties.submitters}
+    if actor.standing_for(expected) is not None and actor.user_id not in own_work:
+        return expected
+    raise NotAuthorized(
+        f"step {step + 1} of the review chain belongs to another reviewer",
+        [violation("actor", "chain_order", f"waiting for reviewer {step + 1}")],
+    )
 
 
 def superior_of(parties: Parties, user_id: str) -> str | None:
@@ -138,20 +193,20 @@ def superior_of(parties: Parties, user_id: str) -> str | None:
     return None
 
 
-ADMINISTRATOR = "administrator"
-
-
-def require_may_create(user_id: str, roles: list[str], maker: str, recipient: str) -> None:
-    if ADMINISTRATOR not in roles and user_id not in (maker, recipient):
+def require_may_create(
+    principal: Principal, tree: OrgTree, unit: str | None, maker: str, recipient: str
+) -> None:
+    if principal.user_id not in (maker, recipient) and not may_administer(principal, tree, unit):
         raise NotAuthorized(
-            "only an administrator or a party to the agreement may create it",
+            "only an administrator of its unit or a party to the agreement may create it",
             [violation("parties", "creator_is_party_or_admin", "user may not create this")],
         )
 
 
-def require_may_cascade(roles: list[str]) -> None:
-    if ADMINISTRATOR not in roles:
+def require_may_cascade(principal: Principal, tree: OrgTree, units: list[str | None]) -> None:
+    """An administrator whose unit reaches every unit the cascade makes an agreement for."""
+    if not units or not all(may_administer(principal, tree, unit) for unit in units):
         raise NotAuthorized(
-            "only an administrator may cascade a template",
+            "only an administrator of every unit concerned may cascade a template",
             [violation("actor", "is_administrator", "user is not an administrator")],
         )

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.access import REVIEWER, STAFF
 from domain.agreement import (
     LEGACY_RULES,
     AgreementState,
@@ -153,7 +154,7 @@ def _submitter_task(state: AgreementState, **fields: object) -> Task:
     return Task.model_validate(
         {
             "agreement_id": state.agreement_id,
-            "assignee_role": "submitter",
+            "assignee_role": STAFF,
             "assignee_unit": state.parties.unit,
             "candidates": state.parties.submitters,
             **fields,
@@ -220,7 +221,7 @@ def _review_tasks(state: AgreementState, number: int) -> list[Task]:
                     agreement_id=aid,
                     round=number,
                     kpi_code=entry.kpi_code,
-                    assignee_role="reviewer",
+                    assignee_role=REVIEWER,
                     assignee_unit=state.parties.unit,
                     candidates=state.parties.reviewers,
                     due=working_days_after(

@@ -139,12 +139,16 @@ def serve_api(settings: Settings) -> int:
     from api.app import create_app
     from api.gateway import TemporalGateway
     from api.services import Services
+    from rabrong.first_run import ensure_first_administrator
     from rabrong.resources import audit_signer, database, evidence_store, temporal_client
     from storage.incoming import clear_spool
+    from storage.key_files import load_or_create_session_key
 
     clear_spool(settings.spool_dir)
+    db = database(settings)
+    ensure_first_administrator(db, settings.var_dir)
     services = Services(
-        db=database(settings),
+        db=db,
         store=evidence_store(settings),
         temporal=TemporalGateway(lambda: temporal_client(settings), settings.task_queue),
         token_ttl=timedelta(minutes=settings.token_ttl_minutes),
@@ -152,6 +156,9 @@ def serve_api(settings: Settings) -> int:
         spool_dir=settings.spool_dir,
         download_ttl=timedelta(minutes=settings.evidence_download_minutes),
         audit_signer=audit_signer(settings),
+        session_key=load_or_create_session_key(settings.session_key_path),
+        refresh_ttl=timedelta(days=settings.refresh_ttl_days),
+        api_token_ttl=timedelta(days=settings.api_token_days),
     )
     app = create_app(services)
     uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_config=None)

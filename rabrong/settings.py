@@ -39,7 +39,10 @@ class Settings(BaseSettings):
     audit_checkpoint_minutes: float = 10.0  # and at least this often while the log grows
     api_host: str = "127.0.0.1"
     api_port: int = 8000
-    token_ttl_minutes: int = 480
+    token_ttl_minutes: int = 15  # access tokens (JWT); a refresh token renews them
+    refresh_ttl_days: int = 14
+    api_token_days: int = 365  # machine tokens
+    session_key_file: Path | None = None  # HS256 key for access tokens; generated at first run
     log_level: str = "info"
 
     @model_validator(mode="after")
@@ -58,6 +61,10 @@ class Settings(BaseSettings):
     @property
     def audit_key_path(self) -> Path:
         return self.audit_key_file or self.var_dir / "keys" / "audit-ed25519.pem"
+
+    @property
+    def session_key_path(self) -> Path:
+        return self.session_key_file or self.var_dir / "keys" / "session-hs256.key"
 
     @property
     def s3_credentials_file(self) -> Path:

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,6 +21,7 @@ import structlog
 from rabrong import embedded
 from rabrong.children import Child, start_child
 from rabrong.demo import demo_agreement_id, demo_parties, load_demo
+from rabrong.first_run import ensure_first_administrator
 from rabrong.resources import database, evidence_store, temporal_client
 from rabrong.settings import Settings
 from storage.agreements import get_state
@@ -77,6 +79,7 @@ class Stack:
         self._wait("s3", store.ensure_bucket)
         upgrade(settings.db_url)
         loaded = load_demo(database(settings), settings.var_dir) if self.demo else None
+        first_admin = ensure_first_administrator(database(settings), settings.var_dir)
         me = [sys.executable, "-m", "rabrong.cli"]
         self._spawn("worker", [*me, "worker"], logs, env)
         self._spawn("api", [*me, "api"], logs, env)
@@ -84,7 +87,7 @@ class Stack:
         if self.demo:
             asyncio.run(_ensure_demo_agreement(settings))
         self._write_run_file()
-        self._announce(loaded.password if loaded else None)
+        self._announce(loaded.password if loaded else None, first_admin)
 
     def _spawn(self, name: str, argv: list[str], logs: Any, env: dict[str, str]) -> None:
         self._check_interrupted()
@@ -138,7 +141,7 @@ class Stack:
         pids = {child.name: child.pid for child in self.children}
         self.run_file.write_text(json.dumps({"supervisor": os.getpid(), "children": pids}))
 
-    def _announce(self, demo_password: str | None) -> None:
+    def _announce(self, demo_password: str | None, first_admin: Path | None) -> None:
         s = self.settings
         lines = [
             "",
@@ -155,6 +158,8 @@ class Stack:
                 f"  demo agreement  {demo_agreement_id(datetime.now(UTC).date())}",
                 "  walkthrough  .venv/bin/python examples/walkthrough.py",
             ]
+        if first_admin is not None:
+            lines.append(f"  first administrator  admin; password in {first_admin}")
         self.say("\n".join(lines) + "\n")
 
 

@@ -159,3 +159,8 @@ def list_agreements(
     count = session.exec(select(func.count()).select_from(statement.subquery())).one()
     rows = session.exec(statement.order_by(col(AgreementRow.id)).offset(offset).limit(limit))
     return list(rows), count
+
+
+def all_agreements(session: Session) -> list[AgreementRow]:
+    """Every agreement, by id; the API keeps those in the caller's scope (decision 0020)."""
+    return list(session.exec(select(AgreementRow).order_by(col(AgreementRow.id))))

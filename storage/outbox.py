@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from domain.notifications import Notification
 from storage.tables import NotificationRow
@@ -39,3 +39,20 @@ def notifications_for(
     if recipient is not None:
         statement = statement.where(NotificationRow.recipient == recipient)
     return list(session.exec(statement.order_by(col(NotificationRow.created_at))))
+
+
+def notifications_page(
+    session: Session, *, agreement_id: str | None, recipient: str, offset: int, limit: int
+) -> tuple[list[NotificationRow], int]:
+    where = [col(NotificationRow.recipient) == recipient]
+    if agreement_id is not None:
+        where.append(col(NotificationRow.agreement_id) == agreement_id)
+    total = session.exec(select(func.count()).select_from(NotificationRow).where(*where)).one()
+    statement = (
+        select(NotificationRow)
+        .where(*where)
+        .order_by(col(NotificationRow.created_at), col(NotificationRow.id))
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(session.exec(statement)), int(total)

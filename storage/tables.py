@@ -52,12 +52,79 @@ class AppUser(SQLModel, table=True):
     password_hash: str = Field(max_length=300)
 
 
+class RoleGrant(SQLModel, table=True):
+    """A role held at a unit beyond the user's own (AppUser.roles are held at AppUser.unit_id)."""
+
+    __tablename__ = "role_grant"
+
+    user_id: str = Field(primary_key=True, foreign_key="app_user.id", max_length=64)
+    role: str = Field(primary_key=True, max_length=32)
+    unit_id: str = Field(primary_key=True, foreign_key="org_unit.id", max_length=64)
+    granted_by: str = Field(max_length=64)
+    granted_at: datetime = Field(sa_column=_utc())
+
+
+class DelegationRow(SQLModel, table=True):
+    """รักษาราชการแทน / ปฏิบัติราชการแทน: who acts for whom, under which order, when."""
+
+    __tablename__ = "delegation"
+
+    id: str = Field(primary_key=True, max_length=64)
+    principal: str = Field(foreign_key="app_user.id", max_length=64)
+    delegate: str = Field(foreign_key="app_user.id", index=True, max_length=64)
+    kind: str = Field(max_length=32)
+    order_ref: str = Field(max_length=300)
+    order_date: date
+    valid_from: date
+    valid_to: date
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=_utc())
+    revoked_on: date | None = None
+    revoked_by: str | None = Field(default=None, max_length=64)
+
+
 class ApiToken(SQLModel, table=True):
+    """A machine's API token (named), stored as its SHA-256 only."""
+
     __tablename__ = "api_token"
 
     token_hash: str = Field(primary_key=True, max_length=64)
     user_id: str = Field(foreign_key="app_user.id", index=True, max_length=64)
     expires_at: datetime = Field(sa_column=_utc())
+    name: str | None = Field(default=None, max_length=100)
+    created_at: datetime | None = Field(default=None, sa_column=_utc_or_none())
+    revoked_at: datetime | None = Field(default=None, sa_column=_utc_or_none())
+
+
+class RefreshToken(SQLModel, table=True):
+    """One use each: a refresh rotates it; presenting a used one revokes its whole family."""
+
+    __tablename__ = "refresh_token"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(foreign_key="app_user.id", max_length=64)
+    family: str = Field(index=True, max_length=64)
+    expires_at: datetime = Field(sa_column=_utc())
+    used_at: datetime | None = Field(default=None, sa_column=_utc_or_none())
+    revoked_at: datetime | None = Field(default=None, sa_column=_utc_or_none())
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """A POST seen with an Idempotency-Key: in progress, then the response it gave."""
+
+    __tablename__ = "idempotency_record"
+
+    scope: str = Field(primary_key=True, max_length=64)
+    key: str = Field(primary_key=True, max_length=100)
+    method: str = Field(max_length=10)
+    path: str = Field(max_length=1000)
+    fingerprint: str | None = Field(default=None, max_length=64)
+    status_code: int | None = None
+    content_type: str | None = Field(default=None, max_length=200)
+    body: bytes | None = None
+    replayable: bool = True
+    created_at: datetime = Field(sa_column=_utc())
+    completed_at: datetime | None = Field(default=None, sa_column=_utc_or_none())
 
 
 class DefinitionRow(SQLModel, table=True):
@@ -220,6 +287,17 @@ class TaskRow(SQLModel, table=True):
     opened_by_command: str = Field(max_length=100)
     closed_at: datetime | None = Field(default=None, sa_column=_utc_or_none())
     closed_by_command: str | None = Field(default=None, max_length=100)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = Field(default=None, sa_column=_utc_or_none())
+
+
+class TaskCandidate(SQLModel, table=True):
+    """Who may take a group task: the index the inbox queries (TaskRow.candidates, one per row)."""
+
+    __tablename__ = "task_candidate"
+
+    task_id: str = Field(primary_key=True, foreign_key="task.id", max_length=200)
+    user_id: str = Field(primary_key=True, index=True, max_length=64)
 
 
 class NotificationRow(SQLModel, table=True):

@@ -11,7 +11,7 @@ from domain.evidence import READ_ANY
 from domain.policies import ADMINISTRATOR
 from domain.tasks import Task
 from domain.vault import ALERTING, Finding
-from storage.tables import AppUser, EvidenceRow, TaskRow
+from storage.tables import AppUser, EvidenceRow, TaskCandidate, TaskRow
 
 EVIDENCE_ALERT = "evidence_alert"
 
@@ -31,8 +31,12 @@ def reconcile_tasks(
         if task is None:
             row.closed_at, row.closed_by_command = at, command_id
         else:
+            before = list(row.candidates)
             _copy(task, row)
+            if before != row.candidates:
+                _index_candidates(session, row, before)
         session.add(row)
+    opened: list[TaskRow] = []
     for task in wanted.values():
         openings = session.exec(
             select(func.count()).select_from(TaskRow).where(TaskRow.key == task.key)
@@ -47,6 +51,21 @@ def reconcile_tasks(
         )
         _copy(task, row)
         session.add(row)
+        opened.append(row)
+    if opened:
+        session.flush()  # the candidate index refers to the new rows
+        for row in opened:
+            _index_candidates(session, row, [])
+
+
+def _index_candidates(session: Session, row: TaskRow, before: list[str]) -> None:
+    wanted, had = set(row.candidates), set(before)
+    for user in had - wanted:
+        gone = session.get(TaskCandidate, (row.id, user))
+        if gone is not None:
+            session.delete(gone)
+    for user in sorted(wanted - had):
+        session.add(TaskCandidate(task_id=row.id, user_id=user))
 
 
 def _copy(task: Task, row: TaskRow) -> None:
@@ -105,9 +124,13 @@ def raise_vault_alerts(
                     opened_by_command=check_id,
                 )
                 raised += 1
+            before = list(row.candidates)
             row.assignee_role, row.candidates = ADMINISTRATOR, candidates
             row.note = finding.describe()[:4000]
             session.add(row)
+            if before != candidates:
+                session.flush()
+                _index_candidates(session, row, before)
     return raised
 
 

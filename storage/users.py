@@ -1,36 +1,40 @@
-"""Organisation units, users and bearer tokens (minimal identity; issue 7 completes it)."""
+"""Organisation units, users, the roles they hold where, and their passwords (argon2id)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
-import secrets
-from datetime import datetime, timedelta
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, select
 
-from storage.tables import ApiToken, AppUser, OrgUnit
+from domain.access import Grant, OrgTree
+from storage.tables import AppUser, OrgUnit, RoleGrant
 
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+_ARGON2 = PasswordHasher()  # argon2id with the library's (RFC 9106) defaults
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}  # hashes made before issue 7; rehashed at next login
 
 
 def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, **_SCRYPT)
-    return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
+    return _ARGON2.hash(password)
 
 
 def check_password(password: str, stored: str) -> bool:
-    scheme, salt_b64, digest_b64 = stored.split("$")
-    if scheme != "scrypt":
+    if stored.startswith("scrypt$"):
+        _, salt_b64, digest_b64 = stored.split("$")
+        salt = base64.b64decode(salt_b64)
+        digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, **_SCRYPT)
+        return hmac.compare_digest(digest, base64.b64decode(digest_b64))
+    try:
+        return _ARGON2.verify(stored, password)
+    except (VerificationError, InvalidHashError):
         return False
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt_b64), **_SCRYPT)
-    return hmac.compare_digest(digest, base64.b64decode(digest_b64))
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+def needs_rehash(stored: str) -> bool:
+    return stored.startswith("scrypt$") or _ARGON2.check_needs_rehash(stored)
 
 
 def upsert_unit(session: Session, unit: OrgUnit) -> None:
@@ -52,20 +56,21 @@ def user_by_username(session: Session, username: str) -> AppUser | None:
     return session.exec(select(AppUser).where(AppUser.username == username)).first()
 
 
-def issue_token(session: Session, *, user_id: str, now: datetime, ttl: timedelta) -> str:
-    token = secrets.token_urlsafe(32)
-    session.add(ApiToken(token_hash=_token_hash(token), user_id=user_id, expires_at=now + ttl))
-    return token
+def grants_of(session: Session, user: AppUser) -> list[Grant]:
+    """Roles at the user's own unit, then those held at further units."""
+    home = [Grant(role=role, unit=user.unit_id) for role in user.roles]
+    statement = select(RoleGrant).where(RoleGrant.user_id == user.id)
+    further = [Grant(role=row.role, unit=row.unit_id) for row in session.exec(statement)]
+    return list(dict.fromkeys([*home, *further]))
 
 
-def user_for_token(session: Session, token: str, *, now: datetime) -> AppUser | None:
-    row = session.get(ApiToken, _token_hash(token))
-    if row is None:
-        return None
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=now.tzinfo)
-    if expires <= now:
-        return None
-    return session.get(AppUser, row.user_id)
+def org_tree(session: Session) -> OrgTree:
+    return OrgTree(parents={u.id: u.parent_id for u in session.exec(select(OrgUnit))})
+
+
+def unit_of(session: Session, user_id: str) -> str | None:
+    user = session.get(AppUser, user_id)
+    return None if user is None else user.unit_id
 
 
 def users_with_role(session: Session, role: str) -> list[AppUser]:

@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from sqlmodel import Session
 
 from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
+from api.identity import Caller
 from api.problems import Problem
 from api.schemas import (
     AgreementCreate,
@@ -19,17 +21,29 @@ from api.schemas import (
     ReturnCreate,
     SignCreate,
 )
-from domain.agreement import AgreementState
-from domain.commands import ApproveResult, CreateAgreement, EnterResult, ReturnResult, Sign
+from api.services import Services
+from domain.agreement import AgreementState, Parties
+from domain.commands import ApproveResult, Command, CreateAgreement, EnterResult, ReturnResult, Sign
 from domain.criteria import ResultInput
+from domain.errors import ValidationFailed, violation
 from domain.lifecycle import decide
 from domain.policies import require_may_create
 from domain.scoring import RoundScore
 from domain.transition import AgreementWorkflowInput
 from domain.validation import validate_definition
 from domain.visibility import as_seen_by
-from storage.agreements import get_definition, get_state, list_agreements
-from storage.tables import AppUser
+from storage.agreements import all_agreements, get_definition, get_state
+from storage.tables import AgreementRow, OrgUnit
+from storage.users import unit_of
+
+
+def unit_of_id(session: Session, unit_id: str) -> OrgUnit | None:
+    return session.get(OrgUnit, unit_id)
+
+
+def _state_of(row: AgreementRow) -> AgreementState:
+    return AgreementState.model_validate(row.state)
+
 
 router = APIRouter(prefix="/v1/agreements", tags=["agreements"])
 
@@ -46,18 +60,50 @@ def not_found(agreement_id: str) -> Problem:
     return Problem(404, "NotFound", "Not found", f"no agreement {agreement_id}")
 
 
-def seen(state: AgreementState, user: AppUser) -> AgreementState:
+def seen(state: AgreementState, user: Caller) -> AgreementState:
     """The state as this user may see it (unpublished scores hidden from the evaluated side)."""
     return as_seen_by(state, user.id)
+
+
+def visible(services: Services, user: Caller, agreement_id: str) -> AgreementState:
+    """The agreement, if it exists for this user: out of their scope it does not (404)."""
+    with services.db.reader() as session:
+        state = get_state(session, agreement_id)
+    if state is None or not user.may_read(state):
+        raise not_found(agreement_id)
+    return state
+
+
+async def act(
+    services: Services, user: Caller, agreement_id: str, update: str, command: Command
+) -> AgreementState:
+    """A lifecycle action through the workflow's Update, once the agreement is in scope."""
+    visible(services, user, agreement_id)
+    return seen(await services.temporal.send(agreement_id, update, command), user)
+
+
+def with_unit(session: Session, parties: Parties, where: str = "parties") -> Parties:
+    """An agreement belongs to a unit (its scope): the one named, else its maker's."""
+    if parties.unit is not None:
+        if unit_of_id(session, parties.unit) is None:
+            rule = violation(f"{where}.unit", "unit_exists", "unknown unit")
+            raise ValidationFailed(f"no unit {parties.unit}", [rule])
+        return parties
+    unit = unit_of(session, parties.maker)
+    if unit is None:
+        rule = violation(f"{where}.maker", "user_exists", "unknown user")
+        raise ValidationFailed(f"no user {parties.maker}", [rule])
+    return parties.model_copy(update={"unit": unit})
 
 
 @router.post("", status_code=201)
 async def create_agreement(
     body: AgreementCreate, user: CurrentUser, services: ServicesDep, key: IdempotencyKey
 ) -> AgreementPublic:
-    require_may_create(user.id, user.roles, body.parties.maker, body.parties.recipient)
     with services.db.reader() as session:
         definition = get_definition(session, body.definition_id, body.definition_version)
+        parties = with_unit(session, body.parties)
+    require_may_create(user.principal, user.tree, parties.unit, parties.maker, parties.recipient)
     if definition is None:
         raise Problem(404, "NotFound", "Not found", f"no definition {body.definition_id}")
     command = CreateAgreement(
@@ -65,7 +111,7 @@ async def create_agreement(
         actor=actor_of(user),
         agreement_id=body.agreement_id,
         title=body.title or definition.title_th,
-        parties=body.parties,
+        parties=parties,
         parent_id=body.parent_id,
         policy=body.policy,
     )
@@ -81,34 +127,28 @@ async def create_agreement(
 def list_all(
     user: CurrentUser,
     services: ServicesDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> AgreementList:
     with services.db.reader() as session:
-        rows, count = list_agreements(session, offset=offset, limit=limit)
-    data = [AgreementSummary.model_validate(r, from_attributes=True) for r in rows]
-    return AgreementList(data=data, count=count)
+        rows = [r for r in all_agreements(session) if user.may_read(_state_of(r))]
+    page = rows[offset : offset + limit]
+    data = [AgreementSummary.model_validate(r, from_attributes=True) for r in page]
+    return AgreementList(data=data, count=len(rows))
 
 
 @router.get("/{agreement_id}")
 def get_agreement(
     agreement_id: AgreementId, user: CurrentUser, services: ServicesDep
 ) -> AgreementPublic:
-    with services.db.reader() as session:
-        state = get_state(session, agreement_id)
-    if state is None:
-        raise not_found(agreement_id)
-    return AgreementPublic(agreement=seen(state, user))
+    return AgreementPublic(agreement=seen(visible(services, user, agreement_id), user))
 
 
 @router.get("/{agreement_id}/rounds/{round_number}/score")
 def round_score(
     agreement_id: AgreementId, round_number: RoundNo, user: CurrentUser, services: ServicesDep
 ) -> RoundScore:
-    with services.db.reader() as session:
-        state = get_state(session, agreement_id)
-    if state is None:
-        raise not_found(agreement_id)
+    state = visible(services, user, agreement_id)
     # A score the user may not see yet is, for them, no score at all.
     score = seen(state, user).round_scores.get(round_number)
     if score is None:
@@ -125,7 +165,7 @@ async def sign(
     key: IdempotencyKey,
 ) -> AgreementState:
     command = Sign(command_id=command_id(key), actor=actor_of(user), party=body.party)
-    return seen(await services.temporal.send(agreement_id, "sign", command), user)
+    return await act(services, user, agreement_id, "sign", command)
 
 
 @router.post("/{agreement_id}/rounds/{round_number}/kpis/{kpi_code}/result")
@@ -145,7 +185,7 @@ async def enter_result(
         kpi_code=kpi_code,
         result=body,
     )
-    return seen(await services.temporal.send(agreement_id, "enter_result", command), user)
+    return await act(services, user, agreement_id, "enter_result", command)
 
 
 @router.post("/{agreement_id}/rounds/{round_number}/kpis/{kpi_code}/approve")
@@ -165,7 +205,7 @@ async def approve(
         kpi_code=kpi_code,
         note=body.note,
     )
-    return seen(await services.temporal.send(agreement_id, "approve_result", command), user)
+    return await act(services, user, agreement_id, "approve_result", command)
 
 
 @router.post("/{agreement_id}/rounds/{round_number}/kpis/{kpi_code}/return")
@@ -186,4 +226,4 @@ async def return_for_correction(
         reason=body.reason,
         resubmit_by=body.resubmit_by,
     )
-    return seen(await services.temporal.send(agreement_id, "return_result", command), user)
+    return await act(services, user, agreement_id, "return_result", command)

@@ -14,10 +14,12 @@ from fastapi import Path as FPath
 from pydantic import BaseModel
 
 from api.deps import CurrentUser, ServicesDep
+from api.identity import Caller
 from api.problems import Problem
 from api.routes.agreements import AgreementId, KpiCode, RoundNo, not_found
+from domain.agreement import AgreementState
 from domain.as_of import AsOfView, LoggedFact, as_of, last_decision
-from domain.audit import may_query_log, may_read_timeline
+from domain.audit import may_query_whole_log, may_read_timeline
 from domain.errors import violation
 from storage.agreements import get_state
 from storage.audit import body_of, tree_size
@@ -31,7 +33,7 @@ from storage.audit_query import (
 )
 from storage.audit_tree import AuditTree
 from storage.checkpoints import checkpoint_at, latest_checkpoint
-from storage.tables import AppUser, AuditEntry
+from storage.tables import AuditEntry
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 
@@ -95,8 +97,12 @@ def public(entry: AuditEntry) -> AuditEntryPublic:
     )
 
 
-def _auditor(user: AppUser) -> None:
-    if not may_query_log(user.roles):
+def _may_read_timeline(user: Caller, state: AgreementState) -> bool:
+    return may_read_timeline(state, user.principal, user.tree, user.unit_of(state))
+
+
+def _auditor(user: Caller) -> None:
+    if not may_query_whole_log(user.principal, user.tree):
         raise Problem(403, "NotAuthorized", "Not allowed for this user", "auditors only")
 
 
@@ -144,7 +150,7 @@ def timeline(
     """Every entry about the agreement, its evidence and its complaints, oldest first."""
     with services.db.reader() as session:
         state = get_state(session, agreement_id)
-        if state is None or not may_read_timeline(state, user.id, user.roles):
+        if state is None or not _may_read_timeline(user, state):
             raise not_found(agreement_id)
         rows = agreement_entries(session, agreement_id, offset=offset, limit=limit)
         count = count_agreement_entries(session, agreement_id)
@@ -165,7 +171,7 @@ def seen_when_scored(
     version, rebuilt from the log up to `seq` (default: the KPI's latest review decision)."""
     with services.db.reader() as session:
         state = get_state(session, agreement_id)
-        if state is None or not may_read_timeline(state, user.id, user.roles):
+        if state is None or not _may_read_timeline(user, state):
             raise not_found(agreement_id)
         logged = [
             LoggedFact(e.seq, e.at.astimezone(UTC).isoformat(), e.actor_id, e.action, e.facts)

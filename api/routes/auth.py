@@ -1,34 +1,159 @@
-"""Password login giving a short-lived bearer token (OAuth2 password form, as /docs expects)."""
+"""Login with a password (OAuth2 password form, as /docs expects) giving a short-lived JWT and a
+refresh token; refresh, logout, the current user, and machine API tokens.
+
+Identity rows are written by the API itself: they are not agreement state (decision 0004).
+Every answer holding a credential says Cache-Control: no-store, so it is never kept for replay.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import CurrentUser, ServicesDep
+from api.identity import access_token
+from api.identity_schemas import (
+    ApiTokenCreate,
+    ApiTokenIssued,
+    ApiTokenList,
+    ApiTokenPublic,
+    GrantPublic,
+    RefreshCreate,
+    StandingPublic,
+    TokenPublic,
+    UserPublic,
+)
 from api.problems import Problem
-from api.schemas import TokenPublic, UserPublic
-from storage.users import check_password, issue_token, user_by_username
+from api.services import Services
+from storage.tables import ApiToken
+from storage.tokens import (
+    RefreshRefused,
+    api_tokens_of,
+    create_api_token,
+    issue_refresh,
+    revoke_api_token,
+    revoke_refresh,
+    rotate_refresh,
+)
+from storage.users import check_password, hash_password, needs_rehash, user_by_username
 
 router = APIRouter(prefix="/v1", tags=["auth"])
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _tokens(services: Services, user_id: str, refresh: str, now: datetime) -> TokenPublic:
+    return TokenPublic(
+        access_token=access_token(services, user_id, now),
+        expires_in=int(services.token_ttl.total_seconds()),
+        refresh_token=refresh,
+        refresh_expires_in=int(services.refresh_ttl.total_seconds()),
+    )
 
 
 @router.post("/auth/token")
 def login(
-    services: ServicesDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+    services: ServicesDep,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    response: Response,
 ) -> TokenPublic:
-    # Identity, not agreement state: the session token is the one row the API writes itself.
+    now = datetime.now(UTC)
     with services.db.transaction() as session:
         user = user_by_username(session, form.username)
         if user is None or not check_password(form.password, user.password_hash):
             raise Problem(401, "bad_credentials", "Login failed", "wrong username or password")
-        token = issue_token(session, user_id=user.id, now=datetime.now(UTC), ttl=services.token_ttl)
-    return TokenPublic(access_token=token, expires_in=int(services.token_ttl.total_seconds()))
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(form.password)
+            session.add(user)
+        refresh = issue_refresh(session, user.id, now=now, ttl=services.refresh_ttl)
+    response.headers.update(NO_STORE)
+    return _tokens(services, user.id, refresh, now)
+
+
+@router.post("/auth/refresh")
+def refresh(services: ServicesDep, body: RefreshCreate, response: Response) -> TokenPublic:
+    """Spends the refresh token for a new pair; one presented twice ends all its sessions."""
+    now = datetime.now(UTC)
+    try:
+        with services.db.transaction() as session:
+            rotated = rotate_refresh(session, body.refresh_token, now=now, ttl=services.refresh_ttl)
+    except RefreshRefused as refused:
+        raise Problem(401, "bad_refresh_token", "Refresh refused", str(refused)) from refused
+    response.headers.update(NO_STORE)
+    return _tokens(services, rotated.user_id, rotated.refresh_token, now)
+
+
+@router.post("/auth/logout", status_code=204)
+def logout(services: ServicesDep, body: RefreshCreate) -> Response:
+    """Revokes the refresh token's whole family; access tokens lapse within minutes."""
+    with services.db.transaction() as session:
+        revoke_refresh(session, body.refresh_token, datetime.now(UTC))
+    return Response(status_code=204)
 
 
 @router.get("/me")
 def me(user: CurrentUser) -> UserPublic:
-    return UserPublic.model_validate(user, from_attributes=True)
+    return UserPublic(
+        id=user.user.id,
+        username=user.user.username,
+        display_name=user.user.display_name,
+        position=user.user.position,
+        unit_id=user.user.unit_id,
+        roles=user.roles,
+        grants=[GrantPublic(role=g.role, unit=g.unit) for g in user.principal.grants],
+        acting_for=[StandingPublic(**s.model_dump()) for s in user.principal.acting_for],
+    )
+
+
+def _public(row: ApiToken) -> ApiTokenPublic:
+    return ApiTokenPublic(
+        id=row.token_hash,
+        name=row.name or "",
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+@router.post("/me/api-tokens", status_code=201)
+def create_token(
+    user: CurrentUser, services: ServicesDep, body: ApiTokenCreate, response: Response
+) -> ApiTokenIssued:
+    """A token for a machine acting as this user; shown once."""
+    now = datetime.now(UTC)
+    with services.db.transaction() as session:
+        row, token = create_api_token(
+            session, user.id, body.name, now=now, ttl=services.api_token_ttl
+        )
+    response.headers.update(NO_STORE)
+    return ApiTokenIssued(**_public(row).model_dump(), token=token)
+
+
+@router.get("/me/api-tokens")
+def list_tokens(
+    user: CurrentUser,
+    services: ServicesDep,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ApiTokenList:
+    with services.db.reader() as session:
+        rows, count = api_tokens_of(session, user.id, offset=offset, limit=limit)
+    return ApiTokenList(data=[_public(r) for r in rows], count=count)
+
+
+@router.post("/me/api-tokens/{token_id}/revoke")
+def revoke_token(
+    token_id: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")],
+    user: CurrentUser,
+    services: ServicesDep,
+) -> ApiTokenPublic:
+    now = datetime.now(UTC)
+    with services.db.transaction() as session:
+        if not revoke_api_token(session, user.id, token_id, now):
+            raise Problem(404, "NotFound", "Not found", f"no API token {token_id}")
+        row = session.get(ApiToken, token_id)
+        assert row is not None
+        return _public(row)

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
 from api.problems import Problem
+from api.routes.agreements import with_unit
 from api.schemas import CascadeCreate, CascadePublic
 from domain.cascade_plan import CascadeRequest, plan
 from domain.errors import InvalidTransition, violation
@@ -21,9 +22,13 @@ router = APIRouter(prefix="/v1/cascades", tags=["cascades"])
 async def cascade(
     body: CascadeCreate, user: CurrentUser, services: ServicesDep, key: IdempotencyKey
 ) -> CascadePublic:
-    require_may_cascade(user.roles)
     with services.db.reader() as session:
         template = get_definition(session, body.template_id, body.template_version)
+        units = [
+            u.model_copy(update={"parties": with_unit(session, u.parties, f"units[{i}].parties")})
+            for i, u in enumerate(body.units)
+        ]
+    require_may_cascade(user.principal, user.tree, [u.parties.unit for u in units])
     if template is None:
         raise Problem(404, "NotFound", "Not found", f"no template {body.template_id}")
     request = CascadeRequest(
@@ -31,7 +36,7 @@ async def cascade(
         template=template,
         level=body.level,
         parent_id=body.parent_id,
-        units=body.units,
+        units=units,
         policy=body.policy,
         actor=actor_of(user),
     )

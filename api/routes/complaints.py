@@ -12,9 +12,10 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
+from api.identity import Caller
 from api.problems import Problem
 from api.routes.agreements import command_id, not_found
-from domain.audit import may_query_log, may_read_timeline, may_see_complaint
+from domain.audit import may_query_whole_log, may_read_timeline, may_see_complaint
 from domain.complaint_filing import COMMITTEE_ROLE, choose_committee, file_complaint
 from domain.complaints import (
     AcknowledgeOutcome,
@@ -30,7 +31,6 @@ from domain.complaints import (
 from domain.thai import normalize_text
 from storage.agreements import get_state
 from storage.complaints import complaint_figures, contested, get_complaint, list_complaints
-from storage.tables import AppUser
 from storage.users import users_with_role
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
@@ -81,7 +81,9 @@ async def file(
         if filed is not None and _may_see(filed, user):
             return filed  # a retry of a filing already recorded, open or long finished
         state = get_state(session, body.agreement_id)
-        if state is None or not may_read_timeline(state, user.id, user.roles):
+        if state is None or not may_read_timeline(
+            state, user.principal, user.tree, user.unit_of(state)
+        ):
             raise not_found(body.agreement_id)
         score = contested(session, body.agreement_id, body.round, body.kpi_code)
         candidates = [u.id for u in users_with_role(session, COMMITTEE_ROLE)]
@@ -108,7 +110,7 @@ def list_all(
     services: ServicesDep,
     agreement_id: Annotated[str | None, Query(max_length=100)] = None,
     status: Annotated[str | None, Query(max_length=32)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ComplaintList:
     """Auditors see every complaint; others those they filed or sit on the committee of."""
@@ -126,7 +128,7 @@ def figures(
     unit: Annotated[str | None, Query(max_length=64)] = None,
     fiscal_year_be: Annotated[int | None, Query(ge=2500, le=2700)] = None,
 ) -> ComplaintFigures:
-    if not may_query_log(user.roles):
+    if not may_query_whole_log(user.principal, user.tree):
         raise Problem(403, "NotAuthorized", "Not allowed for this user", "auditors only")
     with services.db.reader() as session:
         return complaint_figures(session, unit=unit, fiscal_year_be=fiscal_year_be)
@@ -199,13 +201,12 @@ async def acknowledge(
     return await services.temporal.send_complaint(complaint_id, "acknowledge", command)
 
 
-def _may_see(state: ComplaintState, user: AppUser) -> bool:
-    return may_see_complaint(
-        state.complainant, state.filed_by, state.committee, user.id, user.roles
-    )
+def _may_see(state: ComplaintState, user: Caller) -> bool:
+    people = [state.complainant, state.filed_by, *state.committee]
+    return may_see_complaint(people, user.principal, user.tree, state.unit)
 
 
-def _visible(services: ServicesDep, complaint_id: str, user: AppUser) -> ComplaintState:
+def _visible(services: ServicesDep, complaint_id: str, user: Caller) -> ComplaintState:
     with services.db.reader() as session:
         state = get_complaint(session, complaint_id)
     if state is None or not _may_see(state, user):

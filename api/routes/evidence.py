@@ -18,8 +18,18 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
+from api.identity import Caller
 from api.problems import Problem, unavailable
-from api.routes.agreements import AgreementId, KpiCode, RoundNo, command_id, not_found, seen
+from api.routes.agreements import (
+    AgreementId,
+    KpiCode,
+    RoundNo,
+    act,
+    command_id,
+    not_found,
+    seen,
+    visible,
+)
 from api.schemas import (
     DownloadLink,
     EvidenceList,
@@ -30,17 +40,17 @@ from api.schemas import (
 )
 from api.services import Services
 from api.uploads import FILE_FIELD, Received, declared_sha256, receive, receive_declared
+from domain.access import may_query_whole_log
 from domain.agreement import AgreementState, EvidenceRef
 from domain.commands import AttachEvidence, WithdrawEvidence
 from domain.errors import violation
-from domain.evidence import READ_ANY, may_read_evidence
 from domain.lifecycle import decide
 from domain.media import ascii_fallback, display_name
 from storage.agreements import get_definition, get_state
 from storage.evidence import EvidenceQuery, find_evidence, get_evidence, record_read
 from storage.evidence_store import StorageUnavailable, StoredObject, Unreadable
 from storage.incoming import IncomingFile
-from storage.tables import AppUser, EvidenceRow
+from storage.tables import EvidenceRow
 
 log = structlog.get_logger(__name__)
 router = APIRouter(tags=["evidence"])
@@ -81,7 +91,7 @@ async def upload_evidence(
     supersedes: Annotated[str | None, Query(max_length=64)] = None,
     name: Annotated[str | None, Query(max_length=500)] = None,
 ) -> EvidenceUploaded:
-    state = _agreement(services, agreement_id)
+    state = visible(services, user, agreement_id)
     command = command_id(key)
     evidence_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{agreement_id}/{command}"))
     done = _attached(services, agreement_id, evidence_id)
@@ -168,8 +178,7 @@ async def withdraw_evidence(
         evidence_id=evidence_id,
         reason=body.reason,
     )
-    new_state = await services.temporal.send(agreement_id, "withdraw_evidence", command)
-    return seen(new_state, user)
+    return await act(services, user, agreement_id, "withdraw_evidence", command)
 
 
 @router.get("/v1/evidence")
@@ -186,13 +195,13 @@ def list_evidence(
     uploaded_to: datetime | None = None,
     reviewed_from: datetime | None = None,
     reviewed_to: datetime | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> EvidenceList:
     """Filter by what the evidence is about (effective_on), when it was uploaded and when it
     was reviewed. Without agreement_id only auditors and administrators may search."""
     if agreement_id is None:
-        if not READ_ANY.intersection(user.roles):
+        if not may_query_whole_log(user.principal, user.tree):
             raise Problem(
                 422,
                 "ValidationFailed",
@@ -329,14 +338,6 @@ def _attached(services: Services, agreement_id: str, evidence_id: str) -> Eviden
     return row if row is not None and row.agreement_id == agreement_id else None
 
 
-def _agreement(services: Services, agreement_id: str) -> AgreementState:
-    with services.db.reader() as session:
-        state = get_state(session, agreement_id)
-    if state is None:
-        raise not_found(agreement_id)
-    return state
-
-
 def _precheck(services: Services, state: AgreementState, draft: AttachEvidence) -> None:
     with services.db.reader() as session:
         definition = get_definition(session, state.definition_id, state.definition_version)
@@ -345,26 +346,22 @@ def _precheck(services: Services, state: AgreementState, draft: AttachEvidence) 
     decide(state, definition, draft.model_copy(update={"at": datetime.now(UTC)}))
 
 
-def _readable(services: Services, user: AppUser, agreement_id: str) -> AgreementState:
+def _readable(services: Services, user: Caller, agreement_id: str) -> AgreementState:
     """Out of scope answers 404, exactly like an agreement that does not exist."""
-    with services.db.reader() as session:
-        state = get_state(session, agreement_id)
-    if state is None or not may_read_evidence(state, user.id, user.roles):
-        raise not_found(agreement_id)
-    return state
+    return visible(services, user, agreement_id)
 
 
-def _readable_row(services: Services, user: AppUser, evidence_id: str) -> EvidenceRow:
+def _readable_row(services: Services, user: Caller, evidence_id: str) -> EvidenceRow:
     with services.db.reader() as session:
         row = get_evidence(session, evidence_id)
         state = get_state(session, row.agreement_id) if row else None
-    if row is None or state is None or not may_read_evidence(state, user.id, user.roles):
+    if row is None or state is None or not user.may_read(state):
         raise Problem(404, "NotFound", "Not found", f"no evidence {evidence_id}")
     return row
 
 
 def _audit_read(
-    services: Services, row: EvidenceRow, user: AppUser, via: Any, request: Request
+    services: Services, row: EvidenceRow, user: Caller, via: Any, request: Request
 ) -> None:
     with services.db.transaction() as session:
         record_read(

@@ -1,30 +1,197 @@
-"""The current user's inbox: open tasks, and the notifications written for them."""
+"""The inbox: my open tasks, those of whom I stand in for, and those of my roles at my units;
+filtered, soonest due first, paged, counted per kind; group tasks claimed and released; and
+the notifications written for me."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel
 
 from api.deps import CurrentUser, ServicesDep
-from api.schemas import NotificationList, NotificationPublic, TaskList, TaskPublic
-from storage.outbox import notifications_for
-from storage.tasks import open_tasks_for
+from api.identity import Caller
+from api.problems import Problem
+from api.schemas import NotificationList, NotificationPublic
+from domain.task_actions import COMPLETES, claimable
+from storage.audit import append_entry
+from storage.inbox import (
+    InboxFilter,
+    Reach,
+    inbox_counts,
+    inbox_page,
+    offered_to,
+    set_claim,
+    task_in_reach,
+)
+from storage.outbox import notifications_page
+from storage.tables import TaskRow
 
 router = APIRouter(prefix="/v1", tags=["inbox"])
+
+TaskId = Annotated[str, Path(max_length=200)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+Limit = Annotated[int, Query(ge=1, le=200)]
+
+
+class ActionLink(BaseModel):
+    name: str
+    method: str
+    href: str
+    label_th: str
+    label_en: str
+
+
+class TaskPublic(BaseModel):
+    id: str
+    key: str
+    kind: str
+    agreement_id: str
+    round: int | None
+    kpi_code: str | None
+    item_code: str | None
+    assignee_user: str | None
+    assignee_role: str | None
+    assignee_unit: str | None
+    candidates: list[str]
+    claimed_by: str | None
+    due: date | None
+    overdue: bool
+    note: str | None
+    opened_at: datetime
+    actions: list[ActionLink]
+
+
+class KindCount(BaseModel):
+    open: int
+    overdue: int
+
+
+class TaskList(BaseModel):
+    data: list[TaskPublic]
+    count: int
+    counts: dict[str, KindCount]
+
+
+def _href(name: str, row: TaskRow) -> str:
+    agreement = f"/v1/agreements/{row.agreement_id}"
+    kpi = f"{agreement}/rounds/{row.round}/kpis/{row.kpi_code}"
+    paths = {
+        "sign": f"{agreement}/sign",
+        "revise_draft": f"{agreement}/revise",
+        "decide_revision": f"{agreement}/revisions/decision",
+        "enter_result": f"{kpi}/result",
+        "upload_evidence": f"{kpi}/evidence",
+        "submit_round": f"{agreement}/rounds/{row.round}/submit",
+        "approve_result": f"{kpi}/approve",
+        "return_result": f"{kpi}/return",
+        "endorse_round": f"{agreement}/rounds/{row.round}/endorse",
+        "return_round": f"{agreement}/rounds/{row.round}/return",
+        "acknowledge_round": f"{agreement}/rounds/{row.round}/acknowledge",
+        "verify_evidence": "/v1/evidence?agreement_id=" + row.agreement_id,
+    }
+    return paths[name]
+
+
+def _public(row: TaskRow) -> TaskPublic:
+    actions = [
+        ActionLink(
+            name=a.name,
+            method="GET" if a.name == "verify_evidence" else "POST",
+            href=_href(a.name, row),
+            label_th=a.label_th,
+            label_en=a.label_en,
+        )
+        for a in COMPLETES.get(row.kind, ())
+    ]
+    return TaskPublic.model_validate({**row.model_dump(), "actions": actions})
+
+
+def reach_of(user: Caller) -> Reach:
+    seats = [(g.role, g.unit) for g in user.principal.grants]
+    return Reach(people=sorted(user.principal.people), seats=seats)
 
 
 @router.get("/tasks")
 def tasks(
     user: CurrentUser,
     services: ServicesDep,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
     agreement_id: Annotated[str | None, Query(max_length=100)] = None,
+    round: Annotated[int | None, Query(ge=1, le=2)] = None,
+    due_before: date | None = None,
     overdue: bool | None = None,
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> TaskList:
+    """Soonest due first (undated last); `counts` covers the whole inbox, per kind."""
+    where = InboxFilter(
+        kind=kind, agreement_id=agreement_id, round=round, due_before=due_before, overdue=overdue
+    )
+    reach = reach_of(user)
     with services.db.reader() as session:
-        rows = open_tasks_for(session, user_id=user.id, agreement_id=agreement_id, overdue=overdue)
-    data = [TaskPublic.model_validate(r, from_attributes=True) for r in rows]
-    return TaskList(data=data, count=len(data))
+        rows, total = inbox_page(session, reach, where, offset=offset, limit=limit)
+        counts = inbox_counts(session, reach)
+    return TaskList(
+        data=[_public(r) for r in rows],
+        count=total,
+        counts={k: KindCount(**v) for k, v in counts.items()},
+    )
+
+
+@router.get("/tasks/{task_id}")
+def task(task_id: TaskId, user: CurrentUser, services: ServicesDep) -> TaskPublic:
+    with services.db.reader() as session:
+        row = task_in_reach(session, reach_of(user), task_id)
+    if row is None:
+        raise Problem(404, "NotFound", "Not found", f"no open task {task_id} in your inbox")
+    return _public(row)
+
+
+def _claim(user: Caller, services: ServicesDep, task_id: str, take: bool) -> TaskPublic:
+    reach = reach_of(user)
+    now = datetime.now(UTC)
+    with services.db.transaction() as session:
+        row = task_in_reach(session, reach, task_id)
+        if row is None:
+            raise Problem(404, "NotFound", "Not found", f"no open task {task_id} in your inbox")
+        if not claimable(row.assignee_user) or not offered_to(session, row, reach):
+            raise Problem(
+                409,
+                "not_a_group_task",
+                "Not a group task",
+                "only a task offered to several people or to a role can be claimed or released",
+            )
+        if take and row.claimed_by not in (None, user.id):
+            raise Problem(409, "claimed", "Claimed already", f"claimed by {row.claimed_by}")
+        if not take and row.claimed_by != user.id:
+            raise Problem(409, "not_claimed", "Not yours", "only who claimed it may release it")
+        if (row.claimed_by == user.id) != take:
+            set_claim(session, row, user.id if take else None, now)
+            append_entry(
+                session,
+                command_id=None,
+                at=now,
+                actor_id=user.id,
+                action="task.claimed" if take else "task.released",
+                subject_type="agreement",
+                subject_id=row.agreement_id,
+                facts={"task": row.id, "kind": row.kind},
+            )
+        session.flush()
+        return _public(row)
+
+
+@router.post("/tasks/{task_id}/claim")
+def claim(task_id: TaskId, user: CurrentUser, services: ServicesDep) -> TaskPublic:
+    """Take a group task: it leaves the other candidates' inboxes until released."""
+    return _claim(user, services, task_id, take=True)
+
+
+@router.post("/tasks/{task_id}/release")
+def release(task_id: TaskId, user: CurrentUser, services: ServicesDep) -> TaskPublic:
+    return _claim(user, services, task_id, take=False)
 
 
 @router.get("/notifications")
@@ -32,8 +199,12 @@ def notifications(
     user: CurrentUser,
     services: ServicesDep,
     agreement_id: Annotated[str | None, Query(max_length=100)] = None,
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> NotificationList:
     with services.db.reader() as session:
-        rows = notifications_for(session, agreement_id=agreement_id, recipient=user.id)
+        rows, total = notifications_page(
+            session, agreement_id=agreement_id, recipient=user.id, offset=offset, limit=limit
+        )
     data = [NotificationPublic.model_validate(r, from_attributes=True) for r in rows]
-    return NotificationList(data=data, count=len(data))
+    return NotificationList(data=data, count=total)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
-from api.routes.agreements import AgreementId, command_id, seen
+from api.routes.agreements import AgreementId, act, command_id
 from api.schemas import ReturnDraftCreate, ReviseDraftCreate
 from domain.agreement import AgreementState
 from domain.commands import ReturnDraft, ReviseDraft
@@ -22,7 +22,7 @@ async def return_draft(
     key: IdempotencyKey,
 ) -> AgreementState:
     command = ReturnDraft(command_id=command_id(key), actor=actor_of(user), comments=body.comments)
-    return seen(await services.temporal.send(agreement_id, "return_draft", command), user)
+    return await act(services, user, agreement_id, "return_draft", command)
 
 
 @router.post("/{agreement_id}/revise")
@@ -36,4 +36,4 @@ async def revise_draft(
     command = ReviseDraft(
         command_id=command_id(key), actor=actor_of(user), definition=body.definition, note=body.note
     )
-    return seen(await services.temporal.send(agreement_id, "revise_draft", command), user)
+    return await act(services, user, agreement_id, "revise_draft", command)

@@ -5,18 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import CurrentUser, ServicesDep
-from api.routes.agreements import AgreementId, not_found, seen
+from api.identity import Caller
+from api.routes.agreements import AgreementId, not_found, seen, visible
 from api.schemas import ProgressList
 from domain.agreement import AgreementState
 from domain.progress import Progress, progress
 from storage.agreements import children_of, get_definition, get_state
 from storage.db import Database
-from storage.tables import AppUser
 
 router = APIRouter(prefix="/v1/agreements", tags=["progress"])
 
 
-def _progress(db: Database, state: AgreementState, user: AppUser) -> Progress:
+def _progress(db: Database, state: AgreementState, user: Caller) -> Progress:
     with db.reader() as session:
         definition = get_definition(session, state.definition_id, state.definition_version)
     if definition is None:
@@ -26,11 +26,7 @@ def _progress(db: Database, state: AgreementState, user: AppUser) -> Progress:
 
 @router.get("/{agreement_id}/progress")
 def one(agreement_id: AgreementId, user: CurrentUser, services: ServicesDep) -> Progress:
-    with services.db.reader() as session:
-        state = get_state(session, agreement_id)
-    if state is None:
-        raise not_found(agreement_id)
-    return _progress(services.db, state, user)
+    return _progress(services.db, visible(services, user, agreement_id), user)
 
 
 @router.get("/{agreement_id}/children")
@@ -40,7 +36,8 @@ def children(agreement_id: AgreementId, user: CurrentUser, services: ServicesDep
         parent = get_state(session, agreement_id)
         rows = children_of(session, agreement_id)
         states = [AgreementState.model_validate(r.state) for r in rows]
-    if parent is None and not states:
+    mine = [s for s in states if user.may_read(s)]
+    if (parent is None or not user.may_read(parent)) and not mine:
         raise not_found(agreement_id)
-    data = [_progress(services.db, state, user) for state in states]
+    data = [_progress(services.db, state, user) for state in mine]
     return ProgressList(data=data, count=len(data))

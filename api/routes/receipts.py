@@ -9,16 +9,17 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from api.deps import CurrentUser, ServicesDep
+from api.identity import Caller
 from api.problems import Problem
 from api.receipt_page import render
-from domain.audit import may_query_log, may_read_timeline
+from domain.audit import may_query_whole_log, may_read_timeline
 from domain.receipts import Receipt, is_decision, split_facts
 from storage.agreements import get_state
 from storage.audit import body_of, tree_size
 from storage.audit_query import get_entry
 from storage.audit_tree import AuditTree
 from storage.checkpoints import covering_checkpoint
-from storage.tables import AppUser, AuditEntry
+from storage.tables import AuditEntry
 
 router = APIRouter(prefix="/v1/audit/receipts", tags=["audit"])
 Seq = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -38,7 +39,7 @@ def printable(seq: Seq, user: CurrentUser, services: ServicesDep) -> HTMLRespons
         return HTMLResponse(render(_receipt(session, seq, user)))
 
 
-def _receipt(session: Session, seq: int, user: AppUser) -> Receipt:
+def _receipt(session: Session, seq: int, user: Caller) -> Receipt:
     entry = get_entry(session, seq)
     if entry is None or not is_decision(entry.action) or not _may_read(session, entry, user):
         raise Problem(404, "NotFound", "Not found", f"no decision receipt {seq}")
@@ -74,9 +75,11 @@ def _agreement_of(entry: AuditEntry) -> str | None:
     return named if isinstance(named, str) else None
 
 
-def _may_read(session: Session, entry: AuditEntry, user: AppUser) -> bool:
-    if may_query_log(user.roles):
+def _may_read(session: Session, entry: AuditEntry, user: Caller) -> bool:
+    if may_query_whole_log(user.principal, user.tree):
         return True
     agreement_id = _agreement_of(entry)
     state = get_state(session, agreement_id) if agreement_id else None
-    return state is not None and may_read_timeline(state, user.id, user.roles)
+    return state is not None and may_read_timeline(
+        state, user.principal, user.tree, user.unit_of(state)
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
-from api.routes.agreements import AgreementId, command_id, seen
+from api.routes.agreements import AgreementId, act, command_id
 from api.schemas import RevisionCreate, RevisionDecisionCreate
 from domain.agreement import AgreementState
 from domain.commands import DecideRevision, ProposeRevision
@@ -28,7 +28,7 @@ async def propose(
         reason_code=body.reason_code,
         reason=body.reason,
     )
-    return seen(await services.temporal.send(agreement_id, "propose_revision", command), user)
+    return await act(services, user, agreement_id, "propose_revision", command)
 
 
 @router.post("/{agreement_id}/revisions/decision")
@@ -42,4 +42,4 @@ async def decide(
     command = DecideRevision(
         command_id=command_id(key), actor=actor_of(user), approve=body.approve, note=body.note
     )
-    return seen(await services.temporal.send(agreement_id, "decide_revision", command), user)
+    return await act(services, user, agreement_id, "decide_revision", command)

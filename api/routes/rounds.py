@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
-from api.routes.agreements import AgreementId, RoundNo, command_id, seen
+from api.routes.agreements import AgreementId, RoundNo, act, command_id
 from api.schemas import EndorseCreate, ExceptionCreate, RoundReturnCreate
 from domain.agreement import AgreementState
 from domain.commands import (
@@ -28,7 +28,7 @@ async def submit(
     key: IdempotencyKey,
 ) -> AgreementState:
     command = SubmitRound(command_id=command_id(key), actor=actor_of(user), round=round_number)
-    return seen(await services.temporal.send(agreement_id, "submit_round", command), user)
+    return await act(services, user, agreement_id, "submit_round", command)
 
 
 @router.post("/{agreement_id}/rounds/{round_number}/endorse")
@@ -46,7 +46,7 @@ async def endorse(
         round=round_number,
         note=body.note if body else None,
     )
-    return seen(await services.temporal.send(agreement_id, "endorse_round", command), user)
+    return await act(services, user, agreement_id, "endorse_round", command)
 
 
 @router.post("/{agreement_id}/rounds/{round_number}/return")
@@ -65,7 +65,7 @@ async def return_round(
         kpi_codes=body.kpi_codes,
         reason=body.reason,
     )
-    return seen(await services.temporal.send(agreement_id, "return_round", command), user)
+    return await act(services, user, agreement_id, "return_round", command)
 
 
 @router.post("/{agreement_id}/rounds/{round_number}/acknowledge")
@@ -77,7 +77,7 @@ async def acknowledge(
     key: IdempotencyKey,
 ) -> AgreementState:
     command = AcknowledgeRound(command_id=command_id(key), actor=actor_of(user), round=round_number)
-    return seen(await services.temporal.send(agreement_id, "acknowledge_round", command), user)
+    return await act(services, user, agreement_id, "acknowledge_round", command)
 
 
 @router.post("/{agreement_id}/rounds/{round_number}/exception")
@@ -96,4 +96,4 @@ async def grant_exception(
         until=body.until,
         reason=body.reason,
     )
-    return seen(await services.temporal.send(agreement_id, "grant_exception", command), user)
+    return await act(services, user, agreement_id, "grant_exception", command)

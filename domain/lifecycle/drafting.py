@@ -16,6 +16,7 @@ from domain.definition import AgreementDefinition
 from domain.errors import InvalidTransition, ValidationFailed, violation
 from domain.lifecycle.outcome import Decision, advance, note, require_status
 from domain.policies import (
+    acting_facts,
     require_distinct_parties,
     require_maker,
     require_recipient,
@@ -80,7 +81,7 @@ def return_draft(
     state: AgreementState, book: DefinitionBook, command: ReturnDraft, at: datetime
 ) -> Decision:
     require_status(state, {AgreementStatus.DRAFT, AgreementStatus.SIGNING}, "be returned")
-    require_recipient(state, command.actor.user_id, "return the draft")
+    on_behalf_of = require_recipient(state, command.actor, "return the draft")
     new = advance(state, at, status=AgreementStatus.NEGOTIATION, negotiation_note=command.comments)
     told = note(
         state,
@@ -90,6 +91,7 @@ def return_draft(
         "The draft agreement was returned for revision",
     )
     facts = {"comments": command.comments, "definition_hash": state.definition_hash}
+    facts |= acting_facts(command.actor, on_behalf_of)
     return Decision(new, "draft.returned", facts, [told])
 
 
@@ -97,7 +99,7 @@ def revise_draft(
     state: AgreementState, book: DefinitionBook, command: ReviseDraft, at: datetime
 ) -> Decision:
     require_status(state, _OPEN_DRAFT, "be revised as a draft")
-    require_maker(state, command.actor.user_id, "revise the draft")
+    on_behalf_of = require_maker(state, command.actor, "revise the draft")
     definition = next_version(state, book, command.definition)
     new_hash = definition.content_hash()
     voided = [s for s in state.signatures if s.definition_hash != new_hash]
@@ -131,6 +133,7 @@ def revise_draft(
         "previous_hash": state.definition_hash,
         "voided_signatures": [s.party.value for s in voided],
     }
+    facts |= acting_facts(command.actor, on_behalf_of)
     return Decision(new, "draft.revised", facts, told, definition)
 
 
@@ -176,7 +179,7 @@ def sign(state: AgreementState, book: DefinitionBook, command: Sign, at: datetim
             "this agreement has no such signer",
             [violation("party", "party_exists", f"{command.party.value} does not sign")],
         )
-    on_behalf_of = signing_capacity(state.parties, command.actor.user_id, command.party)
+    on_behalf_of = signing_capacity(state.parties, command.actor, command.party)
     signed = {s.party for s in state.signatures}
     if state.parties.signing_order != "any":
         waiting = next(p for p in order if p not in signed)
@@ -209,4 +212,5 @@ def sign(state: AgreementState, book: DefinitionBook, command: Sign, at: datetim
         "definition_hash": state.definition_hash,
         "status": status.value,
     }
+    facts |= acting_facts(command.actor, on_behalf_of)
     return Decision(new, "agreement.signed", facts)

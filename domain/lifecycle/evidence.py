@@ -11,14 +11,14 @@ from domain.errors import InvalidTransition, NotFound, ValidationFailed, violati
 from domain.evidence import check_effective_period
 from domain.lifecycle.outcome import Decision
 from domain.lifecycle.submission import editable_entry, resubmitted
-from domain.policies import submitting_capacity
+from domain.policies import acting_facts, submitting_capacity
 
 
 def attach_evidence(
     state: AgreementState, book: DefinitionBook, command: AttachEvidence, at: datetime
 ) -> Decision:
     entry, definition = editable_entry(state, book, command.round, command.kpi_code, at)
-    on_behalf_of = submitting_capacity(state, command.actor.user_id)
+    on_behalf_of = submitting_capacity(state, command.actor)
     item = command.evidence.item_code
     kpi = definition.kpi(command.kpi_code)
     if item is not None and kpi is not None and item not in {e.code for e in kpi.evidence}:
@@ -60,8 +60,7 @@ def attach_evidence(
         "size": evidence.size,
         "version_id": evidence.version_id,
     }
-    if on_behalf_of is not None:
-        facts["on_behalf_of"] = on_behalf_of
+    facts |= acting_facts(command.actor, on_behalf_of)
     if command.supersedes is not None:
         facts["supersedes"] = command.supersedes
     return Decision(new, "evidence.attached", facts, told)
@@ -71,7 +70,7 @@ def withdraw_evidence(
     state: AgreementState, book: DefinitionBook, command: WithdrawEvidence, at: datetime
 ) -> Decision:
     entry, _ = editable_entry(state, book, command.round, command.kpi_code, at)
-    on_behalf_of = submitting_capacity(state, command.actor.user_id)
+    on_behalf_of = submitting_capacity(state, command.actor)
     old = _active(entry, command.evidence_id, "evidence_id")
     withdrawn = old.model_copy(
         update={
@@ -90,6 +89,7 @@ def withdraw_evidence(
         "reason": command.reason,
         "on_behalf_of": on_behalf_of,
     }
+    facts |= acting_facts(command.actor, on_behalf_of)
     return Decision(new, "evidence.withdrawn", facts, told)
 
 

@@ -32,6 +32,7 @@ from domain.lifecycle.outcome import Decision, advance, note, require_status, wi
 from domain.lifecycle.submission import editable_entry
 from domain.notifications import Notification
 from domain.policies import (
+    acting_facts,
     require_chain_step,
     require_independent_reviewer,
     require_maker,
@@ -73,7 +74,7 @@ def approve(
 ) -> Decision:
     entry = _reviewable(state, book, command.round, command.kpi_code)
     task_key = f"{state.agreement_id}/r{command.round}/{command.kpi_code}/review"
-    require_independent_reviewer(state, command.actor.user_id, entry, task_key)
+    on_behalf_of = require_independent_reviewer(state, command.actor, entry, task_key)
     if not entry.active_evidence or entry.result is None:
         raise InvalidTransition(
             "a result needs at least one evidence file before it can be approved",
@@ -110,6 +111,7 @@ def approve(
         "self_score": str(entry.self_score) if entry.self_score is not None else None,
         "rule": score.derivation.rule,
     }
+    facts |= acting_facts(command.actor, on_behalf_of)
     told: list[Notification] = []
     if state.rules == LEGACY_RULES:
         new = _with_round_score(new, book, command.round)
@@ -176,7 +178,7 @@ def return_result(
 ) -> Decision:
     entry = _reviewable(state, book, command.round, command.kpi_code)
     task_key = f"{state.agreement_id}/r{command.round}/{command.kpi_code}/review"
-    require_independent_reviewer(state, command.actor.user_id, entry, task_key)
+    on_behalf_of = require_independent_reviewer(state, command.actor, entry, task_key)
     policy = state.policy
     resubmit_by = command.resubmit_by or policy.calendar.add_working_days(
         local_date(at), policy.resubmit_working_days
@@ -213,6 +215,7 @@ def return_result(
         "reason": command.reason,
         "resubmit_by": resubmit_by.isoformat(),
     }
+    facts |= acting_facts(command.actor, on_behalf_of)
     return Decision(with_entry(state, updated, at), "result.returned", facts, told)
 
 
@@ -229,7 +232,7 @@ def endorse(
     _require_round(state, command.round, RoundStatus.ENDORSING, "endorsing")
     round_state = state.round_state(command.round)
     step = len(round_state.endorsements)
-    require_chain_step(state, command.actor.user_id, step)
+    on_behalf_of = require_chain_step(state, command.actor, step)
     endorsement = Endorsement(
         step=step + 1,
         reviewer=command.actor.user_id,
@@ -250,6 +253,7 @@ def endorse(
         "content_hash": endorsement.content_hash,
         "round_status": new.round_state(command.round).status.value,
     }
+    facts |= acting_facts(command.actor, on_behalf_of)
     return Decision(new, "round.endorsed", facts, told)
 
 
@@ -258,7 +262,7 @@ def return_round(
 ) -> Decision:
     _require_round(state, command.round, RoundStatus.ENDORSING, "endorsing")
     round_state = state.round_state(command.round)
-    require_chain_step(state, command.actor.user_id, len(round_state.endorsements))
+    on_behalf_of = require_chain_step(state, command.actor, len(round_state.endorsements))
     unknown = [
         c for c in command.kpi_codes if kpi_round_key(command.round, c) not in state.kpi_rounds
     ]
@@ -307,6 +311,7 @@ def return_round(
         for user in state.parties.reviewers
     ]
     facts = {"round": command.round, "kpi_codes": command.kpi_codes, "reason": command.reason}
+    facts |= acting_facts(command.actor, on_behalf_of)
     return Decision(new, "round.returned", facts, told)
 
 
@@ -314,7 +319,7 @@ def acknowledge(
     state: AgreementState, book: DefinitionBook, command: AcknowledgeRound, at: datetime
 ) -> Decision:
     _require_round(state, command.round, RoundStatus.PUBLISHED, "published")
-    require_maker(state, command.actor.user_id, "acknowledge the result")
+    on_behalf_of = require_maker(state, command.actor, "acknowledge the result")
     round_state = state.round_state(command.round).model_copy(
         update={
             "status": RoundStatus.ACKNOWLEDGED,
@@ -324,7 +329,7 @@ def acknowledge(
     )
     rounds = {**state.rounds, command.round: round_state}
     new = advance(state, at, rounds=rounds)
-    facts: dict[str, object] = {"round": command.round}
+    facts: dict[str, object] = {"round": command.round, **acting_facts(command.actor, on_behalf_of)}
     numbers = [r.number for r in book.current(state).rounds]
     if all(new.round_state(n).status is RoundStatus.ACKNOWLEDGED for n in numbers):
         final = new.round_scores[max(numbers)]
@@ -339,7 +344,7 @@ def grant_exception(
     state: AgreementState, book: DefinitionBook, command: GrantException, at: datetime
 ) -> Decision:
     require_status(state, {AgreementStatus.ACTIVE}, "take late submissions")
-    require_recipient(state, command.actor.user_id, "grant a late-submission exception")
+    on_behalf_of = require_recipient(state, command.actor, "grant a late-submission exception")
     book.for_round(state, command.round)  # refuses a round the definition does not have
     round_state = state.round_state(command.round)
     if round_state.status in (RoundStatus.PUBLISHED, RoundStatus.ACKNOWLEDGED):
@@ -367,4 +372,5 @@ def grant_exception(
         for user in dict.fromkeys([*state.parties.submitters, state.parties.maker])
     ]
     facts = {"round": command.round, "until": command.until.isoformat(), "reason": command.reason}
+    facts |= acting_facts(command.actor, on_behalf_of)
     return Decision(new, "round.exception_granted", facts, told)

@@ -23,14 +23,14 @@ from domain.deadlines import cutoff
 from domain.errors import InvalidTransition, violation
 from domain.lifecycle.drafting import next_version
 from domain.lifecycle.outcome import Decision, advance, note, require_status
-from domain.policies import require_maker, require_recipient
+from domain.policies import acting_facts, require_maker, require_recipient
 
 
 def propose_revision(
     state: AgreementState, book: DefinitionBook, command: ProposeRevision, at: datetime
 ) -> Decision:
     require_status(state, {AgreementStatus.ACTIVE}, "take a target revision")
-    require_maker(state, command.actor.user_id, "propose a target revision")
+    on_behalf_of = require_maker(state, command.actor, "propose a target revision")
     if state.pending_revision is not None:
         raise InvalidTransition(
             "a revision is already waiting for the recipient's decision",
@@ -60,6 +60,7 @@ def propose_revision(
         "reason_code": command.reason_code,
         "reason": command.reason,
     }
+    facts |= acting_facts(command.actor, on_behalf_of)
     return Decision(new, "revision.proposed", facts, [told], definition)
 
 
@@ -72,8 +73,9 @@ def decide_revision(
             "there is no revision waiting for a decision",
             [violation("revision", "pending", "nothing to decide")],
         )
-    require_recipient(state, command.actor.user_id, "decide a target revision")
+    on_behalf_of = require_recipient(state, command.actor, "decide a target revision")
     facts: dict[str, object] = {"version": pending.version, "approved": command.approve}
+    facts |= acting_facts(command.actor, on_behalf_of)
     told = note(
         state,
         state.parties.maker,

@@ -22,7 +22,7 @@ from domain.definition import AgreementDefinition
 from domain.errors import InvalidTransition, NotFound, ValidationFailed, violation
 from domain.lifecycle.outcome import Decision, advance, note, require_status, with_entry
 from domain.notifications import Notification
-from domain.policies import require_submitter
+from domain.policies import acting_facts, require_submitter
 from domain.scoring import score_kpi
 from domain.thai import format_date_th
 
@@ -121,7 +121,7 @@ def enter_result(
     state: AgreementState, book: DefinitionBook, command: EnterResult, at: datetime
 ) -> Decision:
     entry, definition = editable_entry(state, book, command.round, command.kpi_code, at)
-    require_submitter(state, command.actor.user_id)
+    on_behalf_of = require_submitter(state, command.actor)
     self_score = score_kpi(definition, command.kpi_code, command.round, command.result)
     new, told = resubmitted(
         state,
@@ -139,6 +139,7 @@ def enter_result(
         "self_score": str(self_score.score),
         "status": new.kpi_round(command.round, command.kpi_code).status,
     }
+    facts |= acting_facts(command.actor, on_behalf_of)
     return Decision(new, "result.entered", facts, told)
 
 
@@ -152,7 +153,7 @@ def submit_round(
             "this agreement approves results as they are entered, without a round submission",
             [violation("rules", "current_rules", "legacy rules have no submission step")],
         )
-    require_submitter(state, command.actor.user_id)
+    on_behalf_of = require_submitter(state, command.actor)
     round_state = state.round_state(command.round)
     if round_state.status is not RoundStatus.COLLECTING:
         raise InvalidTransition(
@@ -194,4 +195,5 @@ def submit_round(
         rounds={**state.rounds, command.round: submitted},
     )
     facts = {"round": command.round, "kpis": codes, "on": local_date(at).isoformat()}
+    facts |= acting_facts(command.actor, on_behalf_of)
     return Decision(new, "round.submitted", facts)

@@ -84,7 +84,8 @@ async def test_a_cascade_creates_each_units_agreement_and_the_parent_sees_their_
     }
     key = f"cascade-{run}"
     created = await api.ok(api.post("admin", "/v1/cascades", key, json=body), 201)
-    assert created == {"cascade_id": key, "agreements": [cmi, ksn]}
+    # Named after the key as the admin sent it (keys are scoped to who sends them).
+    assert created == {"cascade_id": f"u-admin:{key}", "agreements": [cmi, ksn]}
     # The same request again reaches the same cascade: nothing runs twice.
     again = await api.ok(api.post("admin", "/v1/cascades", key, json=body), 201)
     assert again == created
@@ -372,8 +373,11 @@ async def _a_complaint_is_upheld_over_http(api: Api, aid: str) -> None:
     assert decided["status"] == "upheld"
     done = await api.ok(api.post("cmi.head", f"{base}/acknowledge"))
     assert done["status"] == "acknowledged"
-    late_retry = api.post("cmi.head", "/v1/complaints", f"{aid}-complaint", json=filing)
-    assert (await api.ok(late_retry, 201))["status"] == "acknowledged"
+    # A late retry files nothing: it gets the first answer again, marked as a replay.
+    late_retry = await api.post("cmi.head", "/v1/complaints", f"{aid}-complaint", json=filing)
+    assert late_retry.status_code == 201 and late_retry.headers["Idempotent-Replayed"] == "true"
+    assert late_retry.json()["complaint_id"] == filed["complaint_id"]
+    assert late_retry.json()["status"] == "filed"
 
     timeline = await api.ok(
         api.get("auditor", f"/v1/agreements/{aid}/timeline", params={"limit": 500})

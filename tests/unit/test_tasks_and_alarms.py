@@ -127,7 +127,7 @@ def test_collecting_asks_for_each_result_and_each_dated_evidence_item() -> None:
         ("a-1/r1/10/evidence/10-gfmis", "submit_evidence", date(2022, 3, 31)),
     ]
     first = tasks(agreement)[0]
-    assert (first.assignee_role, first.candidates, first.people) == ("submitter", [STAFF], [STAFF])
+    assert (first.assignee_role, first.candidates, first.people) == ("staff", [STAFF], [STAFF])
     open_round(agreement, 2, bkk(2022, 4, 1))
     assert [(t.key, t.kind, t.due) for t in tasks(agreement) if t.round == 2] == [
         ("a-1/r2/2/enter", "enter_result", date(2022, 10, 7)),

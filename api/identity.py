@@ -1,0 +1,131 @@
+"""Who is calling: bearer tokens (JWT access tokens, or machine API tokens) to a Caller that
+carries the user, their grants, the delegations they hold today and the organisation tree."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from sqlmodel import Session
+
+from api.problems import Problem
+from api.services import Services
+from domain.access import OrgTree, Principal, may_read_agreement
+from domain.agreement import Actor, AgreementState
+from domain.delegation import standings
+from storage.delegations import delegations_to
+from storage.tables import AppUser
+from storage.tokens import API_TOKEN_PREFIX, user_for_api_token
+from storage.users import grants_of, org_tree, unit_of
+
+ALGORITHM = "HS256"
+ISSUER = "rabrong"
+
+
+def access_token(services: Services, user_id: str, now: datetime) -> str:
+    claims = {
+        "iss": ISSUER,
+        "sub": user_id,
+        "typ": "access",
+        "iat": int(now.timestamp()),
+        "exp": int((now + services.token_ttl).timestamp()),
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, services.session_key, algorithm=ALGORITHM)
+
+
+def _user_id_from_jwt(services: Services, token: str) -> str | None:
+    try:
+        claims = jwt.decode(
+            token,
+            services.session_key,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "sub", "iss"]},
+            leeway=timedelta(seconds=5),
+        )
+    except jwt.PyJWTError:
+        return None
+    if claims.get("typ") != "access" or not isinstance(claims.get("sub"), str):
+        return None
+    return str(claims["sub"])
+
+
+def user_for_bearer(services: Services, session: Session, token: str) -> AppUser | None:
+    now = datetime.now(UTC)
+    if token.startswith(API_TOKEN_PREFIX):
+        return user_for_api_token(session, token, now=now)
+    user_id = _user_id_from_jwt(services, token)
+    return None if user_id is None else session.get(AppUser, user_id)
+
+
+def scope_for_bearer(services: Services, token: str | None) -> str | None:
+    """The user a request speaks for, without a database read when the token is a JWT."""
+    if not token:
+        return None
+    if token.startswith(API_TOKEN_PREFIX):
+        with services.db.reader() as session:
+            user = user_for_api_token(session, token, now=datetime.now(UTC))
+        return None if user is None else user.id
+    return _user_id_from_jwt(services, token)
+
+
+@dataclass
+class Caller:
+    user: AppUser
+    principal: Principal
+    services: Services
+    _tree: OrgTree | None = field(default=None, repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.user.id
+
+    @property
+    def roles(self) -> list[str]:
+        return self.principal.roles
+
+    @property
+    def display_name(self) -> str:
+        return self.user.display_name
+
+    @property
+    def tree(self) -> OrgTree:
+        if self._tree is None:
+            with self.services.db.reader() as session:
+                self._tree = org_tree(session)
+        return self._tree
+
+    def actor(self) -> Actor:
+        return Actor(
+            user_id=self.user.id,
+            display_name=self.user.display_name,
+            acting_for=self.principal.acting_for,
+        )
+
+    def unit_of(self, state: AgreementState) -> str | None:
+        """The agreement's unit: its parties' unit, else its maker's."""
+        if state.parties.unit is not None:
+            return state.parties.unit
+        with self.services.db.reader() as session:
+            return unit_of(session, state.parties.maker)
+
+    def may_read(self, state: AgreementState) -> bool:
+        return may_read_agreement(state, self.principal, self.tree, self.unit_of(state))
+
+
+def caller_for(services: Services, session: Session, user: AppUser) -> Caller:
+    today = datetime.now(UTC).date()
+    principal = Principal(
+        user_id=user.id,
+        unit=user.unit_id,
+        grants=tuple(grants_of(session, user)),
+        acting_for=standings(delegations_to(session, user.id, today), user.id, today),
+    )
+    return Caller(user=user, principal=principal, services=services)
+
+
+def unauthenticated(detail: str) -> Problem:
+    return Problem(401, "unauthenticated", "Authentication required", detail)

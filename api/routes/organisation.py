@@ -1,0 +1,284 @@
+"""The organisation: units, users with positions and the roles they hold where, and
+delegations (รักษาราชการแทน / ปฏิบัติราชการแทน) citing their orders.
+
+Identity rows are written here, with an audit entry each: they decide who may act.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col, func, select
+
+from api.deps import CurrentUser, IdempotencyKey, ServicesDep
+from api.identity import Caller
+from api.identity_schemas import (
+    DelegationList,
+    DelegationPublic,
+    GrantPublic,
+    RevokeCreate,
+)
+from api.problems import Problem
+from domain.access import ROLES, may_administer
+from domain.delegation import (
+    KIND_LABELS,
+    Delegation,
+    DelegationRequest,
+    check_delegation,
+    require_may_delegate,
+)
+from domain.errors import NotAuthorized, ValidationFailed, violation
+from storage.audit import append_entry
+from storage.delegations import (
+    delegations_involving,
+    get_delegation,
+    record_delegation,
+    revoke_delegation,
+)
+from storage.tables import AppUser, OrgUnit, RoleGrant
+
+router = APIRouter(prefix="/v1", tags=["organisation"])
+
+UserId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+DelegationId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+Limit = Annotated[int, Query(ge=1, le=200)]
+
+
+class UnitPublic(BaseModel):
+    id: str
+    parent_id: str | None
+    kind: str
+    name_th: str
+    name_en: str | None
+
+
+class UnitList(BaseModel):
+    data: list[UnitPublic]
+    count: int
+
+
+class MemberPublic(BaseModel):
+    id: str
+    username: str
+    display_name: str
+    position: str | None
+    unit_id: str
+    grants: list[GrantPublic]
+
+
+class MemberList(BaseModel):
+    data: list[MemberPublic]
+    count: int
+
+
+class GrantCreate(BaseModel):
+    role: str = Field(
+        description="staff, maker, recipient, reviewer, committee, auditor, administrator"
+    )
+    unit: str = Field(min_length=1, max_length=64)
+
+
+def _audit(
+    session: Session,
+    user: Caller,
+    action: str,
+    subject: str,
+    facts: dict[str, Any],
+    key: str | None,
+) -> None:
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    append_entry(
+        session,
+        command_id=key,
+        at=datetime.now(UTC),
+        actor_id=user.id,
+        action=action,
+        subject_type="identity",
+        subject_id=subject,
+        facts=facts,
+        request_id=None if request_id is None else str(request_id)[:100],
+    )
+
+
+@router.get("/units")
+def units(
+    user: CurrentUser, services: ServicesDep, offset: Offset = 0, limit: Limit = 200
+) -> UnitList:
+    """The organisation tree, parents before children; every signed-in user may read it."""
+    with services.db.reader() as session:
+        count = session.exec(select(func.count()).select_from(OrgUnit)).one()
+        rows = session.exec(select(OrgUnit).order_by(col(OrgUnit.id)).offset(offset).limit(limit))
+        data = [UnitPublic.model_validate(r, from_attributes=True) for r in rows]
+    return UnitList(data=data, count=int(count))
+
+
+def _member(session: Session, row: AppUser) -> MemberPublic:
+    home = [GrantPublic(role=r, unit=row.unit_id) for r in row.roles]
+    further = session.exec(select(RoleGrant).where(RoleGrant.user_id == row.id))
+    return MemberPublic(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        position=row.position,
+        unit_id=row.unit_id,
+        grants=home + [GrantPublic(role=g.role, unit=g.unit_id) for g in further],
+    )
+
+
+@router.get("/users")
+def users(
+    user: CurrentUser,
+    services: ServicesDep,
+    unit: Annotated[str | None, Query(max_length=64)] = None,
+    offset: Offset = 0,
+    limit: Limit = 50,
+) -> MemberList:
+    """Colleagues in the caller's units and below (to pick a delegate or a reviewer)."""
+    tree = user.tree
+    reach = {user.principal.unit, *(g.unit for g in user.principal.grants)}
+    visible = [u for u in tree.parents if any(tree.within(u, top) for top in reach)]
+    if unit is not None:
+        visible = [u for u in visible if tree.within(u, unit)]
+    with services.db.reader() as session:
+        where = col(AppUser.unit_id).in_(visible)
+        count = session.exec(select(func.count()).select_from(AppUser).where(where)).one()
+        rows = session.exec(
+            select(AppUser).where(where).order_by(col(AppUser.id)).offset(offset).limit(limit)
+        )
+        data = [_member(session, r) for r in rows]
+    return MemberList(data=data, count=int(count))
+
+
+@router.post("/users/{user_id}/grants", status_code=201)
+def grant(
+    user_id: UserId,
+    body: GrantCreate,
+    user: CurrentUser,
+    services: ServicesDep,
+    key: IdempotencyKey,
+) -> MemberPublic:
+    """An administrator of the unit gives a role there to someone (of any unit)."""
+    if body.role not in ROLES:
+        raise ValidationFailed(
+            f"unknown role {body.role}", [violation("role", "known_role", ", ".join(ROLES))]
+        )
+    if body.unit not in user.tree.parents:
+        raise ValidationFailed("no such unit", [violation("unit", "unit_exists", body.unit)])
+    if not may_administer(user.principal, user.tree, body.unit):
+        raise NotAuthorized(
+            "only an administrator of the unit may grant roles there",
+            [violation("unit", "administers_unit", "user does not administer this unit")],
+        )
+    with services.db.transaction() as session:
+        member = session.get(AppUser, user_id)
+        if member is None:
+            raise Problem(404, "NotFound", "Not found", f"no user {user_id}")
+        if session.get(RoleGrant, (user_id, body.role, body.unit)) is None:
+            session.add(
+                RoleGrant(
+                    user_id=user_id,
+                    role=body.role,
+                    unit_id=body.unit,
+                    granted_by=user.id,
+                    granted_at=datetime.now(UTC),
+                )
+            )
+            session.flush()
+            facts = {"user": user_id, "role": body.role, "unit": body.unit}
+            _audit(session, user, "role.granted", user_id, facts, key)
+        return _member(session, member)
+
+
+def _public(delegation: Delegation) -> DelegationPublic:
+    today = datetime.now(UTC).date()
+    return DelegationPublic(
+        **delegation.model_dump(exclude={"revoked_on"}),
+        kind_th=KIND_LABELS[delegation.kind][0],
+        revoked_on=delegation.revoked_on,
+        in_force=delegation.in_force_on(today),
+    )
+
+
+def _administers_principal(session: Session, user: Caller, principal: str) -> bool:
+    member = session.get(AppUser, principal)
+    return member is not None and may_administer(user.principal, user.tree, member.unit_id)
+
+
+@router.post("/delegations", status_code=201)
+def delegate(
+    body: DelegationRequest, user: CurrentUser, services: ServicesDep, key: IdempotencyKey
+) -> DelegationPublic:
+    """Records an order: the principal themselves, or an administrator of their unit."""
+    request = check_delegation(body)
+    with services.db.transaction() as session:
+        for field_name in ("principal", "delegate"):
+            if session.get(AppUser, getattr(request, field_name)) is None:
+                raise ValidationFailed(
+                    f"no user {getattr(request, field_name)}",
+                    [violation(field_name, "user_exists", "unknown user")],
+                )
+        require_may_delegate(
+            user.id, request.principal, _administers_principal(session, user, request.principal)
+        )
+        recorded = record_delegation(session, request, created_by=user.id, at=datetime.now(UTC))
+        session.flush()
+        facts = recorded.model_dump(mode="json", exclude={"created_by", "revoked_on"})
+        _audit(session, user, "delegation.recorded", recorded.id, facts, key)
+    return _public(recorded)
+
+
+@router.get("/delegations")
+def list_delegations(
+    user: CurrentUser, services: ServicesDep, offset: Offset = 0, limit: Limit = 50
+) -> DelegationList:
+    """Those the caller gives or holds; administrators at the top see every one."""
+    everyone = user.principal.holds_at_top(["administrator", "auditor"], user.tree)
+    with services.db.reader() as session:
+        rows, count = delegations_involving(
+            session, None if everyone else user.id, offset=offset, limit=limit
+        )
+    return DelegationList(data=[_public(d) for d in rows], count=count)
+
+
+def _visible(session: Session, user: Caller, delegation_id: str) -> Delegation:
+    found = get_delegation(session, delegation_id)
+    if found is None or not (
+        user.id in (found.principal, found.delegate)
+        or _administers_principal(session, user, found.principal)
+        or user.principal.holds_at_top(["auditor"], user.tree)
+    ):
+        raise Problem(404, "NotFound", "Not found", f"no delegation {delegation_id}")
+    return found
+
+
+@router.get("/delegations/{delegation_id}")
+def read_delegation(
+    delegation_id: DelegationId, user: CurrentUser, services: ServicesDep
+) -> DelegationPublic:
+    with services.db.reader() as session:
+        return _public(_visible(session, user, delegation_id))
+
+
+@router.post("/delegations/{delegation_id}/revoke")
+def revoke(
+    delegation_id: DelegationId,
+    body: RevokeCreate,
+    user: CurrentUser,
+    services: ServicesDep,
+    key: IdempotencyKey,
+) -> DelegationPublic:
+    on = body.on or datetime.now(UTC).date()
+    with services.db.transaction() as session:
+        found = _visible(session, user, delegation_id)
+        require_may_delegate(
+            user.id, found.principal, _administers_principal(session, user, found.principal)
+        )
+        revoked = revoke_delegation(session, delegation_id, on=on, by=user.id)
+        facts = {"delegation": delegation_id, "revoked_on": on.isoformat()}
+        _audit(session, user, "delegation.revoked", delegation_id, facts, key)
+    return _public(revoked)

@@ -1,0 +1,123 @@
+"""Who may see what across the organisation, decided once.
+
+A role is held at a unit and reaches that unit's whole subtree. People with a part in an
+agreement see it wherever they sit, and so does whoever stands in for them under a delegation in
+force. Anything else is out of scope and, for that user, does not exist (the API answers 404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from domain.agreement import AgreementState, Standing
+
+STAFF = "staff"
+MAKER = "maker"
+RECIPIENT = "recipient"
+REVIEWER = "reviewer"
+COMMITTEE = "committee"
+AUDITOR = "auditor"
+ADMINISTRATOR = "administrator"
+ROLES = (STAFF, MAKER, RECIPIENT, REVIEWER, COMMITTEE, AUDITOR, ADMINISTRATOR)
+
+# Heads and reviewers follow the agreements below them; auditors and administrators oversee.
+# Staff and committee members see only what they have a part in.
+SCOPE_READERS = frozenset({MAKER, RECIPIENT, REVIEWER, AUDITOR, ADMINISTRATOR})
+OVERSEERS = frozenset({AUDITOR, ADMINISTRATOR})
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class OrgTree:
+    """unit -> parent (None at the top); small enough to hold whole (a ministry has hundreds)."""
+
+    parents: Mapping[str, str | None]
+
+    def lineage(self, unit: str) -> list[str]:
+        """The unit, then its parent, up to the top."""
+        seen: list[str] = []
+        current: str | None = unit
+        while current is not None and current not in seen:
+            seen.append(current)
+            current = self.parents.get(current)
+        return seen
+
+    def within(self, unit: str, ancestor: str) -> bool:
+        return ancestor in self.lineage(unit)
+
+    def is_top(self, unit: str) -> bool:
+        return unit in self.parents and self.parents[unit] is None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A signed-in user as access rules see them."""
+
+    user_id: str
+    unit: str
+    grants: tuple[Grant, ...]
+    acting_for: tuple[Standing, ...] = field(default=())
+
+    @property
+    def people(self) -> frozenset[str]:
+        """Themselves and everyone they stand in for today."""
+        return frozenset({self.user_id, *(s.principal for s in self.acting_for)})
+
+    @property
+    def roles(self) -> list[str]:
+        return sorted({g.role for g in self.grants})
+
+    def holds(self, roles: Iterable[str], unit: str | None, tree: OrgTree) -> bool:
+        """Whether one of the roles is held at the unit or above it."""
+        if unit is None:
+            return False
+        wanted = set(roles)
+        lineage = tree.lineage(unit)
+        return any(g.role in wanted and g.unit in lineage for g in self.grants)
+
+    def holds_at_top(self, roles: Iterable[str], tree: OrgTree) -> bool:
+        wanted = set(roles)
+        return any(g.role in wanted and tree.is_top(g.unit) for g in self.grants)
+
+    def holds_anywhere(self, roles: Iterable[str]) -> bool:
+        return bool(set(roles).intersection(self.roles))
+
+
+def agreement_people(state: AgreementState) -> set[str]:
+    parties = state.parties
+    people = {parties.maker, parties.recipient, *parties.submitters, *parties.reviewers}
+    people |= set(parties.review_chain)
+    if parties.group_head is not None:
+        people.add(parties.group_head)
+    people |= {user for users in parties.acting.values() for user in users}
+    people |= set(state.reassigned.values())
+    return people
+
+
+def may_read_agreement(
+    state: AgreementState, principal: Principal, tree: OrgTree, unit: str | None
+) -> bool:
+    """`unit` is the agreement's unit (its parties' unit, else the maker's)."""
+    if principal.people & agreement_people(state):
+        return True
+    return principal.holds(SCOPE_READERS, unit, tree)
+
+
+def may_oversee(principal: Principal, tree: OrgTree, unit: str | None) -> bool:
+    """Auditors and administrators of the unit or above it."""
+    return principal.holds(OVERSEERS, unit, tree)
+
+
+def may_query_whole_log(principal: Principal, tree: OrgTree) -> bool:
+    """The audit log spans every unit, so only overseers at the top may search all of it."""
+    return principal.holds_at_top(OVERSEERS, tree)
+
+
+def may_administer(principal: Principal, tree: OrgTree, unit: str | None) -> bool:
+    return principal.holds([ADMINISTRATOR], unit, tree)

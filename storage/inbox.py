@@ -1,0 +1,121 @@
+"""The inbox query: open tasks of a person, of those they stand in for, and of their roles at
+their units; filtered, sorted by due date, paged, counted per kind; claims on group tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, and_, case, or_
+from sqlmodel import Session, col, func, select
+
+from storage.tables import TaskCandidate, TaskRow
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Whose tasks a user sees: people (themselves and whom they stand in for) and seats (the
+    roles they hold at exact units)."""
+
+    people: Sequence[str]
+    seats: Sequence[tuple[str, str]] = ()
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    kind: str | None = None
+    agreement_id: str | None = None
+    round: int | None = None
+    due_before: date | None = None
+    overdue: bool | None = None
+
+
+def _reached(reach: Reach) -> ColumnElement[bool]:
+    people = list(reach.people)
+    offered = select(TaskCandidate.task_id).where(col(TaskCandidate.user_id).in_(people))
+    seats: list[ColumnElement[bool]] = [
+        and_(
+            col(TaskRow.assignee_user).is_(None),
+            col(TaskRow.assignee_role) == role,
+            col(TaskRow.assignee_unit) == unit,
+        )
+        for role, unit in reach.seats
+    ]
+    mine = or_(col(TaskRow.assignee_user).in_(people), col(TaskRow.id).in_(offered), *seats)
+    # A group task one colleague claimed leaves the others' inboxes until released.
+    free = or_(col(TaskRow.claimed_by).is_(None), col(TaskRow.claimed_by).in_(people))
+    return and_(col(TaskRow.closed_at).is_(None), mine, free)
+
+
+def _filtered(reach: Reach, where: InboxFilter) -> list[ColumnElement[bool]]:
+    clauses = [_reached(reach)]
+    if where.kind is not None:
+        clauses.append(col(TaskRow.kind) == where.kind)
+    if where.agreement_id is not None:
+        clauses.append(col(TaskRow.agreement_id) == where.agreement_id)
+    if where.round is not None:
+        clauses.append(col(TaskRow.round) == where.round)
+    if where.due_before is not None:
+        clauses.append(col(TaskRow.due) < where.due_before)
+    if where.overdue is not None:
+        clauses.append(col(TaskRow.overdue) == where.overdue)
+    return clauses
+
+
+def inbox_page(
+    session: Session, reach: Reach, where: InboxFilter, *, offset: int, limit: int
+) -> tuple[list[TaskRow], int]:
+    """Soonest due first; tasks without a due date last; ties by id so pages are stable."""
+    if not reach.people:
+        return [], 0
+    clauses = _filtered(reach, where)
+    total = session.exec(select(func.count()).select_from(TaskRow).where(*clauses)).one()
+    statement = (
+        select(TaskRow)
+        .where(*clauses)
+        .order_by(col(TaskRow.due).is_(None), col(TaskRow.due), col(TaskRow.id))
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(session.exec(statement)), int(total)
+
+
+def inbox_counts(session: Session, reach: Reach) -> dict[str, dict[str, int]]:
+    """Per kind: open tasks and how many of them are overdue."""
+    if not reach.people:
+        return {}
+    overdue = func.sum(case((col(TaskRow.overdue), 1), else_=0))
+    statement = (
+        select(col(TaskRow.kind), func.count(), overdue)
+        .where(_reached(reach))
+        .group_by(col(TaskRow.kind))
+    )
+    return {
+        kind: {"open": int(count), "overdue": int(late or 0)}
+        for kind, count, late in session.exec(statement)
+    }
+
+
+def task_in_reach(session: Session, reach: Reach, task_id: str) -> TaskRow | None:
+    """The open task if this user may see it (claimed by a colleague counts as not)."""
+    statement = select(TaskRow).where(col(TaskRow.id) == task_id, _reached(reach))
+    return session.exec(statement).first()
+
+
+def offered_to(session: Session, task: TaskRow, reach: Reach) -> bool:
+    """Whether the group task is offered to one of these people or seats (not merely assigned)."""
+    if task.assignee_user is not None:
+        return False
+    if (task.assignee_role, task.assignee_unit) in set(reach.seats):
+        return True
+    statement = select(TaskCandidate).where(
+        col(TaskCandidate.task_id) == task.id, col(TaskCandidate.user_id).in_(list(reach.people))
+    )
+    return session.exec(statement).first() is not None
+
+
+def set_claim(session: Session, task: TaskRow, user_id: str | None, at: datetime) -> None:
+    task.claimed_by = user_id
+    task.claimed_at = at if user_id is not None else None
+    session.add(task)
