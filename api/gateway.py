@@ -104,7 +104,8 @@ class TemporalGateway:
                 id=command.command_id,
                 result_type=AgreementState,
                 rpc_timeout=UPDATE_TIMEOUT,
-            )
+            ),
+            finished="this agreement's workflow has finished (archived); it takes no more actions",
         )
         assert isinstance(result, AgreementState)
         return result
@@ -148,7 +149,8 @@ class TemporalGateway:
                 id=getattr(command, "command_id", None),
                 result_type=ComplaintState,
                 rpc_timeout=UPDATE_TIMEOUT,
-            )
+            ),
+            finished="this complaint is finished; it takes no more actions",
         )
         assert isinstance(result, ComplaintState)
         return result
@@ -208,12 +210,17 @@ def _system_info_request() -> Any:
     return GetSystemInfoRequest()
 
 
-async def _mapped(call: Any) -> Any:
+async def _mapped(call: Any, finished: str | None = None) -> Any:
+    """`finished`: the caller has seen the record, so a missing workflow means it has ended."""
     try:
         return await call
     except WorkflowUpdateFailedError as exc:
         raise _refusal(exc.cause) from exc
     except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND and finished is not None:
+            raise Problem(
+                409, "InvalidTransition", "Not allowed in the current state", finished
+            ) from exc
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise Problem(404, "NotFound", "Not found", "no such agreement") from exc
         raise unavailable("temporal", exc.message) from exc

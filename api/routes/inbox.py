@@ -140,7 +140,7 @@ def tasks(
     )
 
 
-@router.get("/tasks/{task_id}")
+@router.get("/tasks/{task_id:path}")
 def task(task_id: TaskId, user: CurrentUser, services: ServicesDep) -> TaskPublic:
     with services.db.reader() as session:
         row = task_in_reach(session, reach_of(user), task_id)
@@ -183,13 +183,13 @@ def _claim(user: Caller, services: ServicesDep, task_id: str, take: bool) -> Tas
         return _public(row)
 
 
-@router.post("/tasks/{task_id}/claim")
+@router.post("/tasks/{task_id:path}/claim")
 def claim(task_id: TaskId, user: CurrentUser, services: ServicesDep) -> TaskPublic:
     """Take a group task: it leaves the other candidates' inboxes until released."""
     return _claim(user, services, task_id, take=True)
 
 
-@router.post("/tasks/{task_id}/release")
+@router.post("/tasks/{task_id:path}/release")
 def release(task_id: TaskId, user: CurrentUser, services: ServicesDep) -> TaskPublic:
     return _claim(user, services, task_id, take=False)
 
