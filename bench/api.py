@@ -68,6 +68,25 @@ ROLE_KINDS = {
 }
 KINDS = ("sign", *ROLE_KINDS["staff"], *ROLE_KINDS["reviewer"], "acknowledge")
 HEAVY = {"maker", "reviewer", "recipient"}  # ten times the personal tasks of plain staff
+AGREEMENT: dict[str, Any] = {
+    "definition_id": "bench",
+    "definition_version": 1,
+    "definition_hash": "sha256:" + "0" * 64,
+    "parent_id": None,
+    "status": "active",
+    "state_version": 1,
+    "state": {},
+    "created_at": NOW,
+    "updated_at": NOW,
+}
+DELEGATION: dict[str, Any] = {
+    "kind": "acting_for",
+    "order_date": TODAY - timedelta(days=31),
+    "valid_from": TODAY - timedelta(days=30),
+    "valid_to": TODAY + timedelta(days=60),
+    "created_by": "bench",
+    "created_at": NOW,
+}
 Query = tuple[str, dict[str, Any]]
 
 
@@ -126,8 +145,8 @@ def seed_org(seed: Seed, users: int, password_hash: str) -> None:
     sizes = [fixed[kind] for *_, kind in units] + [spread + (i < extra) for i in range(len(groups))]
     n = 0
     for (unit, parent, kind), size in zip(units + groups, sizes, strict=True):
-        seed.add("org_unit", id=unit, parent_id=parent, kind=kind, name_th=f"หน่วยงาน {unit}")
-        seed.rows["org_unit"][-1]["name_en"] = f"Unit {unit}"
+        names = {"name_th": f"หน่วยงาน {unit}", "name_en": f"Unit {unit}"}
+        seed.add("org_unit", id=unit, parent_id=parent, kind=kind, **names)
         if parent is not None:
             seed.parent[unit] = parent
         for j in range(size):
@@ -151,22 +170,10 @@ def seed_agreements(seed: Seed, count: int) -> None:
     makers = [u for (role, _), us in seed.holders.items() if role == "maker" for u in us]
     recipients = [u for (role, _), us in seed.holders.items() if role == "recipient" for u in us]
     for n in range(count):
-        seed.add(
-            "agreement",
-            id=f"fy2569-{n:05d}",
-            title=f"คำรับรองการปฏิบัติราชการ {n:05d}",
-            definition_id="bench",
-            definition_version=1,
-            definition_hash="sha256:" + "0" * 64,
-            parent_id=None,
-            maker_id=seed.rng.choice(makers),
-            recipient_id=seed.rng.choice(recipients),
-            status="active",
-            state_version=1,
-            state={},
-            created_at=NOW,
-            updated_at=NOW,
-        )
+        maker, recipient = seed.rng.choice(makers), seed.rng.choice(recipients)
+        title = f"คำรับรองการปฏิบัติราชการ {n:05d}"
+        parties = {"maker_id": maker, "recipient_id": recipient}
+        seed.add("agreement", id=f"fy2569-{n:05d}", title=title, **parties, **AGREEMENT)
 
 
 def seed_tasks(seed: Seed, count: int, closed: int) -> None:
@@ -226,31 +233,22 @@ def pick_users(seed: Seed, clients: int) -> list[str]:
     eligible = sorted(u for u, n in seed.direct.items() if n >= 3 and seed.offered[u] >= 3)
     chosen = rng.sample(eligible, clients)
     for n, delegate in enumerate(chosen[: clients // 5] + rng.sample(people, 200)):
-        seed.add(
-            "delegation",
-            id=f"dlg-{n:04d}",
-            principal=rng.choice([p for p in people[:500] if p != delegate]),
-            delegate=delegate,
-            kind="acting_for",
-            order_ref=f"คำสั่ง ที่ {n}/2569",
-            order_date=TODAY - timedelta(days=31),
-            valid_from=TODAY - timedelta(days=30),
-            valid_to=TODAY + timedelta(days=60),
-            created_by="bench",
-            created_at=NOW,
-        )
+        principal = rng.choice([p for p in people[:500] if p != delegate])  # high up
+        order = {"order_ref": f"คำสั่ง ที่ {n}/2569", **DELEGATION}
+        seed.add("delegation", id=f"dlg-{n:04d}", principal=principal, delegate=delegate, **order)
     home = {u["id"]: u["unit_id"] for u in seed.rows["app_user"]}
     granted: set[tuple[str, str, str]] = set()
     for user in chosen[-(clients // 5) :] + rng.sample(people, 300):
         unit = home[user]
-        siblings = [u for u, p in seed.parent.items() if p == seed.parent.get(unit)]
+        up = seed.parent.get(unit)
+        siblings = [u for u, p in seed.parent.items() if p == up and u != unit]
         if rng.random() < 0.5 and unit in seed.parent:
             granted.add((user, "reviewer", seed.parent[unit]))
         else:
             granted.add((user, "staff", rng.choice(siblings or [unit])))
     for user, role, unit in sorted(granted):
-        seed.add("role_grant", user_id=user, role=role, unit_id=unit)
-        seed.rows["role_grant"][-1] |= {"granted_by": "bench", "granted_at": NOW}
+        by = {"granted_by": "bench", "granted_at": NOW}
+        seed.add("role_grant", user_id=user, role=role, unit_id=unit, **by)
     return chosen
 
 
@@ -394,19 +392,21 @@ Phases = dict[str, Phase]
 Timed = tuple[list[float], float]  # latencies, wall-clock seconds
 
 
-def threaded(
-    clients: int, seconds: float, work: Callable[[int], None]
-) -> tuple[list[float], float]:
+def threaded(clients: int, seconds: float, work: Callable[[int], None]) -> Timed:
     """Closed loop: each client thread repeats its work until the time is up."""
     gate = threading.Barrier(clients + 1)
     per_client: list[list[float]] = [[] for _ in range(clients)]
+    failed: list[BaseException] = []
 
     def run(i: int) -> None:
         gate.wait()
         end = time.perf_counter() + seconds
-        while (started := time.perf_counter()) < end:
-            work(i)
-            per_client[i].append(time.perf_counter() - started)
+        try:
+            while (started := time.perf_counter()) < end:
+                work(i)
+                per_client[i].append(time.perf_counter() - started)
+        except Exception as exc:  # reported by the main thread, which would not see it
+            failed.append(exc)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
     for thread in threads:
@@ -415,6 +415,8 @@ def threaded(
     started = time.perf_counter()
     for thread in threads:
         thread.join()
+    if failed:
+        raise SystemExit(f"a raw client failed: {failed[0]!r}")
     return [x for xs in per_client for x in xs], time.perf_counter() - started
 
 
@@ -450,7 +452,7 @@ async def api_load(api: Api, headers: list[dict[str, str]], seconds: float) -> l
         return await asyncio.gather(*(client(h) for h in headers))
 
 
-def api_phase(api: Api, headers: list[dict[str, str]], seconds: float) -> tuple[list[float], float]:
+def api_phase(api: Api, headers: list[dict[str, str]], seconds: float) -> Timed:
     started = time.perf_counter()
     per_client = asyncio.run(api_load(api, headers, seconds))
     return [x for xs in per_client for x in xs], time.perf_counter() - started
@@ -476,7 +478,7 @@ def alternate(
     """Warm each way up, then run them in turn, --rounds times, so noise falls on all three."""
     raw = raw_work(connections, inboxes, all_three=False)
     raw3 = raw_work(connections, inboxes, all_three=True)
-    ways: dict[str, Callable[[float], tuple[list[float], float]]] = {
+    ways: dict[str, Callable[[float], Timed]] = {
         "raw": lambda s: threaded(len(inboxes), s, raw),
         "raw3": lambda s: threaded(len(inboxes), s, raw3),
         "api": lambda s: api_phase(api, headers, s),

@@ -29,6 +29,7 @@ def ensure_first_administrator(db: Database, var_dir: Path) -> Path | None:
         top = session.exec(select(OrgUnit).where(OrgUnit.parent_id == None)).first()  # noqa: E711
         if top is None:
             upsert_unit(session, ROOT_UNIT)
+            session.flush()  # the user refers to it
             top = ROOT_UNIT
         password = secrets.token_urlsafe(12)
         session.add(

@@ -20,7 +20,15 @@ def token_hash(token: str) -> str:
 
 
 class RefreshRefused(Exception):
-    """Unknown, expired, revoked, or presented a second time (the family is then revoked)."""
+    """Unknown, expired or revoked."""
+
+
+class RefreshReused(RefreshRefused):
+    """Presented a second time: it leaked, and its whole family must be revoked."""
+
+    def __init__(self, family: str) -> None:
+        super().__init__("refresh token used before; its sessions are revoked")
+        self.family = family
 
 
 @dataclass(frozen=True)
@@ -46,13 +54,12 @@ def issue_refresh(
 
 def rotate_refresh(session: Session, token: str, *, now: datetime, ttl: timedelta) -> Rotated:
     """Spend the token and issue its successor in the same family. A token presented twice
-    means it leaked: every token of its family is revoked, the thief's and the owner's."""
+    means it leaked: the caller revokes its family (RefreshReused), the thief's and the owner's."""
     row = session.get(RefreshToken, token_hash(token), with_for_update=True)
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         raise RefreshRefused("refresh token unknown, expired or revoked")
     if row.used_at is not None:
-        revoke_family(session, row.family, now)
-        raise RefreshRefused("refresh token used before; its sessions are revoked")
+        raise RefreshReused(row.family)
     row.used_at = now
     session.add(row)
     successor = issue_refresh(session, row.user_id, now=now, ttl=ttl, family=row.family)

@@ -31,10 +31,12 @@ from api.services import Services
 from storage.tables import ApiToken
 from storage.tokens import (
     RefreshRefused,
+    RefreshReused,
     api_tokens_of,
     create_api_token,
     issue_refresh,
     revoke_api_token,
+    revoke_family,
     revoke_refresh,
     rotate_refresh,
 )
@@ -80,6 +82,10 @@ def refresh(services: ServicesDep, body: RefreshCreate, response: Response) -> T
     try:
         with services.db.transaction() as session:
             rotated = rotate_refresh(session, body.refresh_token, now=now, ttl=services.refresh_ttl)
+    except RefreshReused as reused:
+        with services.db.transaction() as session:
+            revoke_family(session, reused.family, now)
+        raise Problem(401, "bad_refresh_token", "Refresh refused", str(reused)) from reused
     except RefreshRefused as refused:
         raise Problem(401, "bad_refresh_token", "Refresh refused", str(refused)) from refused
     response.headers.update(NO_STORE)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from storage.db import Database
+from storage.migrate import upgrade
 from tests.support.http import VAULT_LIMIT, Api, running_api
-from tests.support.servers import S3Server
+from tests.support.servers import S3Server, postgres_available, postgres_database
 
 
 @pytest.fixture
@@ -23,3 +24,24 @@ async def vault(
         sqlite_db, s3_server, temporal_dev, tmp_path, max_bytes=VAULT_LIMIT
     ) as api:
         yield api
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated database of the test's own: a SQLite file, or a PostgreSQL database made for
+    it (the API's tests append to the audit log, which other PostgreSQL tests check whole)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'own.db'}"
+        upgrade(url)
+        db = Database(url)
+        yield db
+        db.dispose()
+        return
+    reason = postgres_available()
+    if reason is not None:
+        pytest.skip(reason)
+    with postgres_database() as url:
+        upgrade(url)
+        db = Database(url)
+        yield db
+        db.dispose()
