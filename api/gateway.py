@@ -34,6 +34,8 @@ C = TypeVar("C", bound=BaseModel)
 
 UPDATE_TIMEOUT = timedelta(seconds=60)
 FILING_TIMEOUT = timedelta(seconds=30)
+FINISHED_AGREEMENT = "this agreement's workflow has finished (archived); it takes no more actions"
+FINISHED_COMPLAINT = "this complaint is finished; it takes no more actions"
 # A cascade only starts its agreements; longer than this means no worker is taking it.
 CASCADE_TIMEOUT = timedelta(seconds=60)
 
@@ -94,7 +96,10 @@ class TemporalGateway:
             )
         )
 
-    async def send(self, agreement_id: str, update: str, command: Command) -> AgreementState:
+    async def send(
+        self, agreement_id: str, update: str, command: Command, *, known: bool = False
+    ) -> AgreementState:
+        """`known`: the caller has read the agreement, so a missing workflow has finished."""
         client = await self.client()
         handle = client.get_workflow_handle(agreement_id)
         result = await _mapped(
@@ -105,7 +110,7 @@ class TemporalGateway:
                 result_type=AgreementState,
                 rpc_timeout=UPDATE_TIMEOUT,
             ),
-            finished="this agreement's workflow has finished (archived); it takes no more actions",
+            finished=FINISHED_AGREEMENT if known else None,
         )
         assert isinstance(result, AgreementState)
         return result
@@ -138,7 +143,7 @@ class TemporalGateway:
         raise unavailable("temporal", "the complaint was not recorded in time")
 
     async def send_complaint(
-        self, complaint_id: str, update: str, command: BaseModel
+        self, complaint_id: str, update: str, command: BaseModel, *, known: bool = True
     ) -> ComplaintState:
         client = await self.client()
         handle = client.get_workflow_handle(complaint_workflow_id(complaint_id))
@@ -150,7 +155,7 @@ class TemporalGateway:
                 result_type=ComplaintState,
                 rpc_timeout=UPDATE_TIMEOUT,
             ),
-            finished="this complaint is finished; it takes no more actions",
+            finished=FINISHED_COMPLAINT if known else None,
         )
         assert isinstance(result, ComplaintState)
         return result

@@ -16,7 +16,9 @@ alternating rounds of --seconds each, --clients closed-loop clients, one user ea
   - raw3: the three queries a request runs (count, page, per-kind counts), same connections;
   - api:  GET /v1/tasks?limit=50 with the user's bearer token (httpx, keep-alive).
 Ends with `name: value` lines, last `ratio: X` = api_rps / raw_rps (the share of the raw page
-query's throughput the API keeps; higher is better).
+query's throughput the API keeps; higher is better). PostgreSQL, the API and the clients share
+this machine's cores, so other load skews all three ways. BENCH_KEEP=1 keeps the temporary
+directory (the API's log is api.log there); the database is always dropped.
 """
 
 from __future__ import annotations

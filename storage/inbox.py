@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, case, or_
+from sqlalchemy import ColumnElement, and_, case, or_, union_all
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from storage.tables import TaskCandidate, TaskRow
@@ -30,21 +31,33 @@ class InboxFilter:
     due_before: date | None = None
     overdue: bool | None = None
 
+    @property
+    def empty(self) -> bool:
+        return self == InboxFilter()
+
+
+# Each way a task reaches someone is its own indexed lookup, united into one id list: inside
+# one OR with the candidate subquery, PostgreSQL scans every task instead. The aliases keep
+# SQLAlchemy from correlating the branches with the outer task table.
+_MINE = aliased(TaskRow, name="mine")
+_SEAT = aliased(TaskRow, name="seat")
+
 
 def _reached(reach: Reach) -> ColumnElement[bool]:
     people = list(reach.people)
-    offered = select(TaskCandidate.task_id).where(col(TaskCandidate.user_id).in_(people))
-    seats: list[ColumnElement[bool]] = [
-        and_(
-            col(TaskRow.assignee_user).is_(None),
-            col(TaskRow.assignee_role) == role,
-            col(TaskRow.assignee_unit) == unit,
-        )
-        for role, unit in reach.seats
+    branches = [
+        select(_MINE.id).where(col(_MINE.assignee_user).in_(people)),
+        select(TaskCandidate.task_id).where(col(TaskCandidate.user_id).in_(people)),
     ]
-    mine = or_(col(TaskRow.assignee_user).in_(people), col(TaskRow.id).in_(offered), *seats)
+    if reach.seats:
+        seats = [
+            and_(col(_SEAT.assignee_role) == role, col(_SEAT.assignee_unit) == unit)
+            for role, unit in reach.seats
+        ]
+        branches.append(select(_SEAT.id).where(col(_SEAT.assignee_user).is_(None), or_(*seats)))
     # A group task one colleague claimed leaves the others' inboxes until released.
     free = or_(col(TaskRow.claimed_by).is_(None), col(TaskRow.claimed_by).in_(people))
+    mine = col(TaskRow.id).in_(union_all(*branches))
     return and_(col(TaskRow.closed_at).is_(None), mine, free)
 
 
@@ -64,13 +77,22 @@ def _filtered(reach: Reach, where: InboxFilter) -> list[ColumnElement[bool]]:
 
 
 def inbox_page(
-    session: Session, reach: Reach, where: InboxFilter, *, offset: int, limit: int
+    session: Session,
+    reach: Reach,
+    where: InboxFilter,
+    *,
+    offset: int,
+    limit: int,
+    known_total: int | None = None,
 ) -> tuple[list[TaskRow], int]:
-    """Soonest due first; tasks without a due date last; ties by id so pages are stable."""
+    """Soonest due first; tasks without a due date last; ties by id so pages are stable.
+    `known_total`: the count when the caller has it already (the unfiltered inbox's counts)."""
     if not reach.people:
         return [], 0
     clauses = _filtered(reach, where)
-    total = session.exec(select(func.count()).select_from(TaskRow).where(*clauses)).one()
+    total = known_total
+    if total is None:
+        total = session.exec(select(func.count()).select_from(TaskRow).where(*clauses)).one()
     statement = (
         select(TaskRow)
         .where(*clauses)

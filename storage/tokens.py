@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, func, select, update
 
 from storage.tables import ApiToken, AppUser, RefreshToken
 
@@ -113,8 +113,8 @@ def api_tokens_of(
         .offset(offset)
         .limit(limit)
     )
-    total = len(list(session.exec(select(ApiToken.token_hash).where(*where))))
-    return list(rows), total
+    total = session.exec(select(func.count()).select_from(ApiToken).where(*where)).one()
+    return list(rows), int(total)
 
 
 def revoke_api_token(session: Session, user_id: str, token_id: str, now: datetime) -> bool:

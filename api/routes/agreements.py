@@ -79,7 +79,7 @@ async def act(
 ) -> AgreementState:
     """A lifecycle action through the workflow's Update, once the agreement is in scope."""
     visible(services, user, agreement_id)
-    return seen(await services.temporal.send(agreement_id, update, command), user)
+    return seen(await services.temporal.send(agreement_id, update, command, known=True), user)
 
 
 def with_unit(session: Session, parties: Parties, where: str = "parties") -> Parties:

@@ -138,7 +138,10 @@ async def upload_evidence(
         }
     )
     new_state = await services.temporal.send(
-        agreement_id, "attach_evidence", draft.model_copy(update={"evidence": evidence})
+        agreement_id,
+        "attach_evidence",
+        draft.model_copy(update={"evidence": evidence}),
+        known=True,
     )
     log.info(
         "evidence uploaded",

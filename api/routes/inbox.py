@@ -131,8 +131,12 @@ def tasks(
     )
     reach = reach_of(user)
     with services.db.reader() as session:
-        rows, total = inbox_page(session, reach, where, offset=offset, limit=limit)
         counts = inbox_counts(session, reach)
+        # Unfiltered, the total is the sum of the counts per kind: one query fewer.
+        known = sum(c["open"] for c in counts.values()) if where.empty else None
+        rows, total = inbox_page(
+            session, reach, where, offset=offset, limit=limit, known_total=known
+        )
     return TaskList(
         data=[_public(r) for r in rows],
         count=total,
