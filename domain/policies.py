@@ -97,28 +97,29 @@ def signing_capacity(parties: Parties, actor: Actor, party: Party) -> str | None
     return holder
 
 
-def require_maker(state: AgreementState, actor: Actor, what: str) -> str | None:
-    maker = state.parties.maker
-    if actor.user_id == maker:
-        return None
-    if actor.standing_for(maker) is not None and actor.user_id != state.parties.recipient:
-        return maker
-    raise NotAuthorized(
-        f"only the maker of this agreement may {what}",
-        [violation("actor", "is_maker", "user is not the maker")],
+def _require_party(state: AgreementState, actor: Actor, party: Party, what: str) -> str | None:
+    """The party in person (None), or someone standing in for them who is not the other side."""
+    holder, other = (
+        (state.parties.maker, state.parties.recipient)
+        if party is Party.MAKER
+        else (state.parties.recipient, state.parties.maker)
     )
+    if actor.user_id == holder:
+        return None
+    if actor.standing_for(holder) is not None and actor.user_id != other:
+        return holder
+    raise NotAuthorized(
+        f"only the {party.value} of this agreement may {what}",
+        [violation("actor", f"is_{party.value}", f"user is not the {party.value}")],
+    )
+
+
+def require_maker(state: AgreementState, actor: Actor, what: str) -> str | None:
+    return _require_party(state, actor, Party.MAKER, what)
 
 
 def require_recipient(state: AgreementState, actor: Actor, what: str) -> str | None:
-    recipient = state.parties.recipient
-    if actor.user_id == recipient:
-        return None
-    if actor.standing_for(recipient) is not None and actor.user_id != state.parties.maker:
-        return recipient
-    raise NotAuthorized(
-        f"only the recipient of this agreement may {what}",
-        [violation("actor", "is_recipient", "user is not the recipient")],
-    )
+    return _require_party(state, actor, Party.RECIPIENT, what)
 
 
 def submitting_capacity(state: AgreementState, actor: Actor) -> str | None:

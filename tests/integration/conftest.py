@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,12 +27,12 @@ async def vault(
         yield api
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A migrated database of the test's own: a SQLite file, or a PostgreSQL database made for
-    it (the API's tests append to the audit log, which other PostgreSQL tests check whole)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'own.db'}"
+@contextmanager
+def fresh_database(kind: str, folder: Path) -> Iterator[Database]:
+    """A migrated database of its own: a SQLite file in the folder, or a PostgreSQL database
+    made for it and dropped afterwards (skipped, saying why, when PostgreSQL is not there)."""
+    if kind == "sqlite":
+        url = f"sqlite:///{folder / 'own.db'}"
         upgrade(url)
         db = Database(url)
         yield db
@@ -45,3 +46,11 @@ def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Dat
         db = Database(url)
         yield db
         db.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """The API's tests append to the audit log, which other PostgreSQL tests check whole: they
+    get a database of their own."""
+    with fresh_database(request.param, tmp_path) as db:
+        yield db

@@ -25,9 +25,9 @@ from api.app import create_app
 from rabrong.demo import DEMO_RESULTS
 from storage.checkpoints import sign_checkpoint
 from storage.db import Database
-from storage.migrate import upgrade
 from storage.tables import AppUser, RoleGrant
 from storage.users import hash_password
+from tests.integration.conftest import fresh_database
 from tests.support.http import (
     DEMO_ID,
     Api,
@@ -38,7 +38,7 @@ from tests.support.http import (
     sign_all,
     until_round_opens,
 )
-from tests.support.servers import S3Server, postgres_available, postgres_database
+from tests.support.servers import S3Server
 
 ROLES = ["staff", "maker", "recipient", "reviewer", "committee", "auditor", "administrator"]
 INSIDE = {
@@ -211,21 +211,8 @@ async def _build(api: Api, db: Database) -> World:
 def matrix_db(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Database]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('matrix') / 'rabrong.db'}"
-        upgrade(url)
-        db = Database(url)
+    with fresh_database(request.param, tmp_path_factory.mktemp("matrix")) as db:
         yield db
-        db.dispose()
-        return
-    reason = postgres_available()
-    if reason is not None:
-        pytest.skip(reason)
-    with postgres_database() as url:
-        upgrade(url)
-        db = Database(url)
-        yield db
-        db.dispose()
 
 
 @pytest.fixture(scope="module")
