@@ -41,6 +41,7 @@ def create_app(services: Services) -> FastAPI:
     )
     app.state.services = services
     problems.install(app)
+    problems.document_problems(app)
     for module in (
         health,
         auth,

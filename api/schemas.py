@@ -23,7 +23,7 @@ ThaiDate = Annotated[date, BeforeValidator(parse_date)]
 class AgreementCreate(BaseModel):
     agreement_id: str = Field(min_length=1, max_length=100, pattern=ID_PATTERN)
     definition_id: str
-    definition_version: int | None = None
+    definition_version: int | None = Field(default=None, ge=1, le=1_000_000)
     title: str | None = Field(default=None, max_length=500)
     parties: Parties
     parent_id: str | None = Field(default=None, min_length=1, max_length=100, pattern=ID_PATTERN)
@@ -80,7 +80,7 @@ class RevisionDecisionCreate(BaseModel):
 class CascadeCreate(BaseModel):
     cascade_id: str | None = Field(default=None, min_length=1, max_length=100)
     template_id: str = Field(min_length=1, max_length=100)
-    template_version: int | None = None
+    template_version: int | None = Field(default=None, ge=1, le=1_000_000)
     level: HierarchyLevel
     parent_id: str | None = Field(default=None, min_length=1, max_length=100, pattern=ID_PATTERN)
     units: list[CascadeUnit] = Field(min_length=1)

@@ -30,6 +30,8 @@ def parse_decimal(raw: str | int | float | Decimal) -> Decimal:
     elif isinstance(raw, float):
         # Through str so 0.1 stays 0.1 rather than its binary expansion.
         value = Decimal(str(raw))
+    elif not isinstance(raw, str):
+        raise ValueError(f"expected a number, got {type(raw).__name__}")
     else:
         cleaned = thai_digits_to_ascii(normalize_text(raw)).replace(",", "").replace(" ", "")
         try:
@@ -102,5 +104,5 @@ def parse_date(raw: object) -> object:
         year = ce_year(year)
     try:
         return date(year, month, day)
-    except ValueError:
+    except (ValueError, OverflowError):
         return raw

@@ -243,7 +243,7 @@ def evidence_detail(
 @router.get(
     "/v1/evidence/{evidence_id}/content",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    responses={200: {"content": {"*/*": {}}, "description": "the file, as its media type"}},
 )
 def download_evidence(
     evidence_id: EvidenceId, request: Request, user: CurrentUser, services: ServicesDep
