@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from domain.agreement import AgreementState, Standing
+from domain.errors import NotAuthorized, ValidationFailed, violation
 
 STAFF = "staff"
 MAKER = "maker"
@@ -121,3 +122,21 @@ def may_query_whole_log(principal: Principal, tree: OrgTree) -> bool:
 
 def may_administer(principal: Principal, tree: OrgTree, unit: str | None) -> bool:
     return principal.holds([ADMINISTRATOR], unit, tree)
+
+
+def require_known_role(role: str) -> None:
+    if role not in ROLES:
+        raise ValidationFailed(
+            f"unknown role {role}", [violation("role", "known_role", ", ".join(ROLES))]
+        )
+
+
+def require_may_grant(principal: Principal, tree: OrgTree, unit: str) -> None:
+    """An administrator of the unit gives roles there, to anyone."""
+    if unit not in tree.parents:
+        raise ValidationFailed("no such unit", [violation("unit", "unit_exists", unit)])
+    if not may_administer(principal, tree, unit):
+        raise NotAuthorized(
+            "only an administrator of the unit may grant roles there",
+            [violation("unit", "administers_unit", "user does not administer this unit")],
+        )

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.access import AUDITOR, OVERSEERS, OrgTree, Principal, may_administer
 from domain.agreement import Standing
 from domain.errors import NotAuthorized, ValidationFailed, Violation, violation
 from domain.thai import normalize_text
@@ -73,9 +74,12 @@ def check_delegation(request: DelegationRequest) -> DelegationRequest:
     return request.model_copy(update={"order_ref": normalize_text(request.order_ref)})
 
 
-def require_may_delegate(actor: str, principal: str, administers: bool) -> None:
-    """The person acted for signs their own delegation; an administrator records orders."""
-    if actor != principal and not administers:
+def require_may_delegate(
+    user: Principal, tree: OrgTree, principal: str, principal_unit: str | None
+) -> None:
+    """The person acted for signs their own delegation; an administrator of their unit records
+    orders."""
+    if user.user_id != principal and not may_administer(user, tree, principal_unit):
         raise NotAuthorized(
             "only the person acted for, or an administrator of their unit, may record this",
             [violation("principal", "is_self_or_administrator", "user may not delegate for them")],
@@ -84,3 +88,18 @@ def require_may_delegate(actor: str, principal: str, administers: bool) -> None:
 
 def standings(delegations: list[Delegation], delegate: str, day: date) -> tuple[Standing, ...]:
     return tuple(d.standing() for d in delegations if d.delegate == delegate and d.in_force_on(day))
+
+
+def may_see_delegation(
+    delegation: Delegation, user: Principal, tree: OrgTree, principal_unit: str | None
+) -> bool:
+    """Its two people, an administrator of the principal's unit, and auditors at the top."""
+    return (
+        user.user_id in (delegation.principal, delegation.delegate)
+        or may_administer(user, tree, principal_unit)
+        or user.holds_at_top([AUDITOR], tree)
+    )
+
+
+def may_list_every_delegation(user: Principal, tree: OrgTree) -> bool:
+    return user.holds_at_top(OVERSEERS, tree)

@@ -23,15 +23,17 @@ from api.identity_schemas import (
     RevokeCreate,
 )
 from api.problems import Problem
-from domain.access import ROLES, may_administer
+from domain.access import require_known_role, require_may_grant
 from domain.delegation import (
     KIND_LABELS,
     Delegation,
     DelegationRequest,
     check_delegation,
+    may_list_every_delegation,
+    may_see_delegation,
     require_may_delegate,
 )
-from domain.errors import NotAuthorized, ValidationFailed, violation
+from domain.errors import ValidationFailed, violation
 from storage.audit import append_entry
 from storage.delegations import (
     delegations_involving,
@@ -163,17 +165,8 @@ def grant(
     key: IdempotencyKey,
 ) -> MemberPublic:
     """An administrator of the unit gives a role there to someone (of any unit)."""
-    if body.role not in ROLES:
-        raise ValidationFailed(
-            f"unknown role {body.role}", [violation("role", "known_role", ", ".join(ROLES))]
-        )
-    if body.unit not in user.tree.parents:
-        raise ValidationFailed("no such unit", [violation("unit", "unit_exists", body.unit)])
-    if not may_administer(user.principal, user.tree, body.unit):
-        raise NotAuthorized(
-            "only an administrator of the unit may grant roles there",
-            [violation("unit", "administers_unit", "user does not administer this unit")],
-        )
+    require_known_role(body.role)
+    require_may_grant(user.principal, user.tree, body.unit)
     with services.db.transaction() as session:
         member = session.get(AppUser, user_id)
         if member is None:
@@ -204,9 +197,9 @@ def _public(delegation: Delegation) -> DelegationPublic:
     )
 
 
-def _administers_principal(session: Session, user: Caller, principal: str) -> bool:
-    member = session.get(AppUser, principal)
-    return member is not None and may_administer(user.principal, user.tree, member.unit_id)
+def _unit_of(session: Session, user_id: str) -> str | None:
+    member = session.get(AppUser, user_id)
+    return None if member is None else member.unit_id
 
 
 @router.post("/delegations", status_code=201)
@@ -223,7 +216,7 @@ def delegate(
                     [violation(field_name, "user_exists", "unknown user")],
                 )
         require_may_delegate(
-            user.id, request.principal, _administers_principal(session, user, request.principal)
+            user.principal, user.tree, request.principal, _unit_of(session, request.principal)
         )
         recorded = record_delegation(session, request, created_by=user.id, at=datetime.now(UTC))
         session.flush()
@@ -237,7 +230,7 @@ def list_delegations(
     user: CurrentUser, services: ServicesDep, offset: Offset = 0, limit: Limit = 50
 ) -> DelegationList:
     """Those the caller gives or holds; administrators at the top see every one."""
-    everyone = user.principal.holds_at_top(["administrator", "auditor"], user.tree)
+    everyone = may_list_every_delegation(user.principal, user.tree)
     with services.db.reader() as session:
         rows, count = delegations_involving(
             session, None if everyone else user.id, offset=offset, limit=limit
@@ -247,10 +240,8 @@ def list_delegations(
 
 def _visible(session: Session, user: Caller, delegation_id: str) -> Delegation:
     found = get_delegation(session, delegation_id)
-    if found is None or not (
-        user.id in (found.principal, found.delegate)
-        or _administers_principal(session, user, found.principal)
-        or user.principal.holds_at_top(["auditor"], user.tree)
+    if found is None or not may_see_delegation(
+        found, user.principal, user.tree, _unit_of(session, found.principal)
     ):
         raise Problem(404, "NotFound", "Not found", f"no delegation {delegation_id}")
     return found
@@ -276,7 +267,7 @@ def revoke(
     with services.db.transaction() as session:
         found = _visible(session, user, delegation_id)
         require_may_delegate(
-            user.id, found.principal, _administers_principal(session, user, found.principal)
+            user.principal, user.tree, found.principal, _unit_of(session, found.principal)
         )
         revoked = revoke_delegation(session, delegation_id, on=on, by=user.id)
         facts = {"delegation": delegation_id, "revoked_on": on.isoformat()}
