@@ -57,10 +57,15 @@ def list_definitions(session: Session) -> list[DefinitionRow]:
 
 
 def save_state(session: Session, state: AgreementState) -> None:
-    """Project a whole state snapshot; an older snapshot never overwrites a newer one."""
+    """Project a whole state snapshot; an older snapshot never overwrites a newer one.
+
+    The child rows were written from the snapshot the row already holds, in the same
+    transaction, so only the parts that differ from it are written again.
+    """
     row = session.get(AgreementRow, state.agreement_id)
     if row is not None and row.state_version >= state.version:
         return
+    before: dict[str, Any] = dict(row.state) if row is not None else {}
     snapshot = state.model_dump(mode="json")
     values: dict[str, Any] = {
         "title": state.title,
@@ -82,12 +87,36 @@ def save_state(session: Session, state: AgreementState) -> None:
     else:
         for key, value in values.items():
             setattr(row, key, value)
-    _save_children(session, state)
+    _save_signatures(session, state, before, snapshot)
+    _save_kpi_rounds(session, state, before, snapshot)
+    _save_round_scores(session, state, before, snapshot)
 
 
-def _save_children(session: Session, state: AgreementState) -> None:
-    _drop_voided(session, state)
+def _changed(before: dict[str, Any], after: dict[str, Any], part: str) -> tuple[set[Any], set[Any]]:
+    """Keys of a snapshot part written anew, and keys gone from it."""
+    old, new = _keyed(before, part), _keyed(after, part)
+    return {k for k, v in new.items() if old.get(k) != v}, set(old) - set(new)
+
+
+def _keyed(snapshot: dict[str, Any], part: str) -> dict[Any, Any]:
+    value = snapshot.get(part) or {}
+    if part == "signatures":
+        return {s.get("party"): s for s in value if isinstance(s, dict)}
+    return dict(value)
+
+
+def _save_signatures(
+    session: Session, state: AgreementState, before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    """Voided signatures leave the projection; the audit log keeps them."""
+    written, gone = _changed(before, after, "signatures")
+    for party in gone:
+        row = session.get(SignatureRow, (state.agreement_id, party))
+        if row is not None:
+            session.delete(row)
     for signature in state.signatures:
+        if signature.party.value not in written:
+            continue
         session.merge(
             SignatureRow(
                 agreement_id=state.agreement_id,
@@ -97,7 +126,15 @@ def _save_children(session: Session, state: AgreementState) -> None:
                 signed_at=signature.signed_at,
             )
         )
-    for entry in state.kpi_rounds.values():
+
+
+def _save_kpi_rounds(
+    session: Session, state: AgreementState, before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    written, _ = _changed(before, after, "kpi_rounds")
+    for key, entry in state.kpi_rounds.items():
+        if key not in written:
+            continue
         session.merge(
             KpiResultRow(
                 agreement_id=state.agreement_id,
@@ -115,7 +152,20 @@ def _save_children(session: Session, state: AgreementState) -> None:
             )
         )
         project_evidence(session, state.agreement_id, entry)
+
+
+def _save_round_scores(
+    session: Session, state: AgreementState, before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    """A voided round score leaves the projection; the audit log keeps it."""
+    written, gone = _changed(before, after, "round_scores")
+    for number in gone:
+        row = session.get(RoundScoreRow, (state.agreement_id, int(number)))
+        if row is not None:
+            session.delete(row)
     for number, score in state.round_scores.items():
+        if str(number) not in written:
+            continue
         session.merge(
             RoundScoreRow(
                 agreement_id=state.agreement_id,
@@ -126,20 +176,6 @@ def _save_children(session: Session, state: AgreementState) -> None:
                 derivation=score.model_dump(mode="json"),
             )
         )
-
-
-def _drop_voided(session: Session, state: AgreementState) -> None:
-    """Voided signatures and round scores leave the projection; the audit log keeps them."""
-    parties = {s.party.value for s in state.signatures}
-    signatures = select(SignatureRow).where(SignatureRow.agreement_id == state.agreement_id)
-    for row in session.exec(signatures):
-        if row.party not in parties:
-            session.delete(row)
-    scores = select(RoundScoreRow).where(RoundScoreRow.agreement_id == state.agreement_id)
-    for score_row in session.exec(scores):
-        if score_row.round not in state.round_scores:
-            session.delete(score_row)
-    session.flush()
 
 
 def children_of(session: Session, parent_id: str) -> list[AgreementRow]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -33,10 +34,23 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        # SQLite has one writer at a time. Queueing this process's writers on a lock hands the
+        # write over the moment it is free; left to busy_timeout, a waiting writer sleeps in
+        # growing steps (up to 100 ms) and a burst of commands mostly waits for nothing.
+        self._writer = threading.Lock() if url.startswith("sqlite") else None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A unit of work: commits when the block ends, rolls back if it raises."""
+        if self._writer is None:
+            with self._unit_of_work() as session:
+                yield session
+            return
+        with self._writer, self._unit_of_work() as session:
+            yield session
+
+    @contextmanager
+    def _unit_of_work(self) -> Iterator[Session]:
         with Session(self.engine, expire_on_commit=False) as session:
             if self.url.startswith("sqlite"):
                 # Take the write lock first: writers then queue on busy_timeout instead of

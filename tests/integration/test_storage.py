@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
@@ -12,11 +15,13 @@ from domain.agreement import Party
 from domain.commands import Sign
 from domain.lifecycle import decide
 from domain.transition import TransitionRecord
-from storage.agreements import get_definition, get_state
+from storage.agreements import get_definition, get_state, save_state
 from storage.audit import GENESIS, body_of, entries_for, entry_hash
 from storage.db import Database
-from storage.tables import AuditEntry, SignatureRow
+from storage.migrate import upgrade
+from storage.tables import AuditEntry, EvidenceRow, KpiResultRow, RoundScoreRow, SignatureRow
 from tests.support.factories import MAKER, cmd, created
+from tests.support.journeys import KPIS, approve, signed, submit
 
 
 def records(agreement_id: str) -> tuple[TransitionRecord, TransitionRecord]:
@@ -72,6 +77,72 @@ def test_an_older_snapshot_never_overwrites_a_newer_one(database: Database) -> N
     with database.reader() as session:
         state = get_state(session, "rec-order")
     assert state is not None and state.version == 2
+
+
+def projected_rows(database: Database, agreement_id: str) -> dict[str, list[Any]]:
+    """Every child row of one agreement, as plain values."""
+    tables: dict[str, Any] = {
+        "signature": SignatureRow,
+        "kpi_result": KpiResultRow,
+        "round_score": RoundScoreRow,
+        "evidence": EvidenceRow,
+    }
+    with database.reader() as session:
+        return {
+            name: sorted(
+                (
+                    row.model_dump()
+                    for row in session.exec(select(table).where(table.agreement_id == agreement_id))
+                ),
+                key=repr,
+            )
+            for name, table in tables.items()
+        }
+
+
+def test_projecting_only_what_changed_leaves_the_rows_a_whole_projection_writes(
+    database: Database, tmp_path: Path
+) -> None:
+    """save_state writes only the parts of a snapshot that differ from the one it replaces;
+    after every step, voids included, the rows equal those of projecting that state afresh."""
+    agreement = signed()
+    states = [agreement.state]
+    submit(agreement, 1)
+    states.append(agreement.state)
+    approve(agreement, 1, kpis=KPIS[:2])
+    states.append(agreement.state)
+    approve(agreement, 1, kpis=KPIS[2:])
+    states.append(agreement.state)
+    published = agreement.state
+    voided = published.model_copy(
+        update={
+            "version": published.version + 1,
+            "signatures": published.signatures[:1],
+            "round_scores": {},
+            "kpi_rounds": {
+                k: (
+                    v.model_copy(update={"review_note": "ตรวจใหม่"})
+                    if k == min(published.kpi_rounds)
+                    else v
+                )
+                for k, v in published.kpi_rounds.items()
+            },
+        }
+    )
+    states.append(voided)
+    assert published.round_scores and len(published.signatures) >= 2
+    for state in states:
+        with database.transaction() as session:
+            save_state(session, state)
+        url = f"sqlite:///{tmp_path / f'afresh-{state.version}.db'}"
+        upgrade(url)
+        afresh = Database(url)
+        with afresh.transaction() as session:
+            save_state(session, state)
+        assert projected_rows(database, state.agreement_id) == projected_rows(
+            afresh, state.agreement_id
+        ), f"after version {state.version}"
+        afresh.dispose()
 
 
 def test_audit_entries_form_a_hash_chain(database: Database) -> None:
