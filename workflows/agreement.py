@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -71,6 +71,9 @@ ALARM_RETRY = timedelta(minutes=5)
 # Agreements started before this patch run the issue-2 rules and no deadline clock (0015).
 LIFECYCLE_V2 = "lifecycle-v2"
 RECORD_LOCALLY = "record-locally"
+# From this patch one timer waits for the next alarm across commands that leave it where it
+# was, instead of a timer cancelled and started again around every command.
+STANDING_ALARM = "standing-alarm-timer"
 
 
 def refusal(error: DomainError) -> ApplicationError:
@@ -86,6 +89,8 @@ class AgreementWorkflow:
         self.book = DefinitionBook(carried.definitions if carried else [start.definition])
         self.state: AgreementState | None = carried.state if carried else None
         self.lock = asyncio.Lock()
+        self.alarm_at: datetime | None = None
+        self.alarm: asyncio.Task[None] | None = None
 
     @workflow.run
     async def run(self, start: AgreementWorkflowInput) -> AgreementState | None:
@@ -108,6 +113,7 @@ class AgreementWorkflow:
 
     async def _keep_deadlines(self, start: AgreementWorkflowInput) -> None:
         """Sleep until the next alarm or the next change; fire what fell due; repeat."""
+        standing = workflow.patched(STANDING_ALARM)
         while self._status() is not AgreementStatus.ARCHIVED:
             assert self.state is not None
             alarms = pending_alarms(self.state, self.book)
@@ -119,6 +125,11 @@ class AgreementWorkflow:
             if self._history_is_long(start):
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(self._carry_over(start))
+            if standing:
+                await self._until_changed_or_alarm(
+                    self.state.version, alarms[0].at if alarms else None
+                )
+                continue
             timeout = (alarms[0].at - now) if alarms else None
             await self._until_changed(self.state.version, timeout)
 
@@ -127,6 +138,21 @@ class AgreementWorkflow:
             await workflow.wait_condition(
                 lambda: self.state is not None and self.state.version != seen, timeout=timeout
             )
+
+    async def _until_changed_or_alarm(self, seen: int, at: datetime | None) -> None:
+        if self.alarm is not None and (self.alarm.done() or at != self.alarm_at):
+            self.alarm.cancel()
+            self.alarm, self.alarm_at = None, None
+        if self.alarm is None and at is not None:
+            self.alarm = asyncio.create_task(workflow.sleep(at - workflow.now()))
+            self.alarm_at = at
+        alarm = self.alarm
+        await workflow.wait_condition(
+            lambda: (
+                (self.state is not None and self.state.version != seen)
+                or (alarm is not None and alarm.done())
+            )
+        )
 
     async def _fire(self, keys: list[str]) -> None:
         assert self.state is not None
