@@ -4,11 +4,12 @@ workflow that takes the same number of updates and does nothing with them.
     .venv/bin/python bench/lifecycle.py [--agreements 40] [--concurrency 20]
 
 Starts its own Temporal dev server (in memory, free loopback ports), a SQLite file in a temporary
-directory and a worker in this process. Each agreement takes 17 updates (create, two signatures,
-four results with four evidence files, the submission, four approvals, the acknowledgement),
-each one validated by the domain and recorded by an activity with its audit entry, tasks and
-notifications. The bare workflow receives the same count of updates and returns at once. Ends
-with `name: value` lines, the ratio of update throughputs last (goal: >= 0.5).
+directory and one worker process that serves both workflows, as `rabrong worker` runs apart from
+the API; this process is the client, as the API is. Each agreement takes 17 updates (create, two
+signatures, four results with four evidence files, the submission, four approvals, the
+acknowledgement), each one validated by the domain and recorded by an activity with its audit
+entry, tasks and notifications. The bare workflow receives the same count of updates and returns
+at once. Ends with `name: value` lines, the ratio of update throughputs last (goal: >= 0.5).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import argparse
 import asyncio
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -173,31 +176,59 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+async def serve(address: str, url: str, queue: str, bare_queue: str, ready: str) -> None:
+    """The worker process: both workflows' workers until stdin closes."""
+    client = await Client.connect(address, data_converter=DATA_CONVERTER)
+    db = Database(url)
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        ours = build_worker(client, task_queue=queue, db=db, executor=executor)
+        bare = Worker(client, task_queue=bare_queue, workflows=[BareWorkflow])
+        async with ours, bare:
+            Path(ready).touch()
+            await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    db.dispose()
+
+
+def start_worker(workdir: Path, address: str, url: str, queues: list[str]) -> subprocess.Popen[str]:
+    """The worker's log goes to a file in the work directory, read if the run fails."""
+    ready = workdir / "worker.ready"
+    command = [sys.executable, __file__, "--serve", address, url, *queues, str(ready)]
+    with (workdir / "worker.log").open("w") as log:
+        worker = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, text=True
+        )
+    for _ in range(600):
+        if ready.exists():
+            return worker
+        if worker.poll() is not None:
+            break
+        time.sleep(0.1)
+    worker.kill()
+    raise RuntimeError(f"the worker process did not start; see {workdir / 'worker.log'}")
+
+
 async def main(agreements: int, concurrency: int) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="rabrong-bench-"))
     url = f"sqlite:///{workdir / 'bench.db'}"
     upgrade(url)
-    db = Database(url)
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=shutil.which("temporal"), data_converter=DATA_CONVERTER
     )
     queue, bare_queue = f"bench-{uuid.uuid4()}", f"bare-{uuid.uuid4()}"
+    address = env.client.service_client.config.target_host
+    worker = start_worker(workdir, address, url, [queue, bare_queue])
     try:
-        with ThreadPoolExecutor(max_workers=8) as executor:
-            ours = build_worker(env.client, task_queue=queue, db=db, executor=executor)
-            bare = Worker(env.client, task_queue=bare_queue, workflows=[BareWorkflow])
-            async with ours, bare:
-                await drive(2, 2, lambda n, lat: one_bare(env.client, bare_queue, n, lat))
-                await drive(2, 2, lambda n, lat: one_agreement(env.client, queue, 1000 + n, lat))
-                bare_time, bare_lat = await drive(
-                    agreements, concurrency, lambda n, lat: one_bare(env.client, bare_queue, n, lat)
-                )
-                our_time, our_lat = await drive(
-                    agreements, concurrency, lambda n, lat: one_agreement(env.client, queue, n, lat)
-                )
+        await drive(2, 2, lambda n, lat: one_bare(env.client, bare_queue, n, lat))
+        await drive(2, 2, lambda n, lat: one_agreement(env.client, queue, 1000 + n, lat))
+        bare_time, bare_lat = await drive(
+            agreements, concurrency, lambda n, lat: one_bare(env.client, bare_queue, n, lat)
+        )
+        our_time, our_lat = await drive(
+            agreements, concurrency, lambda n, lat: one_agreement(env.client, queue, n, lat)
+        )
     finally:
+        worker.communicate(input="", timeout=60)
         await env.shutdown()
-        db.dispose()
         shutil.rmtree(workdir, ignore_errors=True)
     updates = agreements * UPDATES_PER_AGREEMENT
     ours_rate, bare_rate = updates / our_time, updates / bare_time
@@ -218,5 +249,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--agreements", type=int, default=40)
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--serve", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    asyncio.run(main(args.agreements, args.concurrency))
+    if args.serve:
+        asyncio.run(serve(*args.serve))
+    else:
+        asyncio.run(main(args.agreements, args.concurrency))
