@@ -18,7 +18,7 @@ from domain.delegation import standings
 from storage.delegations import delegations_to
 from storage.tables import AppUser
 from storage.tokens import API_TOKEN_PREFIX, user_for_api_token
-from storage.users import grants_of, org_tree, unit_of
+from storage.users import agreement_unit, grants_of, org_tree
 
 ALGORITHM = "HS256"
 ISSUER = "rabrong"
@@ -106,11 +106,10 @@ class Caller:
         )
 
     def unit_of(self, state: AgreementState) -> str | None:
-        """The agreement's unit: its parties' unit, else its maker's."""
-        if state.parties.unit is not None:
+        if state.parties.unit is not None:  # saves opening a session for most agreements
             return state.parties.unit
         with self.services.db.reader() as session:
-            return unit_of(session, state.parties.maker)
+            return agreement_unit(session, state)
 
     def may_read(self, state: AgreementState) -> bool:
         return may_read_agreement(state, self.principal, self.tree, self.unit_of(state))

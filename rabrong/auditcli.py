@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from domain.thai import be_year, thai_digits_to_ascii
 from rabrong.resources import audit_signer, checkpointer, database, evidence_store
 from rabrong.settings import Settings
-from storage.audit_bundle import write_bundle
+from storage.audit_bundle import agreements_of_unit, write_bundle
 from storage.audit_export import write_export
 from storage.checkpoints import latest_checkpoint
 from storage.evidence_store import StorageUnavailable
@@ -30,20 +31,52 @@ def export(settings: Settings, out: Path, *, sign_first: bool) -> tuple[int, str
     return 0, f"{written} entries written to {out}"
 
 
-def bundle(settings: Settings, out: Path, *, agreement_id: str) -> tuple[int, str]:
+def bundle(
+    settings: Settings,
+    out: Path,
+    *,
+    agreement_id: str | None = None,
+    unit: str | None = None,
+    year: str | None = None,
+) -> tuple[int, str]:
+    """One agreement, or a unit's agreements (its own and those below it) in a fiscal year."""
+    if agreement_id is None and (unit is None or year is None):
+        return 2, "rabrong audit bundle: --unit needs --year"
     db, store = database(settings), evidence_store(settings)
     try:
         checkpointer(settings, db, store).checkpoint(datetime.now(UTC))
         with db.reader() as session:
+            scope: dict[str, object]
+            if agreement_id is not None:
+                ids, scope = [agreement_id], {"agreement_id": agreement_id}
+            else:
+                assert unit is not None and year is not None  # checked above
+                fiscal_year = fiscal_year_be_of(year)
+                ids = agreements_of_unit(session, unit, fiscal_year)
+                scope = {"unit": unit, "fiscal_year_be": fiscal_year, "agreement_ids": ids}
             manifest = write_bundle(
-                session, store, out, agreement_id=agreement_id, origin=settings.audit_origin
+                session, store, out, agreement_ids=ids, scope=scope, origin=settings.audit_origin
             )
     except StorageUnavailable as exc:
         return 2, f"object store unavailable: {exc}"
+    except (LookupError, ValueError) as exc:
+        return 2, str(exc)
     finally:
         db.dispose()
-    files = len(manifest["evidence"])
-    return 0, f"bundle of {agreement_id} at tree size {manifest['tree_size']}, {files} files: {out}"
+    files, size = len(manifest["evidence"]), manifest["tree_size"]
+    return (
+        0,
+        f"bundle of {', '.join(ids) or 'no agreements'} at tree size {size}, {files} files: {out}",
+    )
+
+
+def fiscal_year_be_of(raw: str) -> int:
+    """A fiscal year as users write it: Buddhist era (2568, ๒๕๖๘), or Common era (2025)."""
+    text = thai_digits_to_ascii(raw.strip())
+    if not text.isdigit():
+        raise ValueError(f"--year: not a year: {raw!r}")
+    year = int(text)
+    return year if year > 2400 else be_year(year)
 
 
 def sign_now(settings: Settings) -> tuple[int, str]:

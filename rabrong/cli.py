@@ -89,8 +89,13 @@ def _audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser
     export.add_argument(
         "--no-checkpoint", action="store_true", help="do not sign a checkpoint first"
     )
-    bundle = actions.add_parser("bundle", help="one agreement's entries, proofs and evidence")
-    bundle.add_argument("--agreement", required=True)
+    bundle = actions.add_parser(
+        "bundle", help="the entries, proofs and evidence of an agreement, or of a unit's year"
+    )
+    scope = bundle.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--agreement")
+    scope.add_argument("--unit", help="a unit's agreements and those of the units below it")
+    bundle.add_argument("--year", help="with --unit: the fiscal year, BE (2568) or CE (2025)")
     bundle.add_argument("--out", type=Path, required=True)
     verify = actions.add_parser(
         "verify", help="check an export or bundle offline", add_help=False, prefix_chars="\0"
@@ -106,7 +111,9 @@ def run_audit(settings: Settings, args: argparse.Namespace) -> int:
     if args.audit == "export":
         code, text = auditcli.export(settings, args.out, sign_first=not args.no_checkpoint)
     elif args.audit == "bundle":
-        code, text = auditcli.bundle(settings, args.out, agreement_id=args.agreement)
+        code, text = auditcli.bundle(
+            settings, args.out, agreement_id=args.agreement, unit=args.unit, year=args.year
+        )
     elif args.audit == "checkpoint":
         code, text = auditcli.sign_now(settings)
     else:

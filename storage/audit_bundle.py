@@ -1,5 +1,6 @@
-"""An offline auditor bundle: one agreement's entries with inclusion proofs, the checkpoint
-they prove into, and the evidence files they name (docs/audit-format.md, "Bundle")."""
+"""An offline auditor bundle: the entries of one agreement, or of every agreement of a unit (and
+the units below it) in a fiscal year, with inclusion proofs, the checkpoint they prove into, and
+the evidence files they name (docs/audit-format.md, "Bundle")."""
 
 from __future__ import annotations
 
@@ -10,31 +11,59 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from domain.agreement import AgreementState
 from storage.audit_export import entry_line
 from storage.audit_query import agreement_entries
 from storage.audit_tree import AuditTree
 from storage.checkpoints import latest_checkpoint
 from storage.evidence_store import EvidenceStore
-from storage.tables import EvidenceRow
+from storage.tables import AgreementRow, DefinitionRow, EvidenceRow, OrgUnit
+from storage.users import agreement_unit, org_tree
 
 FORMAT = "rabrong-audit-bundle/1"
 
 
+def agreements_of_unit(session: Session, unit: str, fiscal_year_be: int) -> list[str]:
+    """The agreements of a unit and every unit below it whose definition is for that year."""
+    if session.get(OrgUnit, unit) is None:
+        raise LookupError(f"no unit {unit}")
+    tree = org_tree(session)
+    years = {
+        (row.id, row.version): row.fiscal_year_be for row in session.exec(select(DefinitionRow))
+    }
+    chosen = []
+    for row in session.exec(select(AgreementRow).order_by(col(AgreementRow.id))):
+        if years.get((row.definition_id, row.definition_version)) != fiscal_year_be:
+            continue
+        belongs = agreement_unit(session, AgreementState.model_validate(row.state))
+        if belongs is not None and tree.within(belongs, unit):
+            chosen.append(row.id)
+    return chosen
+
+
 def write_bundle(
-    session: Session, store: EvidenceStore, out: Path, *, agreement_id: str, origin: str
+    session: Session,
+    store: EvidenceStore,
+    out: Path,
+    *,
+    agreement_ids: list[str],
+    scope: dict[str, Any],
+    origin: str,
 ) -> dict[str, Any]:
-    """Write the bundle for the latest checkpoint; the manifest written."""
+    """Write the bundle of these agreements for the latest checkpoint; the manifest written."""
     checkpoint = latest_checkpoint(session)
     if checkpoint is None:
         raise LookupError("the audit log has no checkpoint yet")
     size = checkpoint.tree_size
     tree = AuditTree(session)
-    entries = [e for e in agreement_entries(session, agreement_id) if e.seq <= size]
-    files = _evidence_files(session, agreement_id)
+    # An entry can be about two agreements of the scope (a cascade names its children).
+    about = {e.seq: e for a in agreement_ids for e in agreement_entries(session, a)}
+    entries = [about[seq] for seq in sorted(about) if seq <= size]
+    files = {sha: row for a in agreement_ids for sha, row in _evidence_files(session, a).items()}
     manifest = {
         "format": FORMAT,
         "origin": origin,
-        "scope": {"agreement_id": agreement_id},
+        "scope": scope,
         "tree_size": size,
         "checkpoint": checkpoint.note,
         "evidence": {sha: f"evidence/{sha}" for sha in files},
@@ -46,7 +75,7 @@ def write_bundle(
             proof = tree.inclusion_proof(entry.seq - 1, size)
             line = {**entry_line(entry), "inclusion": [node.hex() for node in proof]}
             lines.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
-        archive.writestr("entries.jsonl", "\n".join(lines) + "\n")
+        archive.writestr("entries.jsonl", "".join(f"{line}\n" for line in lines))
         for sha, row in files.items():
             with archive.open(f"evidence/{sha}", "w") as target:
                 for chunk in store.stream(row.object_key, row.version_id):

@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, select
 
 from domain.access import Grant, OrgTree
+from domain.agreement import AgreementState
 from storage.tables import AppUser, OrgUnit, RoleGrant
 
 _ARGON2 = PasswordHasher()  # argon2id with the library's (RFC 9106) defaults
@@ -71,6 +72,13 @@ def org_tree(session: Session) -> OrgTree:
 def unit_of(session: Session, user_id: str) -> str | None:
     user = session.get(AppUser, user_id)
     return None if user is None else user.unit_id
+
+
+def agreement_unit(session: Session, state: AgreementState) -> str | None:
+    """The unit an agreement belongs to: its parties' unit, else its maker's (decision 0020)."""
+    if state.parties.unit is not None:
+        return state.parties.unit
+    return unit_of(session, state.parties.maker)
 
 
 def users_with_role(session: Session, role: str) -> list[AppUser]:

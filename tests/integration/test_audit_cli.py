@@ -9,10 +9,12 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
+from domain.thai import ce_year
 from storage.db import Database
 from tests.integration.test_vault_check import store_of, two_uploads
-from tests.support.http import AUDIT_ORIGIN, Api
+from tests.support.http import AUDIT_ORIGIN, DEMO_ID, FY, Api, parties
 from tests.support.servers import S3Server
 
 
@@ -92,6 +94,60 @@ async def test_an_auditor_exports_bundles_and_verifies_without_the_server(
     missing = run("verify", str(trimmed), "--public-key", str(key))
     assert missing.returncode == 1
     assert uploads[0]["sha256"] in missing.stdout.decode()
+
+
+async def test_a_bundle_holds_a_units_agreements_of_one_fiscal_year(
+    vault: Api, sqlite_db: Database, s3_server: S3Server, tmp_path: Path
+) -> None:
+    """--unit takes the unit's agreements and those of the units below it; --year is the
+    fiscal year in Buddhist era (Thai digits too) or Common era."""
+    uploads = await two_uploads(vault)
+    chiang_mai = uploads[0]["agreement_id"]
+    sa_kaeo = f"skw-{chiang_mai}"
+    body = {"agreement_id": sa_kaeo, "definition_id": DEMO_ID, "parties": parties("skw")}
+    await vault.ok(vault.post("admin", "/v1/agreements", f"{sa_kaeo}-create", json=body), 201)
+    server, auditor = tmp_path / "server", tmp_path / "auditor"
+    auditor.mkdir()
+
+    def run(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return rabrong(*args, db=sqlite_db, api=vault, s3=s3_server, var_dir=server)
+
+    key = auditor / "rabrong.vkey"
+    key.write_text(run("public-key").stdout.decode().splitlines()[0])
+
+    def bundle(unit: str, year: str) -> tuple[dict[str, Any], set[str]]:
+        out = auditor / f"{unit}-{year}.zip"
+        done = run("bundle", "--unit", unit, "--year", year, "--out", str(out))
+        assert done.returncode == 0, done.stderr.decode()[-2000:] + done.stdout.decode()
+        assert run("verify", str(out), "--public-key", str(key)).returncode == 0
+        with zipfile.ZipFile(out) as archive:
+            manifest = json.loads(archive.read("manifest.json"))
+            lines = archive.read("entries.jsonl").decode().splitlines()
+        subjects = {json.loads(line)["body"]["subject_id"] for line in lines}
+        return manifest, subjects
+
+    province, subjects = bundle("cmi", str(FY))
+    assert province["scope"]["fiscal_year_be"] == FY
+    assert chiang_mai in province["scope"]["agreement_ids"]
+    assert sa_kaeo not in province["scope"]["agreement_ids"] and sa_kaeo not in subjects
+    assert chiang_mai in subjects
+    assert {u["sha256"] for u in uploads} <= set(province["evidence"])
+
+    thai_digits = str(FY).translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
+    department, subjects = bundle("ops", thai_digits)
+    assert {chiang_mai, sa_kaeo} <= set(department["scope"]["agreement_ids"])
+    assert {chiang_mai, sa_kaeo} <= subjects
+
+    common_era, _ = bundle("ops", str(ce_year(FY)))
+    assert common_era["scope"] == department["scope"]
+
+    earlier, subjects = bundle("ops", str(FY - 1))
+    assert chiang_mai not in earlier["scope"]["agreement_ids"] and chiang_mai not in subjects
+
+    unknown = run("bundle", "--unit", "nowhere", "--year", str(FY), "--out", str(auditor / "x.zip"))
+    assert unknown.returncode == 2 and b"nowhere" in unknown.stdout + unknown.stderr
+    no_year = run("bundle", "--unit", "cmi", "--out", str(auditor / "y.zip"))
+    assert no_year.returncode == 2 and b"--year" in no_year.stdout + no_year.stderr
 
 
 def without_evidence(bundle: Path, out: Path, sha256: str) -> None:
