@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import structlog
+from sqlalchemy.exc import IntegrityError
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
-from domain.complaints import UPHELD, ComplaintRecord, ContestedScore
+from domain.complaints import FILED, UPHELD, ComplaintRecord, ContestedScore
 from domain.transition import TransitionRecorded
 from storage.audit import append_entry, is_recorded
 from storage.checkpoints import Checkpointer
@@ -32,6 +34,25 @@ class ComplaintActivities:
     def record_complaint(self, record: ComplaintRecord) -> TransitionRecorded:
         """Projection, score versions, notifications and the audit entry in one transaction;
         idempotent by command id, so a retried or replayed call finds its entry and stops."""
+        try:
+            return self._record(record)
+        except IntegrityError as error:
+            if record.action != FILED:
+                raise
+            # Another filing on the same score got in first (both passed the check at once).
+            violation = {
+                "field": "kpi_code",
+                "rule": "one_open_complaint",
+                "message": "another complaint on this score is open",
+            }
+            raise ApplicationError(
+                "this score already has an open complaint",
+                [violation],
+                type="InvalidTransition",
+                non_retryable=True,
+            ) from error
+
+    def _record(self, record: ComplaintRecord) -> TransitionRecorded:
         state = record.state
         with self.db.transaction() as session:
             if is_recorded(session, record.command_id):

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
+    WorkflowExecutionStatus,
     WorkflowFailureError,
     WorkflowHandle,
     WorkflowUpdateFailedError,
@@ -139,6 +140,7 @@ class TemporalGateway:
             if state is not None:
                 assert isinstance(state, ComplaintState)
                 return state
+            await _unless_refused(handle)
             await asyncio.sleep(0.1)
         raise unavailable("temporal", "the complaint was not recorded in time")
 
@@ -197,15 +199,29 @@ class TemporalGateway:
         except TimeoutError as exc:
             raise unavailable("temporal", "the cascade is still running; retry") from exc
         except WorkflowFailureError as exc:
-            raise _cascade_refusal(exc.cause) from exc
+            raise _failed_workflow(exc.cause) from exc
         except RPCError as exc:
             raise unavailable("temporal", exc.message) from exc
 
 
-def _cascade_refusal(cause: BaseException | None) -> Exception:
+async def _unless_refused(handle: WorkflowHandle[Any, Any]) -> None:
+    """A filing refused inside the workflow (it lost a race the database settled) ends the
+    workflow failed before it holds any state: answer with the refusal, not a timeout."""
+    try:
+        description = await handle.describe()
+        if description.status in (None, WorkflowExecutionStatus.RUNNING):
+            return
+        await handle.result()
+    except WorkflowFailureError as exc:
+        raise _failed_workflow(exc.cause) from exc
+    except RPCError as exc:
+        raise unavailable("temporal", exc.message) from exc
+
+
+def _failed_workflow(cause: BaseException | None) -> Exception:
     if isinstance(cause, ApplicationError) and cause.type in ERROR_KINDS:
         return _refusal(cause)
-    # e.g. an agreement id taken between the API's check and the child's start
+    # e.g. a cascade whose agreement id was taken between the API's check and the child's start
     return Problem(409, "cascade_failed", "The cascade failed", f"the cascade failed: {cause}")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, TypeDecorator, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -317,10 +317,25 @@ class NotificationRow(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=_utc_or_none())
 
 
+OPEN_COMPLAINT = "status IN ('filed', 'under_review', 'information_requested')"
+
+
 class ComplaintRow(SQLModel, table=True):
     """A complaint about a published score, projected from its workflow's state."""
 
     __tablename__ = "complaint"
+    # One open complaint per score (migration 0007): two filings at once both pass the check.
+    __table_args__ = (
+        Index(
+            "uq_complaint_open_score",
+            "agreement_id",
+            "round",
+            "kpi_code",
+            unique=True,
+            sqlite_where=text(OPEN_COMPLAINT),
+            postgresql_where=text(OPEN_COMPLAINT),
+        ),
+    )
 
     id: str = Field(primary_key=True, max_length=80)
     agreement_id: str = Field(foreign_key="agreement.id", index=True, max_length=100)

@@ -215,6 +215,12 @@ class ComplaintWorkflow:
                 retry_policy=ACTIVITY_RETRY,
             )
         except ActivityError as error:
+            cause = error.cause
+            if isinstance(cause, ApplicationError) and cause.type == "InvalidTransition":
+                # The database refused what the domain allowed: a filing that lost a race.
+                raise ApplicationError(
+                    cause.message, *cause.details, type=cause.type, non_retryable=True
+                ) from error
             raise ApplicationError(
                 "the record could not be written; nothing changed", type="Unavailable"
             ) from error

@@ -7,6 +7,7 @@ open by their alarm at once; the tests wait for `opened_at` before they expect r
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
@@ -393,3 +394,16 @@ async def _a_complaint_is_upheld_over_http(api: Api, aid: str) -> None:
     figures = await api.ok(api.get("auditor", "/v1/complaints/figures"))
     assert figures["resolved"] >= 1
     problem(await api.get("cmi.head", "/v1/complaints/figures"), 403, "NotAuthorized")
+
+    # Two filings on another KPI at once (different keys): one is filed, the other refused.
+    other = {**filing, "kpi_code": "5"}
+    both = await asyncio.gather(
+        api.post("cmi.head", "/v1/complaints", f"{aid}-c5-a", json=other),
+        api.post("cmi.head", "/v1/complaints", f"{aid}-c5-b", json=other),
+    )
+    assert sorted(r.status_code for r in both) == [201, 409], [r.text for r in both]
+    refused = next(r for r in both if r.status_code == 409).json()
+    assert "one_open_complaint" in {e["rule"] for e in refused.get("errors", [])}, refused
+    open_ones = await api.ok(api.get("auditor", "/v1/complaints", params={"agreement_id": aid}))
+    on_five = [c for c in open_ones["data"] if c["kpi_code"] == "5"]
+    assert len(on_five) == 1 and on_five[0]["status"] == "filed"

@@ -354,3 +354,44 @@ def test_score_versions_are_append_only_and_the_figures_add_up(database: Databas
         Decimal("0.00"),
     )
     assert (next_year.complaints, next_year.appraised, next_year.share_percent) == (0, 0, None)
+
+
+def test_two_filings_at_the_same_instant_leave_one_open_complaint(database: Database) -> None:
+    """Both filings read the score before either was recorded, so both pass the domain's check;
+    the database's index refuses the second, which leaves no row and no audit entry."""
+    suffix = uuid.uuid4().hex[:6]
+    agreement_id, maker = f"race-{suffix}", f"maker-{suffix}"
+    stored_agreement(database, agreement_id, maker, f"เชียงใหม่-{suffix}")
+    recorder = ComplaintActivities(database)
+    score = recorder.published_score(agreement_id, 1, KPI)
+    assert score is not None and score.open_complaint_id is None
+
+    def filing(n: int) -> Any:
+        command_ = command(
+            FileComplaint,
+            maker,
+            complaint_id=f"c{n}-{suffix}",
+            agreement_id=agreement_id,
+            round=1,
+            kpi_code=KPI,
+            reasons="คะแนนต่ำไป",
+        )
+        return file_complaint(score, command_, [AUDITOR], ComplaintPolicy(), NOW)
+
+    first = record(recorder, filing(1), f"file-1-{suffix}", NOW)
+    with pytest.raises(ApplicationError) as refused:
+        record(recorder, filing(2), f"file-2-{suffix}", NOW)
+    assert refused.value.type == "InvalidTransition" and refused.value.non_retryable
+    assert refused.value.details[0][0]["rule"] == "one_open_complaint"
+    with database.reader() as session:
+        assert get_complaint(session, f"c2-{suffix}") is None
+        actions = [e.action for e in agreement_entries(session, agreement_id)]
+    assert actions.count("complaint.filed") == 1
+
+    # Once the first is decided, the score may be contested again.
+    dismiss = command(DecideComplaint, AUDITOR, outcome="dismiss", reasons="ถูกต้องแล้ว")
+    later = NOW + timedelta(days=1)
+    record(recorder, decide_complaint(first, dismiss, later), f"dismiss-{suffix}", later)
+    record(recorder, filing(3), f"file-3-{suffix}", later)
+    with database.reader() as session:
+        assert get_complaint(session, f"c3-{suffix}") is not None
