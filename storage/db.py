@@ -37,7 +37,8 @@ class Database:
         # SQLite has one writer at a time. Queueing this process's writers on a lock hands the
         # write over the moment it is free; left to busy_timeout, a waiting writer sleeps in
         # growing steps (up to 100 ms) and a burst of commands mostly waits for nothing.
-        self._writer = threading.Lock() if url.startswith("sqlite") else None
+        # Reentrant, so a transaction opened inside another still meets SQLite's own timeout.
+        self._writer = threading.RLock() if url.startswith("sqlite") else None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
