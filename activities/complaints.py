@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from domain.complaint_filing import already_contested
 from domain.complaints import FILED, UPHELD, ComplaintRecord, ContestedScore
 from domain.transition import TransitionRecorded
 from storage.audit import append_entry, is_recorded
@@ -40,15 +41,11 @@ class ComplaintActivities:
             if record.action != FILED:
                 raise
             # Another filing on the same score got in first (both passed the check at once).
-            violation = {
-                "field": "kpi_code",
-                "rule": "one_open_complaint",
-                "message": "another complaint on this score is open",
-            }
+            refused = already_contested("filed at the same time")
             raise ApplicationError(
-                "this score already has an open complaint",
-                [violation],
-                type="InvalidTransition",
+                refused.message,
+                [v.__dict__ for v in refused.violations],
+                type=refused.kind,
                 non_retryable=True,
             ) from error
 

@@ -155,10 +155,15 @@ def _require_contestable(score: ContestedScore, policy: ComplaintPolicy, now: da
             [violation("round", "within_window", f"closed at {closes.isoformat()}")],
         )
     if score.open_complaint_id is not None:
-        raise InvalidTransition(
-            "another complaint about this score is still open",
-            [violation("kpi_code", "one_open_complaint", score.open_complaint_id)],
-        )
+        raise already_contested(score.open_complaint_id)
+
+
+def already_contested(open_complaint_id: str) -> InvalidTransition:
+    """One open complaint per score: refused here, and by the database for two at once."""
+    return InvalidTransition(
+        "another complaint about this score is still open",
+        [violation("kpi_code", "one_open_complaint", open_complaint_id)],
+    )
 
 
 def _committee_problems(committee: list[str], score: ContestedScore) -> list[Violation]:

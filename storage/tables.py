@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Index, TypeDecorator, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from domain.complaints import OPEN
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """Timestamps come back in UTC on every database: SQLite keeps no zone and would hand back
@@ -317,7 +319,7 @@ class NotificationRow(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=_utc_or_none())
 
 
-OPEN_COMPLAINT = "status IN ('filed', 'under_review', 'information_requested')"
+OPEN_COMPLAINT = f"status IN ({', '.join(repr(s.value) for s in OPEN)})"
 
 
 class ComplaintRow(SQLModel, table=True):
