@@ -226,6 +226,7 @@ async def receive_declared(
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise too_large(int(declared), limit)
+    size = int(declared) if declared and declared.isdigit() else None
     existing = await run_in_threadpool(store.lookup, sha256)
     intake = Intake(limit=limit)
     sniffer = _Sniffer(intake, request.query_params.get("name"))
@@ -235,21 +236,24 @@ async def receive_declared(
     def start(media_type: str) -> asyncio.Future[StoredObject]:
         # Started once the type is sniffed: the object is created with it.
         return asyncio.ensure_future(
-            run_in_threadpool(store.put_feed, feed, sha256=sha256, media_type=media_type)
+            run_in_threadpool(store.put_feed, feed, sha256=sha256, media_type=media_type, size=size)
         )
 
     try:
-        pending = b""
+        # Chunks go to the feed a MiB at a time (one thread hop each), never joined here.
+        pending: list[bytes] = []
+        pending_size = 0
         async for chunk in request.stream():
             _write(intake, chunk)
             sniffer.check()
             if existing is not None:
                 continue  # stored before: hashed to prove it, not sent again
-            pending += chunk
-            if sniffer.kind is not None and len(pending) >= FEED_CHUNK:
+            pending.append(chunk)
+            pending_size += len(chunk)
+            if sniffer.kind is not None and pending_size >= FEED_CHUNK:
                 upload = upload or start(sniffer.kind.media_type)
                 await run_in_threadpool(feed.put, pending)
-                pending = b""
+                pending, pending_size = [], 0
         kind = sniffer.finish()
         if intake.sha256 != sha256:
             raise Problem(

@@ -11,7 +11,9 @@ is deduplicated), it times three ways in turn:
              it under its content address and attaches it through the workflow;
   - ours:    the same POST with the file's SHA-256 sent ahead (RFC 9530 Repr-Digest, computed
              by the client before the clock starts), so the API streams the body to S3 as it
-             arrives, checking the hash on the way (the path documented for large files).
+             arrives, part by part, checking the hash on the way and completing the upload
+             only if it matches (the path documented for large files).
+Every POST carries the file's Content-Length, as browsers and curl send a file.
 Last, one 1 GiB upload each way while /proc/<api pid>/status is sampled for the API's resident
 memory. Ends with `name: value` lines: per-size and overall ratios against raw, the peak RSS
 (goal < 150 MiB), and last the overall throughput ratio of `ours` (goal >= 0.8).
@@ -118,7 +120,8 @@ def upload_api(
     if ahead:
         headers = {**headers, "Repr-Digest": digest_of(path)}
     started = time.perf_counter()
-    response = http.post(url, content=read_chunks(path), headers=headers)
+    with path.open("rb") as source:  # sent with its Content-Length, as browsers and curl do
+        response = http.post(url, content=source, headers=headers)
     elapsed = time.perf_counter() - started
     if response.status_code != 201:
         raise SystemExit(f"upload refused: {response.status_code} {response.text[:500]}")

@@ -6,22 +6,30 @@ object-lock default, so nothing stored can be altered or deleted before its rete
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import BinaryIO, cast
+from typing import cast
 
 import urllib3
 from minio import Minio
 from minio.commonconfig import COMPLIANCE
+from minio.credentials.credentials import Credentials
+from minio.datatypes import Part
 from minio.error import S3Error
+from minio.helpers import DictType
 from minio.objectlockconfig import DAYS, ObjectLockConfig
 
 from storage.incoming import IncomingFile, PartFeed
 
-PART_SIZE = 8 * 1024 * 1024
+# S3's smallest part: an upload holds one part in memory, so the smallest is the leanest.
+PART_SIZE = 5 * 1024 * 1024
+# A streamed part holds no memory, so larger parts only mean fewer round trips.
+STREAMED_PART_SIZE = 64 * 1024 * 1024
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 _CHUNK = 1024 * 1024
 CONTENT_PREFIX = "sha256/"
 MISSING = ("NoSuchKey", "NoSuchObject", "ResourceNotFound", "NoSuchVersion")
@@ -88,7 +96,7 @@ class EvidenceStore:
         http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=3, read=60), retries=urllib3.Retry(total=0)
         )
-        self.client = Minio(
+        self.client = _StreamingMinio(
             endpoint,
             access_key=access_key,
             secret_key=secret_key,
@@ -151,47 +159,110 @@ class EvidenceStore:
         version, retain_until = found
         return StoredObject(content_key(sha256), sha256, -1, version, retain_until, True)
 
-    def put_feed(self, feed: PartFeed, *, sha256: str, media_type: str) -> StoredObject:
+    def put_feed(
+        self, feed: PartFeed, *, sha256: str, media_type: str, size: int | None = None
+    ) -> StoredObject:
         """Store a body still arriving under the content address its sender declared; the
-        caller fails the feed if the bytes do not hash to it, and the upload is aborted."""
+        caller fails the feed if the bytes do not hash to it, and the upload is aborted.
+        With the body's size known, each part streams to S3 as it arrives (_stream)."""
         key = content_key(sha256)
         try:
-            written = self.client.put_object(
-                self.bucket,
-                key,
-                cast(BinaryIO, feed),  # minio only calls read(n)
-                -1,
-                content_type=media_type,
-                part_size=PART_SIZE,
-            )
-            _, retain_until = self._stat(key, written.version_id) or (None, None)
+            if size:
+                version_id = self._stream(key, feed.take, size, media_type, ended=feed.ended)
+            else:
+                version_id = self._upload(key, feed, media_type)
+            _, retain_until = self._stat(key, version_id) or (None, None)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise StorageUnavailable(str(exc)) from exc
         finally:
             feed.close()
-        return StoredObject(key, sha256, -1, written.version_id, retain_until, False)
+        return StoredObject(key, sha256, -1, version_id, retain_until, False)
 
-    def put_file(self, source: BinaryIO, *, media_type: str) -> StoredObject:
+    def put_file(self, source: io.BufferedIOBase, *, media_type: str) -> StoredObject:
         """The same for a seekable file already at hand (the CLI, the tests)."""
         digest, size = _hash_stream(source)
         source.seek(0)
         return self._put(source, digest, size, media_type)
 
-    def _put(self, source: BinaryIO, digest: str, size: int, media_type: str) -> StoredObject:
+    def _put(
+        self, source: io.BufferedIOBase, digest: str, size: int, media_type: str
+    ) -> StoredObject:
         key = content_key(digest)
         try:
             existing = self._stat(key)
             if existing is not None:
                 version, retain_until = existing
                 return StoredObject(key, digest, size, version, retain_until, deduplicated=True)
-            # minio aborts its multipart upload if any part fails, so nothing half-written shows.
-            written = self.client.put_object(
-                self.bucket, key, source, size, content_type=media_type, part_size=PART_SIZE
-            )
-            _, retain_until = self._stat(key, written.version_id) or (None, None)
+            version_id = self._stream(key, lambda n: _read_exactly(source, n), size, media_type)
+            _, retain_until = self._stat(key, version_id) or (None, None)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise StorageUnavailable(str(exc)) from exc
-        return StoredObject(key, digest, size, written.version_id, retain_until, deduplicated=False)
+        return StoredObject(key, digest, size, version_id, retain_until, deduplicated=False)
+
+    def _upload(self, key: str, source: PartFeed, media_type: str) -> str | None:
+        """Send a body of unknown size (a chunked request) in parts from one reused buffer;
+        its version id. A part must be full before it goes, since only then is it known not
+        to be the last. (minio's put_object would build each part by joining what it reads
+        and slicing off a look-ahead byte: several part-sized copies at once.) Any failure
+        aborts the multipart upload, so nothing half-written shows.
+        """
+        part = memoryview(bytearray(PART_SIZE))
+        headers: DictType = {"Content-Type": media_type}
+        size = _fill(source, part)
+        if size < PART_SIZE:
+            version: str | None = self.client._put_object(
+                self.bucket, key, cast(bytes, part[:size]), headers
+            ).version_id
+            return version
+        upload_id = self.client._create_multipart_upload(self.bucket, key, headers)
+        try:
+            parts: list[Part] = []
+            while size:
+                number = len(parts) + 1
+                etag = self.client._upload_part(
+                    self.bucket, key, cast(bytes, part[:size]), None, upload_id, number
+                )
+                parts.append(Part(number, etag))
+                size = _fill(source, part)
+            done = self.client._complete_multipart_upload(self.bucket, key, upload_id, parts)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.client._abort_multipart_upload(self.bucket, key, upload_id)
+            raise
+        version = done.version_id
+        return version
+
+    def _stream(
+        self,
+        key: str,
+        take: Callable[[int], Iterator[bytes | memoryview]],
+        size: int,
+        media_type: str,
+        *,
+        ended: Callable[[], None] = lambda: None,
+    ) -> str | None:
+        """Send `size` bytes as parts whose bytes go out as `take` yields them; nothing is
+        held but what the source holds. The upload completes only once `ended` returns (for
+        a feed: the caller has checked the digest), so a body that is not what its digest
+        said never becomes an object."""
+        headers: DictType = {"Content-Type": media_type}
+        upload_id = self.client._create_multipart_upload(self.bucket, key, headers)
+        try:
+            parts: list[Part] = []
+            for number, length in enumerate(_part_lengths(size, STREAMED_PART_SIZE), start=1):
+                body = StreamedPart(take(length), length)
+                etag = self.client._upload_part(
+                    self.bucket, key, cast(bytes, body), None, upload_id, number
+                )
+                parts.append(Part(number, etag))
+            ended()
+            done = self.client._complete_multipart_upload(self.bucket, key, upload_id, parts)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.client._abort_multipart_upload(self.bucket, key, upload_id)
+            raise
+        version: str | None = done.version_id
+        return version
 
     def _stat(
         self, key: str, version_id: str | None = None
@@ -294,6 +365,56 @@ class EvidenceStore:
         self.client._abort_multipart_upload(self.bucket, upload.key, upload.upload_id)
 
 
+class StreamedPart:
+    """A part's body of known length whose bytes are taken from their source as urllib3
+    sends them, instead of a buffer that must be full (and hashed) before the first byte."""
+
+    def __init__(self, pieces: Iterator[bytes | memoryview], length: int) -> None:
+        self.pieces, self.length = pieces, length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __iter__(self) -> Iterator[bytes | memoryview]:
+        return self.pieces
+
+
+def _read_exactly(source: io.BufferedIOBase, length: int) -> Iterator[bytes]:
+    while length:
+        piece = source.read(min(_CHUNK, length))
+        if not piece:
+            raise ValueError(f"the file ended {length} bytes short")
+        length -= len(piece)
+        yield piece
+
+
+class _StreamingMinio(Minio):
+    """minio signs each payload's SHA-256 over plain HTTP, which needs the whole part in
+    hand first. For a StreamedPart the request is signed UNSIGNED-PAYLOAD (as minio does over
+    HTTPS) with the part's length; the body's integrity is checked by the caller's SHA-256 of
+    the whole upload before it is completed."""
+
+    def _build_headers(
+        self,
+        host: str,
+        headers: DictType | None = None,
+        body: bytes | None = None,
+        creds: Credentials | None = None,
+    ) -> tuple[DictType, datetime]:
+        if not isinstance(body, StreamedPart):
+            return super()._build_headers(host, headers, body, creds)
+        built, date = super()._build_headers(host, headers, None, creds)
+        built["Content-Length"] = str(len(body))
+        if creds:
+            built["x-amz-content-sha256"] = UNSIGNED_PAYLOAD
+        return built, date
+
+
+def _part_lengths(size: int, part_size: int) -> list[int]:
+    whole, rest = divmod(size, part_size)
+    return [part_size] * whole + ([rest] if rest or not whole else [])
+
+
 def content_key(sha256_hex: str) -> str:
     return f"{CONTENT_PREFIX}{sha256_hex[:2]}/{sha256_hex}"
 
@@ -302,7 +423,18 @@ def _parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def _hash_stream(source: BinaryIO) -> tuple[str, int]:
+def _fill(source: PartFeed, part: memoryview) -> int:
+    """Fill the part from the source; short only when the source has ended."""
+    filled = 0
+    while filled < len(part):
+        got = source.readinto(part[filled:])
+        if not got:
+            break
+        filled += got
+    return filled
+
+
+def _hash_stream(source: io.BufferedIOBase) -> tuple[str, int]:
     source.seek(0)
     digest = hashlib.sha256()
     size = 0

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import queue
 import tempfile
 import threading
+from collections import deque
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
 
 HEAD_BYTES = 8192
 
@@ -53,13 +55,13 @@ class IncomingFile(Intake):
             directory.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(prefix="upload-", dir=directory)
         self.path = Path(name)
-        self._file: BinaryIO = os.fdopen(handle, "w+b")
+        self._file = os.fdopen(handle, "w+b")
 
     def write(self, chunk: bytes) -> None:
         super().write(chunk)
         self._file.write(chunk)
 
-    def reader(self) -> BinaryIO:
+    def reader(self) -> io.BufferedRandom:
         """The spooled bytes from the start, for the object store to send."""
         self._file.flush()
         self._file.seek(0)
@@ -96,22 +98,25 @@ class FeedClosed(Exception):
 
 
 class PartFeed:
-    """A blocking reader the object store's upload thread pulls parts from, fed chunk by chunk
-    from the request as it arrives; a bounded queue keeps at most a few MiB in flight. Failing
-    it makes the next read raise, so the store aborts its multipart upload: nothing shows."""
+    """A blocking source the object store's upload thread fills its part buffer from, fed
+    chunk by chunk from the request as it arrives; a bounded queue keeps at most a few MiB in
+    flight. Failing it makes the next read raise, so the store aborts its multipart upload:
+    nothing shows."""
 
-    def __init__(self, depth: int = 4) -> None:
-        self._queue: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=depth)
-        self._buffer = b""
+    def __init__(self, depth: int = 2) -> None:
+        self._queue: queue.Queue[Sequence[bytes] | BaseException | None] = queue.Queue(
+            maxsize=depth
+        )
+        self._pending: deque[memoryview] = deque()
         self._ended = False
         self._closed = threading.Event()
 
-    def put(self, chunk: bytes) -> None:
+    def put(self, chunks: Sequence[bytes]) -> None:
         """Blocks while the store is behind; raises FeedClosed once nobody reads any more
         (the upload failed), so the sender stops instead of waiting for ever."""
         while True:
             try:
-                self._queue.put(chunk, timeout=0.2)
+                self._queue.put(chunks, timeout=0.2)
                 return
             except queue.Full:
                 if self._closed.is_set():
@@ -129,16 +134,49 @@ class PartFeed:
         with contextlib.suppress(queue.Full):
             self._queue.put(error, timeout=0 if self._closed.is_set() else 5)
 
-    def read(self, size: int = -1) -> bytes:
-        while not self._ended and (size < 0 or len(self._buffer) < size):
+    def readinto(self, buffer: memoryview) -> int:
+        """Copy what has arrived into the buffer, waiting for more until it is full; fewer
+        bytes only at the end. Each byte is copied once, into the store's one part buffer."""
+        filled = 0
+        while filled < len(buffer) and self._next_ready():
+            chunk = self._pending[0]
+            taken = min(len(chunk), len(buffer) - filled)
+            buffer[filled : filled + taken] = chunk[:taken]
+            filled += taken
+            if taken == len(chunk):
+                self._pending.popleft()
+            else:
+                self._pending[0] = chunk[taken:]
+        return filled
+
+    def ended(self) -> None:
+        """Wait for the sender's end: returns if it finished, raises what it failed with, and
+        refuses bytes beyond what was declared."""
+        if self._next_ready():
+            raise ValueError("the body is longer than its declared size")
+
+    def take(self, length: int) -> Iterator[memoryview]:
+        """Exactly `length` bytes as they arrive, in the pieces they came in; the feed ending
+        sooner is an error, so the part being sent fails and its upload is aborted."""
+        left = length
+        while left:
+            if not self._next_ready():
+                raise ValueError(f"the body ended {left} bytes short of its declared size")
+            chunk = self._pending[0]
+            if len(chunk) <= left:
+                self._pending.popleft()
+            else:
+                chunk, self._pending[0] = chunk[:left], chunk[left:]
+            left -= len(chunk)
+            yield chunk
+
+    def _next_ready(self) -> bool:
+        while not self._pending and not self._ended:
             item = self._queue.get()
             if item is None:
                 self._ended = True
             elif isinstance(item, BaseException):
                 raise item
             else:
-                self._buffer += item
-        if size < 0:
-            size = len(self._buffer)
-        out, self._buffer = self._buffer[:size], self._buffer[size:]
-        return out
+                self._pending.extend(memoryview(chunk) for chunk in item if chunk)
+        return bool(self._pending)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import threading
 import uuid
 
 import pytest
@@ -11,7 +13,12 @@ from minio import Minio
 from minio.error import S3Error
 
 from rabrong.embedded import free_port
-from storage.evidence_store import EvidenceStore, StorageUnavailable
+from storage.evidence_store import (
+    PART_SIZE,
+    STREAMED_PART_SIZE,
+    EvidenceStore,
+    StorageUnavailable,
+)
 from storage.incoming import FeedClosed, PartFeed
 from tests.support.servers import S3Server
 
@@ -69,20 +76,104 @@ def test_a_store_that_is_not_there_is_unavailable_at_once() -> None:
 
 def test_a_feed_whose_reader_is_gone_stops_its_sender() -> None:
     feed = PartFeed(depth=2)
-    feed.put(b"a")
-    feed.put(b"b")
+    feed.put([b"a"])
+    feed.put([b"b"])
     feed.close()  # the upload failed and will read no more
     with pytest.raises(FeedClosed):
-        feed.put(b"c")
+        feed.put([b"c"])
 
 
 def test_a_failed_feed_makes_the_reader_raise_and_the_upload_abort(store: EvidenceStore) -> None:
     feed = PartFeed()
-    feed.put(b"%PDF-1.7\n" + b"x" * 1000)
+    feed.put([b"%PDF-1.7\n", b"x" * 1000])
     feed.fail(RuntimeError("the body was not what its digest said"))
     with pytest.raises(RuntimeError, match="digest"):
         store.put_feed(feed, sha256="ab" * 32, media_type="application/pdf")
     assert list(store.versions()) == [] and store.incomplete_uploads() == []
     with pytest.raises(FeedClosed):
         for _ in range(10):
-            feed.put(b"more")
+            feed.put([b"more"])
+
+
+def _feed_in_thread(feed: PartFeed, data: bytes, chunk: int, fail_after: int | None = None) -> None:
+    """The request side: odd-sized chunks, a few per put, as the API sends them."""
+
+    def send() -> None:
+        sent = 0
+        while sent < len(data):
+            if fail_after is not None and sent >= fail_after:
+                feed.fail(RuntimeError("the body was not what its digest said"))
+                return
+            batch = [
+                data[i : i + chunk] for i in range(sent, min(sent + 4 * chunk, len(data)), chunk)
+            ]
+            feed.put(batch)
+            sent += sum(len(b) for b in batch)
+        feed.finish()
+
+    threading.Thread(target=send, daemon=True).start()
+
+
+@pytest.mark.parametrize("size", [PART_SIZE, 2 * PART_SIZE + 12_345])
+def test_parts_from_a_file_and_from_a_feed_store_the_same_bytes(
+    store: EvidenceStore, size: int
+) -> None:
+    data = b"%PDF-1.7\n" + os.urandom(size - 9)
+    digest = hashlib.sha256(data).hexdigest()
+    from_file = store.put_file(io.BytesIO(data), media_type="application/pdf")
+    assert from_file.sha256 == digest and store.read(from_file.key) == data
+    other = b"%PDF-1.7\n" + os.urandom(size - 9)
+    feed = PartFeed()
+    _feed_in_thread(feed, other, chunk=65_537)
+    fed = store.put_feed(
+        feed, sha256=hashlib.sha256(other).hexdigest(), media_type="application/pdf"
+    )
+    assert store.read(fed.key) == other
+    assert store.incomplete_uploads() == []
+
+
+def test_a_feed_failing_after_a_part_was_sent_leaves_nothing(store: EvidenceStore) -> None:
+    data = b"%PDF-1.7\n" + os.urandom(2 * PART_SIZE)
+    feed = PartFeed()
+    _feed_in_thread(feed, data, chunk=1 << 20, fail_after=PART_SIZE + (1 << 20))
+    with pytest.raises(RuntimeError, match="digest"):
+        store.put_feed(feed, sha256=hashlib.sha256(data).hexdigest(), media_type="application/pdf")
+    assert list(store.versions()) == [] and store.incomplete_uploads() == []
+
+
+@pytest.mark.parametrize("size", [1000, STREAMED_PART_SIZE + 12_345])
+def test_a_body_of_known_size_streams_its_parts_as_it_arrives(
+    store: EvidenceStore, size: int
+) -> None:
+    data = b"%PDF-1.7\n" + os.urandom(size - 9)
+    feed = PartFeed()
+    _feed_in_thread(feed, data, chunk=65_537)
+    stored = store.put_feed(
+        feed, sha256=hashlib.sha256(data).hexdigest(), media_type="application/pdf", size=size
+    )
+    assert store.read(stored.key) == data and stored.version_id is not None
+    assert store.incomplete_uploads() == []
+
+
+def test_a_streamed_body_is_not_completed_until_its_digest_is_checked(store: EvidenceStore) -> None:
+    """Every byte has gone to S3 when the caller finds the digest wrong: still nothing shows."""
+    data = b"%PDF-1.7\n" + os.urandom(3 * 65_537)
+    feed = PartFeed()
+    feed.put([data])
+    failing = threading.Timer(
+        0.5, feed.fail, [RuntimeError("the body was not what its digest said")]
+    )
+    failing.start()
+    with pytest.raises(RuntimeError, match="digest"):
+        store.put_feed(feed, sha256="ab" * 32, media_type="application/pdf", size=len(data))
+    assert list(store.versions()) == [] and store.incomplete_uploads() == []
+
+
+def test_a_body_shorter_than_its_declared_size_leaves_nothing(store: EvidenceStore) -> None:
+    data = b"%PDF-1.7\n" + os.urandom(10_000)
+    feed = PartFeed()
+    feed.put([data])
+    feed.finish()
+    with pytest.raises(ValueError, match="short"):
+        store.put_feed(feed, sha256="ab" * 32, media_type="application/pdf", size=len(data) + 1)
+    assert list(store.versions()) == [] and store.incomplete_uploads() == []
