@@ -1,11 +1,15 @@
 """Killing the API in the middle of an upload leaves no evidence row and no visible object
 version: the API runs as its own process (`rabrong api`) on the real stack and is sent SIGKILL,
-once while the body is still arriving and once while it is being written to S3."""
+while the body is still arriving, while it is being written to S3, and while a body with its
+digest sent ahead streams to S3 as it arrives."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -105,12 +109,19 @@ def token(api: ApiProcess, password: str) -> str:
     return str(response.json()["access_token"])
 
 
-def post_body(api: ApiProcess, path: str, bearer: str, chunks: Iterator[bytes]) -> None:
+def post_body(
+    api: ApiProcess,
+    path: str,
+    bearer: str,
+    chunks: Iterator[bytes],
+    extra: dict[str, str] | None = None,
+) -> None:
     """Send the body; the API dies under it, so the request must fail."""
     headers = {
         "Authorization": f"Bearer {bearer}",
         "Content-Type": "application/pdf",
         "Content-Disposition": "attachment; filename*=UTF-8''%E0%B8%A0%E0%B8%B2%E0%B8%9E.pdf",
+        **(extra or {}),
     }
     with pytest.raises(httpx.TransportError):
         httpx.post(f"{api.url}{path}", content=chunks, headers=headers, timeout=60)
@@ -186,3 +197,35 @@ async def test_killed_while_the_object_is_written_to_s3(
     assert [f.problem for f in cleaned.findings] == ["stale_upload"]
     assert store.incomplete_uploads() == []
     nothing_recorded(sqlite_db, store)
+
+
+async def test_killed_while_a_digest_ahead_body_streams_to_s3(
+    vault: Api, api_process: ApiProcess, sqlite_db: Database
+) -> None:
+    """With its size and digest sent ahead, the body goes to S3 part by part as it arrives:
+    killed then, the parts already sent are an incomplete upload, never a version."""
+    assert vault.services is not None
+    store = vault.services.store
+    path = await evidence_path(vault)
+    bearer = token(api_process, vault.password)
+    chunks = [b"%PDF-1.7\n" + random.Random(7).randbytes(MIB)]
+    chunks += [random.Random(n).randbytes(MIB) for n in range(200)]
+    digest = base64.b64encode(hashlib.sha256(b"".join(chunks)).digest()).decode()
+    ahead = {
+        "Repr-Digest": f"sha-256=:{digest}:",
+        "Content-Length": str(sum(len(c) for c in chunks)),
+    }
+
+    def body() -> Iterator[bytes]:
+        for n, chunk in enumerate(chunks):
+            if n == 100:  # more than a 64 MiB part is in: S3 holds the upload by now
+                deadline = time.monotonic() + 10
+                while not store.incomplete_uploads() and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                api_process.kill()
+            yield chunk
+
+    await asyncio.to_thread(post_body, api_process, path, bearer, body(), ahead)
+    nothing_recorded(sqlite_db, store)
+    assert len(store.incomplete_uploads()) == 1
+    assert api_process.spooled() == []  # this path never spools
