@@ -4,12 +4,15 @@ workflow that takes the same number of updates and does nothing with them.
     .venv/bin/python bench/lifecycle.py [--agreements 40] [--concurrency 20]
 
 Starts its own Temporal dev server (in memory, free loopback ports), a SQLite file in a temporary
-directory and one worker process that serves both workflows, as `rabrong worker` runs apart from
+directory and one worker process that serves every workflow, as `rabrong worker` runs apart from
 the API; this process is the client, as the API is. Each agreement takes 17 updates (create, two
 signatures, four results with four evidence files, the submission, four approvals, the
 acknowledgement), each one validated by the domain and recorded by an activity with its audit
 entry, tasks and notifications. The bare workflow receives the same count of updates and returns
-at once. Ends with `name: value` lines, the ratio of update throughputs last (goal: >= 0.5).
+at once. A third, the floor (bench/noop_record.py), has the shape every agreement command must
+have by design (a sandboxed Update that awaits one local activity before it replies) and does
+no work: `floor_ratio` is the most any such design could reach on this machine. Ends with
+`name: value` lines, the ratio of our update throughput to the bare one last (goal: >= 0.5).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from bench.noop_record import NoopRecordWorkflow, noop_record
 from domain.agreement import Actor, EvidenceRef, Parties, Party
 from domain.commands import (
     AcknowledgeRound,
@@ -156,6 +160,17 @@ async def one_bare(client: Client, queue: str, n: int, latencies: list[float]) -
         await timed(latencies, partial(handle.execute_update, BareWorkflow.touch, f"u{i}"))
 
 
+async def one_floor(client: Client, queue: str, n: int, latencies: list[float]) -> None:
+    handle = await client.start_workflow(
+        NoopRecordWorkflow.run,
+        UPDATES_PER_AGREEMENT,
+        id=f"floor-{n}-{uuid.uuid4().hex[:6]}",
+        task_queue=queue,
+    )
+    for i in range(UPDATES_PER_AGREEMENT):
+        await timed(latencies, partial(handle.execute_update, NoopRecordWorkflow.touch, f"u{i}"))
+
+
 async def drive(
     count: int, concurrency: int, job: Callable[[int, list[float]], Awaitable[None]]
 ) -> tuple[float, list[float]]:
@@ -182,7 +197,12 @@ async def serve(address: str, url: str, queue: str, bare_queue: str, ready: str)
     db = Database(url)
     with ThreadPoolExecutor(max_workers=8) as executor:
         ours = build_worker(client, task_queue=queue, db=db, executor=executor)
-        bare = Worker(client, task_queue=bare_queue, workflows=[BareWorkflow])
+        bare = Worker(
+            client,
+            task_queue=bare_queue,
+            workflows=[BareWorkflow, NoopRecordWorkflow],
+            activities=[noop_record],
+        )
         async with ours, bare:
             Path(ready).touch()
             await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
@@ -219,9 +239,13 @@ async def main(agreements: int, concurrency: int) -> None:
     worker = start_worker(workdir, address, url, [queue, bare_queue])
     try:
         await drive(2, 2, lambda n, lat: one_bare(env.client, bare_queue, n, lat))
+        await drive(2, 2, lambda n, lat: one_floor(env.client, bare_queue, n, lat))
         await drive(2, 2, lambda n, lat: one_agreement(env.client, queue, 1000 + n, lat))
         bare_time, bare_lat = await drive(
             agreements, concurrency, lambda n, lat: one_bare(env.client, bare_queue, n, lat)
+        )
+        floor_time, floor_lat = await drive(
+            agreements, concurrency, lambda n, lat: one_floor(env.client, bare_queue, n, lat)
         )
         our_time, our_lat = await drive(
             agreements, concurrency, lambda n, lat: one_agreement(env.client, queue, n, lat)
@@ -231,7 +255,7 @@ async def main(agreements: int, concurrency: int) -> None:
         await env.shutdown()
         shutil.rmtree(workdir, ignore_errors=True)
     updates = agreements * UPDATES_PER_AGREEMENT
-    ours_rate, bare_rate = updates / our_time, updates / bare_time
+    ours_rate, bare_rate, floor_rate = updates / our_time, updates / bare_time, updates / floor_time
     print(f"agreements: {agreements}")
     print(f"concurrency: {concurrency}")
     print(f"updates: {updates}")
@@ -242,6 +266,11 @@ async def main(agreements: int, concurrency: int) -> None:
     print(f"bare_updates_per_s: {bare_rate:.1f}")
     print(f"bare_p50_ms: {statistics.median(bare_lat) * 1000:.1f}")
     print(f"bare_p95_ms: {percentile(bare_lat, 0.95) * 1000:.1f}")
+    print(f"floor_updates_per_s: {floor_rate:.1f}")
+    print(f"floor_p50_ms: {statistics.median(floor_lat) * 1000:.1f}")
+    print(f"floor_p95_ms: {percentile(floor_lat, 0.95) * 1000:.1f}")
+    print(f"floor_ratio: {floor_rate / bare_rate:.3f}")
+    print(f"ratio_to_floor: {ours_rate / floor_rate:.3f}")
     print(f"ratio: {ours_rate / bare_rate:.3f}")
 
 
