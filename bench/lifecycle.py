@@ -9,7 +9,7 @@ the API; this process is the client, as the API is. Each agreement takes 17 upda
 signatures, four results with four evidence files, the submission, four approvals, the
 acknowledgement), each one validated by the domain and recorded by an activity with its audit
 entry, tasks and notifications. The bare workflow receives the same count of updates and returns
-at once. A third, the floor (bench/noop_record.py), has the shape every agreement command must
+at once. A third, the floor (bench/baselines.py), has the shape every agreement command must
 have by design (a sandboxed Update that awaits one local activity before it replies) and does
 no work: `floor_ratio` is the most any such design could reach on this machine. Ends with
 `name: value` lines, the ratio of our update throughput to the bare one last (goal: >= 0.5).
@@ -33,12 +33,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from temporalio import workflow
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from bench.noop_record import NoopRecordWorkflow, noop_record
+from bench.baselines import BareWorkflow, NoopRecordWorkflow, noop_record
 from domain.agreement import Actor, EvidenceRef, Parties, Party
 from domain.commands import (
     AcknowledgeRound,
@@ -62,26 +61,6 @@ from workflows.converter import DATA_CONVERTER
 
 PARTIES = Parties(maker="gov", recipient="permsec", reviewers=["owner"], submitters=["staff"])
 UPDATES_PER_AGREEMENT = 3 + 2 * len(RESULTS) + 1 + len(RESULTS) + 1
-
-
-@workflow.defn(sandboxed=False)
-class BareWorkflow:
-    """The baseline: takes updates and returns at once, no validator, no activity."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.done = False
-
-    @workflow.run
-    async def run(self, updates: int) -> int:
-        await workflow.wait_condition(lambda: self.count >= updates)
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        return self.count
-
-    @workflow.update
-    async def touch(self, payload: str) -> int:
-        self.count += 1
-        return self.count
 
 
 Timed = Callable[[], Awaitable[Any]]
@@ -149,26 +128,20 @@ async def one_agreement(client: Client, queue: str, n: int, latencies: list[floa
     await send(AgreementWorkflow.acknowledge_round, command(AcknowledgeRound, "gov", round=number))
 
 
-async def one_bare(client: Client, queue: str, n: int, latencies: list[float]) -> None:
+Baseline = type[BareWorkflow] | type[NoopRecordWorkflow]
+
+
+async def one_baseline(
+    client: Client, queue: str, baseline: Baseline, n: int, latencies: list[float]
+) -> None:
     handle = await client.start_workflow(
-        BareWorkflow.run,
+        baseline.run,
         UPDATES_PER_AGREEMENT,
-        id=f"bare-{n}-{uuid.uuid4().hex[:6]}",
+        id=f"{baseline.__name__}-{n}-{uuid.uuid4().hex[:6]}",
         task_queue=queue,
     )
     for i in range(UPDATES_PER_AGREEMENT):
-        await timed(latencies, partial(handle.execute_update, BareWorkflow.touch, f"u{i}"))
-
-
-async def one_floor(client: Client, queue: str, n: int, latencies: list[float]) -> None:
-    handle = await client.start_workflow(
-        NoopRecordWorkflow.run,
-        UPDATES_PER_AGREEMENT,
-        id=f"floor-{n}-{uuid.uuid4().hex[:6]}",
-        task_queue=queue,
-    )
-    for i in range(UPDATES_PER_AGREEMENT):
-        await timed(latencies, partial(handle.execute_update, NoopRecordWorkflow.touch, f"u{i}"))
+        await timed(latencies, partial(handle.execute_update, baseline.touch, f"u{i}"))
 
 
 async def drive(
@@ -238,15 +211,13 @@ async def main(agreements: int, concurrency: int) -> None:
     address = env.client.service_client.config.target_host
     worker = start_worker(workdir, address, url, [queue, bare_queue])
     try:
-        await drive(2, 2, lambda n, lat: one_bare(env.client, bare_queue, n, lat))
-        await drive(2, 2, lambda n, lat: one_floor(env.client, bare_queue, n, lat))
+        bare = partial(one_baseline, env.client, bare_queue, BareWorkflow)
+        floor = partial(one_baseline, env.client, bare_queue, NoopRecordWorkflow)
+        await drive(2, 2, bare)
+        await drive(2, 2, floor)
         await drive(2, 2, lambda n, lat: one_agreement(env.client, queue, 1000 + n, lat))
-        bare_time, bare_lat = await drive(
-            agreements, concurrency, lambda n, lat: one_bare(env.client, bare_queue, n, lat)
-        )
-        floor_time, floor_lat = await drive(
-            agreements, concurrency, lambda n, lat: one_floor(env.client, bare_queue, n, lat)
-        )
+        bare_time, bare_lat = await drive(agreements, concurrency, bare)
+        floor_time, floor_lat = await drive(agreements, concurrency, floor)
         our_time, our_lat = await drive(
             agreements, concurrency, lambda n, lat: one_agreement(env.client, queue, n, lat)
         )
