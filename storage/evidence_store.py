@@ -208,7 +208,7 @@ class EvidenceStore:
         """
         part = memoryview(bytearray(PART_SIZE))
         headers: DictType = {"Content-Type": media_type}
-        size = _fill(source, part)
+        size = source.readinto(part)
         if size < PART_SIZE:
             version: str | None = self.client._put_object(
                 self.bucket, key, cast(bytes, part[:size]), headers
@@ -223,7 +223,7 @@ class EvidenceStore:
                     self.bucket, key, cast(bytes, part[:size]), None, upload_id, number
                 )
                 parts.append(Part(number, etag))
-                size = _fill(source, part)
+                size = source.readinto(part)
             done = self.client._complete_multipart_upload(self.bucket, key, upload_id, parts)
         except BaseException:
             with contextlib.suppress(Exception):
@@ -421,17 +421,6 @@ def content_key(sha256_hex: str) -> str:
 
 def _parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def _fill(source: PartFeed, part: memoryview) -> int:
-    """Fill the part from the source; short only when the source has ended."""
-    filled = 0
-    while filled < len(part):
-        got = source.readinto(part[filled:])
-        if not got:
-            break
-        filled += got
-    return filled
 
 
 def _hash_stream(source: io.BufferedIOBase) -> tuple[str, int]:

@@ -98,10 +98,10 @@ class FeedClosed(Exception):
 
 
 class PartFeed:
-    """A blocking source the object store's upload thread fills its part buffer from, fed
-    chunk by chunk from the request as it arrives; a bounded queue keeps at most a few MiB in
-    flight. Failing it makes the next read raise, so the store aborts its multipart upload:
-    nothing shows."""
+    """A blocking source the object store's upload thread takes a body from (streamed parts
+    with `take`, or a part buffer with `readinto`), fed from the request as it arrives; a
+    bounded queue keeps at most a few MiB in flight. Failing it makes the next read raise, so
+    the store aborts its multipart upload: nothing shows."""
 
     def __init__(self, depth: int = 2) -> None:
         self._queue: queue.Queue[Sequence[bytes] | BaseException | None] = queue.Queue(
