@@ -203,9 +203,7 @@ class EvidenceStore:
         """Send a body of unknown size (a chunked request) in parts from one reused buffer;
         its version id. A part must be full before it goes, since only then is it known not
         to be the last. (minio's put_object would build each part by joining what it reads
-        and slicing off a look-ahead byte: several part-sized copies at once.) Any failure
-        aborts the multipart upload, so nothing half-written shows.
-        """
+        and slicing off a look-ahead byte: several part-sized copies at once.)"""
         part = memoryview(bytearray(PART_SIZE))
         headers: DictType = {"Content-Type": media_type}
         size = source.readinto(part)
@@ -214,23 +212,13 @@ class EvidenceStore:
                 self.bucket, key, cast(bytes, part[:size]), headers
             ).version_id
             return version
-        upload_id = self.client._create_multipart_upload(self.bucket, key, headers)
-        try:
-            parts: list[Part] = []
+
+        def refilled(size: int) -> Iterator[memoryview]:
             while size:
-                number = len(parts) + 1
-                etag = self.client._upload_part(
-                    self.bucket, key, cast(bytes, part[:size]), None, upload_id, number
-                )
-                parts.append(Part(number, etag))
+                yield part[:size]  # sent before the buffer is filled again
                 size = source.readinto(part)
-            done = self.client._complete_multipart_upload(self.bucket, key, upload_id, parts)
-        except BaseException:
-            with contextlib.suppress(Exception):
-                self.client._abort_multipart_upload(self.bucket, key, upload_id)
-            raise
-        version = done.version_id
-        return version
+
+        return self._in_parts(key, headers, refilled(size))
 
     def _stream(
         self,
@@ -246,11 +234,22 @@ class EvidenceStore:
         a feed: the caller has checked the digest), so a body that is not what its digest
         said never becomes an object."""
         headers: DictType = {"Content-Type": media_type}
+        bodies = (StreamedPart(take(n), n) for n in _part_lengths(size, STREAMED_PART_SIZE))
+        return self._in_parts(key, headers, bodies, ended)
+
+    def _in_parts(
+        self,
+        key: str,
+        headers: DictType,
+        bodies: Iterator[memoryview | StreamedPart],
+        ended: Callable[[], None] = lambda: None,
+    ) -> str | None:
+        """One multipart upload of the bodies in order; its version id. Any failure aborts
+        it, so nothing half-written ever shows."""
         upload_id = self.client._create_multipart_upload(self.bucket, key, headers)
         try:
             parts: list[Part] = []
-            for number, length in enumerate(_part_lengths(size, STREAMED_PART_SIZE), start=1):
-                body = StreamedPart(take(length), length)
+            for number, body in enumerate(bodies, start=1):
                 etag = self.client._upload_part(
                     self.bucket, key, cast(bytes, body), None, upload_id, number
                 )
