@@ -20,7 +20,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.problems import Problem, unavailable
+from application.errors import Problem, unavailable
 from domain.agreement import AgreementState
 from domain.cascade_plan import CascadeRequest
 from domain.commands import Command, CreateAgreement
