@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from domain.thai import be_year, thai_digits_to_ascii
+from domain.thai import be_year_as_written, thai_digits_to_ascii
 from rabrong.resources import audit_signer, checkpointer, database, evidence_store
 from rabrong.settings import Settings
 from storage.audit_bundle import agreements_of_unit, write_bundle
@@ -76,7 +76,7 @@ def fiscal_year_be_of(raw: str) -> int:
     if not text.isdigit():
         raise ValueError(f"--year: not a year: {raw!r}")
     year = int(text)
-    return year if year > 2400 else be_year(year)
+    return be_year_as_written(year)
 
 
 def sign_now(settings: Settings) -> tuple[int, str]:
