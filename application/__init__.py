@@ -11,5 +11,5 @@ command); none of them opens a write transaction or appends to the audit log its
   evidence_reads.py) is one unit of work (storage.unit_of_work) that appends its audit entry,
   where one is written, in the same transaction (recording.py).
 
-New use cases, and new audit entries for existing ones, belong here. Decision 0023.
+New use cases, and new audit entries for existing ones, belong here. Decision 0024.
 """

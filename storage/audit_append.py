@@ -1,7 +1,7 @@
 """Appending to the audit log: the write side of storage.audit.
 
 Importable only by application/, activities/ and storage/ itself (import contracts in
-pyproject.toml, decision 0023), so that "who writes the audit log?" has one answer: the
+pyproject.toml, decision 0024), so that "who writes the audit log?" has one answer: the
 application layer's units of work and the recording activities.
 """
 

@@ -1,7 +1,7 @@
 """Engines and read sessions. Created by the composition root, never at import time.
 
 Sessions that write are opened by storage.unit_of_work, which only the application layer,
-activities and the composition root may import (decision 0023)."""
+activities and the composition root may import (decision 0024)."""
 
 from __future__ import annotations
 

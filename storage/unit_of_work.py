@@ -1,7 +1,7 @@
 """The write side: a unit of work, the only way to a session that commits.
 
 Importable only by application/, activities/, storage/ itself and the composition root's first
-run and demo loader (import contracts in pyproject.toml, decision 0023): API routes and pages
+run and demo loader (import contracts in pyproject.toml, decision 0024): API routes and pages
 reach writes through the application layer.
 """
 
