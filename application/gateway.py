@@ -1,4 +1,7 @@
-"""Commands to agreement workflows as Temporal Updates, and their failures as problems."""
+"""Commands to agreement workflows as Temporal Updates, and their failures as problems.
+
+The Temporal client of the application layer: entrypoints call application.agreements,
+complaints and cascades, which send through it (the health check only pings it)."""
 
 from __future__ import annotations
 
