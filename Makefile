@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: up test lint unit integration e2e clean
+.PHONY: up test lint unit integration e2e bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,14 @@ integration: $(STAMP)
 
 e2e: $(STAMP)
 	$(BIN)/pytest tests/e2e
+
+# Every benchmark, one after the other, each ending with its `ratio:` line; slow (see README).
+bench: $(STAMP)
+	$(BIN)/python bench/scoring.py
+	$(BIN)/python bench/lifecycle.py
+	$(BIN)/python bench/evidence.py
+	$(BIN)/python bench/audit.py
+	$(BIN)/python bench/api.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

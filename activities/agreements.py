@@ -9,11 +9,13 @@ from temporalio import activity
 
 from domain.transition import AuditEvent, TransitionRecord, TransitionRecorded
 from storage.agreements import save_definition, save_state
-from storage.audit import append_entry, is_recorded
+from storage.audit import is_recorded
+from storage.audit_append import append_entry
 from storage.checkpoints import Checkpointer
 from storage.db import Database
 from storage.outbox import enqueue
 from storage.tasks import reconcile_tasks
+from storage.unit_of_work import unit_of_work
 
 log = structlog.get_logger(__name__)
 
@@ -25,7 +27,7 @@ class AgreementActivities:
     @activity.defn(name="record_transition")
     def record_transition(self, record: TransitionRecord) -> TransitionRecorded:
         """Idempotent by command id: a retried or replayed call finds its audit entry and stops."""
-        with self.db.transaction() as session:
+        with unit_of_work(self.db) as session:
             if is_recorded(session, record.command_id):
                 return TransitionRecorded(audit_seq=None, already_recorded=True)
             if record.definition is not None:
@@ -65,7 +67,7 @@ class AgreementActivities:
     @activity.defn(name="record_event")
     def record_event(self, event: AuditEvent) -> TransitionRecorded:
         """An audit entry on its own, once per command id."""
-        with self.db.transaction() as session:
+        with unit_of_work(self.db) as session:
             if is_recorded(session, event.command_id):
                 return TransitionRecorded(audit_seq=None, already_recorded=True)
             entry = append_entry(

@@ -10,11 +10,13 @@ from temporalio.exceptions import ApplicationError
 from domain.complaint_filing import already_contested
 from domain.complaints import FILED, UPHELD, ComplaintRecord, ContestedScore
 from domain.transition import TransitionRecorded
-from storage.audit import append_entry, is_recorded
+from storage.audit import is_recorded
+from storage.audit_append import append_entry
 from storage.checkpoints import Checkpointer
 from storage.complaints import contested, record_score_versions, save_complaint
 from storage.db import Database
 from storage.outbox import enqueue
+from storage.unit_of_work import unit_of_work
 
 log = structlog.get_logger(__name__)
 
@@ -51,7 +53,7 @@ class ComplaintActivities:
 
     def _record(self, record: ComplaintRecord) -> TransitionRecorded:
         state = record.state
-        with self.db.transaction() as session:
+        with unit_of_work(self.db) as session:
             if is_recorded(session, record.command_id):
                 return TransitionRecorded(audit_seq=None, already_recorded=True)
             save_complaint(session, state)

@@ -12,6 +12,7 @@ from domain.vault import VaultReport
 from storage.db import Database
 from storage.evidence_store import EvidenceStore
 from storage.tasks import raise_vault_alerts
+from storage.unit_of_work import unit_of_work
 from storage.vault_check import reconcile, verify
 
 log = structlog.get_logger(__name__)
@@ -31,7 +32,7 @@ class EvidenceActivities:
             checked_bytes=verified.checked_bytes,
             findings=[*verified.findings, *reconciled.findings],
         )
-        with self.db.transaction() as session:
+        with unit_of_work(self.db) as session:
             raised = raise_vault_alerts(session, report.findings, datetime.now(UTC), check_id)
         log.info(
             "vault checked",

@@ -1,1 +1,2 @@
-"""The HTTP API: authenticate, parse, send the command to its workflow, answer. Thin."""
+"""The HTTP API: authenticate, parse, call the application layer (application/), answer. Thin:
+it reads through storage's read side and never writes itself."""

@@ -1,4 +1,7 @@
-"""RFC 9457 problem documents, produced in one place for every error the API returns."""
+"""RFC 9457 problem documents, produced in one place for every error the API returns.
+
+Problem itself is the application layer's (application.errors): use cases refuse with it too.
+"""
 
 from __future__ import annotations
 
@@ -9,39 +12,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from application.errors import Problem as Problem
+from application.errors import unavailable as unavailable
 from domain.errors import DomainError, Violation
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://rabrong.example/problems/"
-
-
-class Problem(Exception):
-    def __init__(
-        self,
-        status: int,
-        kind: str,
-        title: str,
-        detail: str,
-        errors: list[Violation] | None = None,
-        **extra: Any,
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.kind = kind
-        self.title = title
-        self.detail = detail
-        self.errors = errors or []
-        self.extra = extra
-
-
-def unavailable(dependency: str, detail: str) -> Problem:
-    return Problem(
-        503,
-        "unavailable",
-        "Service unavailable",
-        f"{dependency} is unavailable: {detail}",
-        dependency=dependency,
-    )
 
 
 def from_domain(error: DomainError) -> Problem:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from api.gateway import TemporalGateway
+from application.gateway import TemporalGateway
 from storage.audit_keys import AuditSigner
 from storage.db import Database
 from storage.evidence_store import EvidenceStore

@@ -1,6 +1,6 @@
 """Inbox latency under load: GET /v1/tasks through the API beside its page query run raw.
 
-    PYTHONPATH=. .venv/bin/python bench/api.py [--clients 20] [--seconds 20] [--rounds 2]
+    .venv/bin/python bench/api.py [--clients 20] [--seconds 20] [--rounds 2]
 
 Creates a PostgreSQL database of its own (at RABRONG_TEST_PG_ADMIN, as the tests do), migrates
 it and bulk-loads an organisation: 1 ministry, 10 departments, 76 provinces of 5 groups each,

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/audit.py [--appends 3000] [--verify 200000] [--entries 1000000]
 
-1. Append: entries through storage.audit.append_entry (canonical JSON, chain hash, leaf hash,
+1. Append: entries through storage.audit_append.append_entry (canonical JSON, chain hash, leaf hash,
    subtree cache), one transaction each, against a raw INSERT of the same rows into an
    identical table, one transaction each, on the same SQLite file. Goal >= 0.5.
 2. Verify: the offline verifier over an export of --verify entries against raw SHA-256 over
@@ -33,7 +33,8 @@ from auditverify.export import verify_export
 from auditverify.note import parse_public_key
 from domain import merkle
 from domain.canonical import canonical_json
-from storage.audit import CACHED_LEVELS, GENESIS, append_entry, entry_body, perfect_hash
+from storage.audit import CACHED_LEVELS, GENESIS, entry_body, perfect_hash
+from storage.audit_append import append_entry
 from storage.audit_export import write_export
 from storage.audit_keys import load_or_create_signer
 from storage.audit_tree import AuditTree
@@ -41,6 +42,7 @@ from storage.checkpoints import Checkpointer
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.tables import AuditEntry, AuditNode
+from storage.unit_of_work import unit_of_work
 
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
 
@@ -82,19 +84,19 @@ def rows(count: int, start: int = 1) -> Iterator[dict[str, Any]]:
 
 def bench_append(root: Path, count: int) -> tuple[float, float]:
     db = fresh_db(root, "append.db")
-    with db.transaction() as session:
+    with unit_of_work(db) as session:
         session.connection().exec_driver_sql(
             "CREATE TABLE raw_entry AS SELECT * FROM audit_entry WHERE 0"
         )
     prepared = list(rows(count))
     start = time.perf_counter()
     for row in prepared:
-        with db.transaction() as session:
+        with unit_of_work(db) as session:
             session.execute(text(_RAW_INSERT), {**row, "facts": canonical_json(row["facts"])})
     raw = count / (time.perf_counter() - start)
     start = time.perf_counter()
     for n in range(1, count + 1):
-        with db.transaction() as session:
+        with unit_of_work(db) as session:
             append_entry(session, **event(n))
     ours = count / (time.perf_counter() - start)
     db.dispose()
@@ -111,7 +113,7 @@ _RAW_INSERT = (
 def bulk_load(db: Database, count: int) -> None:
     """Load `count` entries fast, then the cached subtree hashes, as appends would leave them."""
     batch: list[dict[str, Any]] = []
-    with db.transaction() as session:
+    with unit_of_work(db) as session:
         for row in rows(count):
             batch.append(row)
             if len(batch) == 20_000:

@@ -53,6 +53,7 @@ from domain.deadlines import round_on
 from domain.transition import AgreementWorkflowInput
 from rabrong.demo import DEMO_RESULTS as RESULTS
 from rabrong.demo import demo_definition_for
+from rabrong.embedded import binary
 from rabrong.worker import build_worker
 from storage.db import Database
 from storage.migrate import upgrade
@@ -205,7 +206,7 @@ async def main(agreements: int, concurrency: int) -> None:
     url = f"sqlite:///{workdir / 'bench.db'}"
     upgrade(url)
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=shutil.which("temporal"), data_converter=DATA_CONVERTER
+        dev_server_existing_path=binary("temporal"), data_converter=DATA_CONVERTER
     )
     queue, bare_queue = f"bench-{uuid.uuid4()}", f"bare-{uuid.uuid4()}"
     address = env.client.service_client.config.target_host

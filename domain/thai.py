@@ -85,6 +85,11 @@ def format_date_th(day: date) -> str:
 BE_YEAR_FLOOR = 2400  # no CE date in this domain is that late; any such year is Buddhist era
 
 
+def be_year_as_written(year: int) -> int:
+    """A year as users write it, Buddhist era (2568) or Common era (2025), in Buddhist era."""
+    return year if year >= BE_YEAR_FLOOR else be_year(year)
+
+
 def parse_date(raw: object) -> object:
     """A date as Thai users write it: ISO or d/m/yyyy, Thai digits, CE or BE years.
 

@@ -3,14 +3,14 @@ the review chain is complete and the round is published."""
 
 from __future__ import annotations
 
-from domain.agreement import AgreementState, RoundStatus
+from domain.agreement import LEGACY_RULES, AgreementState, RoundStatus
 
 _RELEASED = (RoundStatus.PUBLISHED, RoundStatus.ACKNOWLEDGED)
 
 
 def as_seen_by(state: AgreementState, user_id: str) -> AgreementState:
     evaluated = {state.parties.maker, *state.parties.submitters}
-    if user_id not in evaluated or state.rules == 1:
+    if user_id not in evaluated or state.rules == LEGACY_RULES:
         return state
     hidden = {n for n in state.rounds if state.round_state(n).status not in _RELEASED}
     hidden |= {n for n in state.round_scores if state.round_state(n).status not in _RELEASED}

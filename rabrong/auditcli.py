@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from domain.thai import be_year, thai_digits_to_ascii
+from application.checkpoints import sign_checkpoint
+from domain.thai import be_year_as_written, thai_digits_to_ascii
 from rabrong.resources import audit_signer, checkpointer, database, evidence_store
 from rabrong.settings import Settings
 from storage.audit_bundle import agreements_of_unit, write_bundle
@@ -21,7 +22,10 @@ def export(settings: Settings, out: Path, *, sign_first: bool) -> tuple[int, str
     db = database(settings)
     try:
         if sign_first:
-            checkpointer(settings, db, evidence_store(settings)).checkpoint(datetime.now(UTC))
+            sign_checkpoint(
+                checkpointer=checkpointer(settings, db, evidence_store(settings)),
+                at=datetime.now(UTC),
+            )
         with db.reader() as session, out.open("wb") as target:
             signed = latest_checkpoint(session) if sign_first else None
             up_to = signed.tree_size if signed is not None else None
@@ -44,7 +48,7 @@ def bundle(
         return 2, "rabrong audit bundle: --unit needs --year"
     db, store = database(settings), evidence_store(settings)
     try:
-        checkpointer(settings, db, store).checkpoint(datetime.now(UTC))
+        sign_checkpoint(checkpointer=checkpointer(settings, db, store), at=datetime.now(UTC))
         with db.reader() as session:
             scope: dict[str, object]
             if agreement_id is not None:
@@ -76,13 +80,15 @@ def fiscal_year_be_of(raw: str) -> int:
     if not text.isdigit():
         raise ValueError(f"--year: not a year: {raw!r}")
     year = int(text)
-    return year if year > 2400 else be_year(year)
+    return be_year_as_written(year)
 
 
 def sign_now(settings: Settings) -> tuple[int, str]:
     db = database(settings)
     try:
-        row = checkpointer(settings, db, evidence_store(settings)).checkpoint(datetime.now(UTC))
+        row = sign_checkpoint(
+            checkpointer=checkpointer(settings, db, evidence_store(settings)), at=datetime.now(UTC)
+        )
     finally:
         db.dispose()
     if row is None:

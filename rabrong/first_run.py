@@ -13,6 +13,7 @@ from sqlmodel import select
 from domain.access import ADMINISTRATOR
 from storage.db import Database
 from storage.tables import AppUser, OrgUnit, RoleGrant
+from storage.unit_of_work import unit_of_work
 from storage.users import hash_password, upsert_unit, users_with_role
 
 log = structlog.get_logger(__name__)
@@ -22,7 +23,7 @@ ROOT_UNIT = OrgUnit(id="root", kind="organisation", name_th="หน่วยง�
 
 def ensure_first_administrator(db: Database, var_dir: Path) -> Path | None:
     """The password file when an administrator was created now; None when one existed."""
-    with db.transaction() as session:
+    with unit_of_work(db) as session:
         granted = session.exec(select(RoleGrant).where(RoleGrant.role == ADMINISTRATOR)).first()
         if users_with_role(session, ADMINISTRATOR) or granted is not None:
             return None

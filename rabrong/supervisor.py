@@ -176,7 +176,7 @@ def _healthy(api_url: str) -> None:
 
 
 async def _ensure_demo_agreement(settings: Settings) -> None:
-    from api.gateway import TemporalGateway
+    from application.gateway import TemporalGateway
     from domain.agreement import Actor
     from domain.commands import CreateAgreement
     from domain.transition import AgreementWorkflowInput

@@ -14,6 +14,7 @@ from storage.audit_tree import AuditTree
 from storage.db import Database
 from storage.evidence_store import EvidenceStore, StorageUnavailable
 from storage.tables import AuditCheckpoint
+from storage.unit_of_work import unit_of_work
 
 PREFIX = "audit-checkpoints/"
 RECENT = 20  # checkpoints re-offered to the bucket on each run, in case it was down
@@ -94,7 +95,7 @@ class Checkpointer:
         self.db, self.signer, self.store, self.every = db, signer, store, every
 
     def checkpoint(self, at: datetime, *, publish_now: bool = True) -> AuditCheckpoint | None:
-        with self.db.transaction() as session:
+        with unit_of_work(self.db) as session:
             row = sign_checkpoint(session, self.signer, at)
             recent = recent_checkpoints(session, RECENT)
         if self.store is not None and publish_now:

@@ -1,4 +1,7 @@
-"""Engines and the unit of work. Created by the composition root, never at import time."""
+"""Engines and read sessions. Created by the composition root, never at import time.
+
+Sessions that write are opened by storage.unit_of_work, which only the application layer,
+activities and the composition root may import (decision 0024)."""
 
 from __future__ import annotations
 
@@ -38,31 +41,7 @@ class Database:
         # write over the moment it is free; left to busy_timeout, a waiting writer sleeps in
         # growing steps (up to 100 ms) and a burst of commands mostly waits for nothing.
         # Reentrant, so a transaction opened inside another still meets SQLite's own timeout.
-        self._writer = threading.RLock() if url.startswith("sqlite") else None
-
-    @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A unit of work: commits when the block ends, rolls back if it raises."""
-        if self._writer is None:
-            with self._unit_of_work() as session:
-                yield session
-            return
-        with self._writer, self._unit_of_work() as session:
-            yield session
-
-    @contextmanager
-    def _unit_of_work(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
-            if self.url.startswith("sqlite"):
-                # Take the write lock first: writers then queue on busy_timeout instead of
-                # failing when a read snapshot turns stale, which SQLite cannot upgrade.
-                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        self.writer_lock = threading.RLock() if url.startswith("sqlite") else None
 
     @contextmanager
     def reader(self) -> Iterator[Session]:

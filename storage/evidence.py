@@ -1,5 +1,6 @@
 """Evidence metadata: one row per reference, projected from the agreement's state, and the
-queries of the vault (by upload, effective and review time) and its audited reads."""
+queries of the vault (by upload, effective and review time). Reads are audited by
+application.evidence_reads."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from sqlmodel import Session, col, func, or_, select
 
 from domain.agreement import EvidenceRef, KpiRound
 from domain.evidence import reviewed_at
-from storage.audit import Appended, append_entry
 from storage.tables import EvidenceRow
 
 Status = Literal["active", "superseded", "all"]
@@ -134,33 +134,3 @@ def all_references(session: Session) -> Iterator[EvidenceRow]:
 
 def referenced_keys(session: Session) -> set[str]:
     return set(session.exec(select(EvidenceRow.object_key).distinct()))
-
-
-def record_read(
-    session: Session,
-    row: EvidenceRow,
-    *,
-    reader: str,
-    at: datetime,
-    via: Literal["stream", "presigned_url"],
-    request_id: str | None,
-) -> Appended:
-    """Who looked at which file, and when: a complaint may turn on it."""
-    return append_entry(
-        session,
-        command_id=None,
-        at=at,
-        actor_id=reader,
-        action="evidence.read",
-        subject_type="evidence",
-        subject_id=row.id,
-        facts={
-            "agreement_id": row.agreement_id,
-            "round": row.round,
-            "kpi_code": row.kpi_code,
-            "sha256": row.sha256,
-            "version_id": row.version_id,
-            "via": via,
-        },
-        request_id=request_id,
-    )

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, delete
 
 from storage.db import Database
 from storage.tables import IdempotencyRecord
+from storage.unit_of_work import unit_of_work
 
 # Longer than any request may take (an update waits 60 s, a large upload a few minutes): an
 # older record still in progress belongs to an API that died, and the key is free again. The
@@ -26,7 +27,7 @@ def begin(
 ) -> IdempotencyRecord | None:
     """None when this request goes ahead (the key is now held); else the finished record."""
     try:
-        with db.transaction() as session:
+        with unit_of_work(db) as session:
             found = session.get(IdempotencyRecord, (scope, key), with_for_update=True)
             if found is None:
                 session.add(
@@ -59,7 +60,7 @@ def finish(
     now: datetime,
 ) -> None:
     """body None: the response held credentials, so it is not kept and cannot be replayed."""
-    with db.transaction() as session:
+    with unit_of_work(db) as session:
         record = session.get(IdempotencyRecord, (scope, key))
         if record is None:
             return
@@ -71,7 +72,7 @@ def finish(
 
 def release(db: Database, scope: str, key: str) -> None:
     """The request failed without acting (a 5xx): a retry with the key runs again."""
-    with db.transaction() as session:
+    with unit_of_work(db) as session:
         release_in(session, scope, key)
 
 

@@ -22,6 +22,7 @@ from api.schemas import (
     SignCreate,
 )
 from api.services import Services
+from application.agreements import act_on_agreement, start_agreement
 from domain.agreement import AgreementState, Parties
 from domain.commands import ApproveResult, Command, CreateAgreement, EnterResult, ReturnResult, Sign
 from domain.criteria import ResultInput
@@ -79,7 +80,10 @@ async def act(
 ) -> AgreementState:
     """A lifecycle action through the workflow's Update, once the agreement is in scope."""
     visible(services, user, agreement_id)
-    return seen(await services.temporal.send(agreement_id, update, command, known=True), user)
+    state = await act_on_agreement(
+        temporal=services.temporal, agreement_id=agreement_id, update=update, command=command
+    )
+    return seen(state, user)
 
 
 def with_unit(session: Session, parties: Parties, where: str = "parties") -> Parties:
@@ -118,7 +122,7 @@ async def create_agreement(
     # Refuse a bad command before a workflow exists for it; the workflow decides again.
     decide(None, definition, command.model_copy(update={"at": datetime.now(UTC)}))
     start = AgreementWorkflowInput(agreement_id=body.agreement_id, definition=definition)
-    state = await services.temporal.create(command, start)
+    state = await start_agreement(temporal=services.temporal, command=command, start=start)
     warnings = [w.message for w in validate_definition(definition).warnings]
     return AgreementPublic(agreement=seen(state, user), warnings=warnings)
 

@@ -1,8 +1,8 @@
 """Login with a password (OAuth2 password form, as /docs expects) giving a short-lived JWT and a
 refresh token; refresh, logout, the current user, and machine API tokens.
 
-Identity rows are written by the API itself: they are not agreement state (decision 0004).
-Every answer holding a credential says Cache-Control: no-store, so it is never kept for replay.
+The writes are application.identity's. Every answer holding a credential says
+Cache-Control: no-store, so it is never kept for replay.
 """
 
 from __future__ import annotations
@@ -26,21 +26,10 @@ from api.identity_schemas import (
     TokenPublic,
     UserPublic,
 )
-from api.problems import Problem
 from api.services import Services
+from application import identity
 from storage.tables import ApiToken
-from storage.tokens import (
-    RefreshRefused,
-    RefreshReused,
-    api_tokens_of,
-    create_api_token,
-    issue_refresh,
-    revoke_api_token,
-    revoke_family,
-    revoke_refresh,
-    rotate_refresh,
-)
-from storage.users import check_password, hash_password, needs_rehash, user_by_username
+from storage.tokens import api_tokens_of
 
 router = APIRouter(prefix="/v1", tags=["auth"])
 
@@ -63,31 +52,24 @@ def login(
     response: Response,
 ) -> TokenPublic:
     now = datetime.now(UTC)
-    with services.db.transaction() as session:
-        user = user_by_username(session, form.username)
-        if user is None or not check_password(form.password, user.password_hash):
-            raise Problem(401, "bad_credentials", "Login failed", "wrong username or password")
-        if needs_rehash(user.password_hash):
-            user.password_hash = hash_password(form.password)
-            session.add(user)
-        refresh = issue_refresh(session, user.id, now=now, ttl=services.refresh_ttl)
+    signed_in = identity.log_in(
+        db=services.db,
+        username=form.username,
+        password=form.password,
+        now=now,
+        refresh_ttl=services.refresh_ttl,
+    )
     response.headers.update(NO_STORE)
-    return _tokens(services, user.id, refresh, now)
+    return _tokens(services, signed_in.user_id, signed_in.refresh_token, now)
 
 
 @router.post("/auth/refresh")
 def refresh(services: ServicesDep, body: RefreshCreate, response: Response) -> TokenPublic:
     """Spends the refresh token for a new pair; one presented twice ends all its sessions."""
     now = datetime.now(UTC)
-    try:
-        with services.db.transaction() as session:
-            rotated = rotate_refresh(session, body.refresh_token, now=now, ttl=services.refresh_ttl)
-    except RefreshReused as reused:
-        with services.db.transaction() as session:
-            revoke_family(session, reused.family, now)
-        raise Problem(401, "bad_refresh_token", "Refresh refused", str(reused)) from reused
-    except RefreshRefused as refused:
-        raise Problem(401, "bad_refresh_token", "Refresh refused", str(refused)) from refused
+    rotated = identity.refresh_session(
+        db=services.db, refresh_token=body.refresh_token, now=now, refresh_ttl=services.refresh_ttl
+    )
     response.headers.update(NO_STORE)
     return _tokens(services, rotated.user_id, rotated.refresh_token, now)
 
@@ -95,8 +77,7 @@ def refresh(services: ServicesDep, body: RefreshCreate, response: Response) -> T
 @router.post("/auth/logout", status_code=204)
 def logout(services: ServicesDep, body: RefreshCreate) -> Response:
     """Revokes the refresh token's whole family; access tokens lapse within minutes."""
-    with services.db.transaction() as session:
-        revoke_refresh(session, body.refresh_token, datetime.now(UTC))
+    identity.log_out(db=services.db, refresh_token=body.refresh_token, now=datetime.now(UTC))
     return Response(status_code=204)
 
 
@@ -129,11 +110,13 @@ def create_token(
     user: CurrentUser, services: ServicesDep, body: ApiTokenCreate, response: Response
 ) -> ApiTokenIssued:
     """A token for a machine acting as this user; shown once."""
-    now = datetime.now(UTC)
-    with services.db.transaction() as session:
-        row, token = create_api_token(
-            session, user.id, body.name, now=now, ttl=services.api_token_ttl
-        )
+    row, token = identity.issue_api_token(
+        db=services.db,
+        actor=user.principal,
+        name=body.name,
+        now=datetime.now(UTC),
+        ttl=services.api_token_ttl,
+    )
     response.headers.update(NO_STORE)
     return ApiTokenIssued(**_public(row).model_dump(), token=token)
 
@@ -156,10 +139,7 @@ def revoke_token(
     user: CurrentUser,
     services: ServicesDep,
 ) -> ApiTokenPublic:
-    now = datetime.now(UTC)
-    with services.db.transaction() as session:
-        if not revoke_api_token(session, user.id, token_id, now):
-            raise Problem(404, "NotFound", "Not found", f"no API token {token_id}")
-        row = session.get(ApiToken, token_id)
-        assert row is not None
-        return _public(row)
+    row = identity.withdraw_api_token(
+        db=services.db, actor=user.principal, token_id=token_id, now=datetime.now(UTC)
+    )
+    return _public(row)

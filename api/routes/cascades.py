@@ -10,10 +10,10 @@ from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
 from api.problems import Problem
 from api.routes.agreements import with_unit
 from api.schemas import CascadeCreate, CascadePublic
+from application.cascades import run_cascade
 from domain.cascade_plan import CascadeRequest, plan
-from domain.errors import InvalidTransition, violation
 from domain.policies import require_may_cascade
-from storage.agreements import get_definition, get_state
+from storage.agreements import get_definition
 
 router = APIRouter(prefix="/v1/cascades", tags=["cascades"])
 
@@ -42,15 +42,5 @@ async def cascade(
     )
     # Every unit is checked before anything starts: a bad one is a 422 naming units[i].
     plan(request)
-    if not await services.temporal.cascade_known(request.cascade_id):
-        # A new cascade must not reach agreements that exist already (a retried one does).
-        with services.db.reader() as session:
-            taken = [
-                violation(f"units[{i}].agreement_id", "unique", f"{u.agreement_id} exists")
-                for i, u in enumerate(request.units)
-                if get_state(session, u.agreement_id) is not None
-            ]
-        if taken:
-            raise InvalidTransition("some of these agreements exist already", taken)
-    agreements = await services.temporal.cascade(request)
+    agreements = await run_cascade(db=services.db, temporal=services.temporal, request=request)
     return CascadePublic(cascade_id=request.cascade_id, agreements=agreements)

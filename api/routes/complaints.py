@@ -15,6 +15,7 @@ from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
 from api.identity import Caller
 from api.problems import Problem
 from api.routes.agreements import command_id, not_found
+from application.complaints import act_on_complaint, start_complaint
 from domain.audit import may_query_whole_log, may_read_timeline, may_see_complaint
 from domain.complaint_filing import COMMITTEE_ROLE, choose_committee, file_complaint
 from domain.complaints import (
@@ -101,7 +102,7 @@ async def file(
     committee = choose_committee(candidates, score) if score is not None else []
     file_complaint(score, command, committee, policy, datetime.now(UTC))  # refusals: 4xx now
     start = ComplaintWorkflowInput(filing=command, committee=committee, policy=policy)
-    return await services.temporal.file_complaint(start)
+    return await start_complaint(temporal=services.temporal, start=start)
 
 
 @router.get("")
@@ -151,7 +152,12 @@ async def ask(
     command = AskForInformation(
         command_id=command_id(key), actor=actor_of(user), question=normalize_text(body.question)
     )
-    return await services.temporal.send_complaint(complaint_id, "ask_for_information", command)
+    return await act_on_complaint(
+        temporal=services.temporal,
+        complaint_id=complaint_id,
+        update="ask_for_information",
+        command=command,
+    )
 
 
 @router.post("/{complaint_id}/answers")
@@ -170,7 +176,12 @@ async def answer(
         answer=normalize_text(body.answer),
         evidence_ids=body.evidence_ids,
     )
-    return await services.temporal.send_complaint(complaint_id, "provide_information", command)
+    return await act_on_complaint(
+        temporal=services.temporal,
+        complaint_id=complaint_id,
+        update="provide_information",
+        command=command,
+    )
 
 
 @router.post("/{complaint_id}/decision")
@@ -189,7 +200,12 @@ async def decide(
         reasons=normalize_text(body.reasons),
         new_score=body.new_score,
     )
-    return await services.temporal.send_complaint(complaint_id, "decide", command)
+    return await act_on_complaint(
+        temporal=services.temporal,
+        complaint_id=complaint_id,
+        update="decide",
+        command=command,
+    )
 
 
 @router.post("/{complaint_id}/acknowledge")
@@ -198,7 +214,12 @@ async def acknowledge(
 ) -> ComplaintState:
     _visible(services, complaint_id, user)
     command = AcknowledgeOutcome(command_id=command_id(key), actor=actor_of(user))
-    return await services.temporal.send_complaint(complaint_id, "acknowledge", command)
+    return await act_on_complaint(
+        temporal=services.temporal,
+        complaint_id=complaint_id,
+        update="acknowledge",
+        command=command,
+    )
 
 
 def _may_see(state: ComplaintState, user: Caller) -> bool:

@@ -40,6 +40,8 @@ from api.schemas import (
 )
 from api.services import Services
 from api.uploads import FILE_FIELD, Received, declared_sha256, receive, receive_declared
+from application.agreements import act_on_agreement
+from application.evidence_reads import record_evidence_read
 from domain.access import may_query_whole_log
 from domain.agreement import AgreementState, EvidenceRef
 from domain.commands import AttachEvidence, WithdrawEvidence
@@ -47,7 +49,7 @@ from domain.errors import violation
 from domain.lifecycle import decide
 from domain.media import ascii_fallback, display_name
 from storage.agreements import get_definition, get_state
-from storage.evidence import EvidenceQuery, find_evidence, get_evidence, record_read
+from storage.evidence import EvidenceQuery, find_evidence, get_evidence
 from storage.evidence_store import StorageUnavailable, StoredObject, Unreadable
 from storage.incoming import IncomingFile
 from storage.tables import EvidenceRow
@@ -137,11 +139,11 @@ async def upload_evidence(
             "retain_until": stored.retain_until,
         }
     )
-    new_state = await services.temporal.send(
-        agreement_id,
-        "attach_evidence",
-        draft.model_copy(update={"evidence": evidence}),
-        known=True,
+    new_state = await act_on_agreement(
+        temporal=services.temporal,
+        agreement_id=agreement_id,
+        update="attach_evidence",
+        command=draft.model_copy(update={"evidence": evidence}),
     )
     log.info(
         "evidence uploaded",
@@ -366,12 +368,11 @@ def _readable_row(services: Services, user: Caller, evidence_id: str) -> Evidenc
 def _audit_read(
     services: Services, row: EvidenceRow, user: Caller, via: Any, request: Request
 ) -> None:
-    with services.db.transaction() as session:
-        record_read(
-            session,
-            row,
-            reader=user.id,
-            at=datetime.now(UTC),
-            via=via,
-            request_id=getattr(request.state, "request_id", None),
-        )
+    record_evidence_read(
+        db=services.db,
+        actor=user.principal,
+        row=row,
+        at=datetime.now(UTC),
+        via=via,
+        request_id=getattr(request.state, "request_id", None),
+    )

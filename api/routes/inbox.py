@@ -1,10 +1,10 @@
 """The inbox: my open tasks, those of whom I stand in for, and those of my roles at my units;
-filtered, soonest due first, paged, counted per kind; group tasks claimed and released; and
-the notifications written for me."""
+filtered, soonest due first, paged, counted per kind; group tasks claimed and released
+(application.inbox); and the notifications written for me."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -14,15 +14,13 @@ from api.deps import CurrentUser, ServicesDep
 from api.identity import Caller
 from api.problems import Problem
 from api.schemas import NotificationList, NotificationPublic
-from domain.task_actions import COMPLETES, claimable
-from storage.audit import append_entry
+from application import inbox
+from domain.task_actions import COMPLETES
 from storage.inbox import (
     InboxFilter,
     Reach,
     inbox_counts,
     inbox_page,
-    offered_to,
-    set_claim,
     task_in_reach,
 )
 from storage.outbox import notifications_page
@@ -109,8 +107,7 @@ def _public(row: TaskRow) -> TaskPublic:
 
 
 def reach_of(user: Caller) -> Reach:
-    seats = [(g.role, g.unit) for g in user.principal.grants]
-    return Reach(people=sorted(user.principal.people), seats=seats)
+    return inbox.reach_of(user.principal)
 
 
 @router.get("/tasks")
@@ -153,49 +150,19 @@ def task(task_id: TaskId, user: CurrentUser, services: ServicesDep) -> TaskPubli
     return _public(row)
 
 
-def _claim(user: Caller, services: ServicesDep, task_id: str, take: bool) -> TaskPublic:
-    reach = reach_of(user)
-    now = datetime.now(UTC)
-    with services.db.transaction() as session:
-        row = task_in_reach(session, reach, task_id)
-        if row is None:
-            raise Problem(404, "NotFound", "Not found", f"no open task {task_id} in your inbox")
-        if not claimable(row.assignee_user) or not offered_to(session, row, reach):
-            raise Problem(
-                409,
-                "not_a_group_task",
-                "Not a group task",
-                "only a task offered to several people or to a role can be claimed or released",
-            )
-        if take and row.claimed_by not in (None, user.id):
-            raise Problem(409, "claimed", "Claimed already", f"claimed by {row.claimed_by}")
-        if not take and row.claimed_by != user.id:
-            raise Problem(409, "not_claimed", "Not yours", "only who claimed it may release it")
-        if (row.claimed_by == user.id) != take:
-            set_claim(session, row, user.id if take else None, now)
-            append_entry(
-                session,
-                command_id=None,
-                at=now,
-                actor_id=user.id,
-                action="task.claimed" if take else "task.released",
-                subject_type="agreement",
-                subject_id=row.agreement_id,
-                facts={"task": row.id, "kind": row.kind},
-            )
-        session.flush()
-        return _public(row)
-
-
 @router.post("/tasks/{task_id:path}/claim")
 def claim(task_id: TaskId, user: CurrentUser, services: ServicesDep) -> TaskPublic:
     """Take a group task: it leaves the other candidates' inboxes until released."""
-    return _claim(user, services, task_id, take=True)
+    return _public(
+        inbox.claim_task(db=services.db, actor=user.principal, task_id=task_id, take=True)
+    )
 
 
 @router.post("/tasks/{task_id:path}/release")
 def release(task_id: TaskId, user: CurrentUser, services: ServicesDep) -> TaskPublic:
-    return _claim(user, services, task_id, take=False)
+    return _public(
+        inbox.claim_task(db=services.db, actor=user.principal, task_id=task_id, take=False)
+    )
 
 
 @router.get("/notifications")

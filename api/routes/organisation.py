@@ -1,46 +1,35 @@
 """The organisation: units, users with positions and the roles they hold where, and
 delegations (รักษาราชการแทน / ปฏิบัติราชการแทน) citing their orders.
 
-Identity rows are written here, with an audit entry each: they decide who may act.
+The writes (roles granted, delegations recorded and revoked, each with an audit entry) are
+application.organisation's and application.delegations'.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-import structlog
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, func, select
 
 from api.deps import CurrentUser, IdempotencyKey, ServicesDep
-from api.identity import Caller
 from api.identity_schemas import (
     DelegationList,
     DelegationPublic,
     GrantPublic,
     RevokeCreate,
 )
-from api.problems import Problem
-from domain.access import require_known_role, require_may_grant
+from application import delegations
+from application.organisation import grant_role
 from domain.delegation import (
     KIND_LABELS,
     Delegation,
     DelegationRequest,
-    check_delegation,
     may_list_every_delegation,
-    may_see_delegation,
-    require_may_delegate,
 )
-from domain.errors import ValidationFailed, violation
-from storage.audit import append_entry
-from storage.delegations import (
-    delegations_involving,
-    get_delegation,
-    record_delegation,
-    revoke_delegation,
-)
+from storage.delegations import delegations_involving
 from storage.tables import AppUser, OrgUnit, RoleGrant
 
 router = APIRouter(prefix="/v1", tags=["organisation"])
@@ -83,28 +72,6 @@ class GrantCreate(BaseModel):
         description="staff, maker, recipient, reviewer, committee, auditor, administrator"
     )
     unit: str = Field(min_length=1, max_length=64)
-
-
-def _audit(
-    session: Session,
-    user: Caller,
-    action: str,
-    subject: str,
-    facts: dict[str, Any],
-    key: str | None,
-) -> None:
-    request_id = structlog.contextvars.get_contextvars().get("request_id")
-    append_entry(
-        session,
-        command_id=key,
-        at=datetime.now(UTC),
-        actor_id=user.id,
-        action=action,
-        subject_type="identity",
-        subject_id=subject,
-        facts=facts,
-        request_id=None if request_id is None else str(request_id)[:100],
-    )
 
 
 @router.get("/units")
@@ -165,25 +132,16 @@ def grant(
     key: IdempotencyKey,
 ) -> MemberPublic:
     """An administrator of the unit gives a role there to someone (of any unit)."""
-    require_known_role(body.role)
-    require_may_grant(user.principal, user.tree, body.unit)
-    with services.db.transaction() as session:
-        member = session.get(AppUser, user_id)
-        if member is None:
-            raise Problem(404, "NotFound", "Not found", f"no user {user_id}")
-        if session.get(RoleGrant, (user_id, body.role, body.unit)) is None:
-            session.add(
-                RoleGrant(
-                    user_id=user_id,
-                    role=body.role,
-                    unit_id=body.unit,
-                    granted_by=user.id,
-                    granted_at=datetime.now(UTC),
-                )
-            )
-            session.flush()
-            facts = {"user": user_id, "role": body.role, "unit": body.unit}
-            _audit(session, user, "role.granted", user_id, facts, key)
+    member = grant_role(
+        db=services.db,
+        actor=user.principal,
+        tree=user.tree,
+        user_id=user_id,
+        role=body.role,
+        unit=body.unit,
+        command_id=key,
+    )
+    with services.db.reader() as session:
         return _member(session, member)
 
 
@@ -197,31 +155,14 @@ def _public(delegation: Delegation) -> DelegationPublic:
     )
 
 
-def _unit_of(session: Session, user_id: str) -> str | None:
-    member = session.get(AppUser, user_id)
-    return None if member is None else member.unit_id
-
-
 @router.post("/delegations", status_code=201)
 def delegate(
     body: DelegationRequest, user: CurrentUser, services: ServicesDep, key: IdempotencyKey
 ) -> DelegationPublic:
     """Records an order: the principal themselves, or an administrator of their unit."""
-    request = check_delegation(body)
-    with services.db.transaction() as session:
-        for field_name in ("principal", "delegate"):
-            if session.get(AppUser, getattr(request, field_name)) is None:
-                raise ValidationFailed(
-                    f"no user {getattr(request, field_name)}",
-                    [violation(field_name, "user_exists", "unknown user")],
-                )
-        require_may_delegate(
-            user.principal, user.tree, request.principal, _unit_of(session, request.principal)
-        )
-        recorded = record_delegation(session, request, created_by=user.id, at=datetime.now(UTC))
-        session.flush()
-        facts = recorded.model_dump(mode="json", exclude={"created_by", "revoked_on"})
-        _audit(session, user, "delegation.recorded", recorded.id, facts, key)
+    recorded = delegations.delegate(
+        db=services.db, actor=user.principal, tree=user.tree, request=body, command_id=key
+    )
     return _public(recorded)
 
 
@@ -238,21 +179,14 @@ def list_delegations(
     return DelegationList(data=[_public(d) for d in rows], count=count)
 
 
-def _visible(session: Session, user: Caller, delegation_id: str) -> Delegation:
-    found = get_delegation(session, delegation_id)
-    if found is None or not may_see_delegation(
-        found, user.principal, user.tree, _unit_of(session, found.principal)
-    ):
-        raise Problem(404, "NotFound", "Not found", f"no delegation {delegation_id}")
-    return found
-
-
 @router.get("/delegations/{delegation_id}")
 def read_delegation(
     delegation_id: DelegationId, user: CurrentUser, services: ServicesDep
 ) -> DelegationPublic:
     with services.db.reader() as session:
-        return _public(_visible(session, user, delegation_id))
+        return _public(
+            delegations.visible_delegation(session, user.principal, user.tree, delegation_id)
+        )
 
 
 @router.post("/delegations/{delegation_id}/revoke")
@@ -263,13 +197,12 @@ def revoke(
     services: ServicesDep,
     key: IdempotencyKey,
 ) -> DelegationPublic:
-    on = body.on or datetime.now(UTC).date()
-    with services.db.transaction() as session:
-        found = _visible(session, user, delegation_id)
-        require_may_delegate(
-            user.principal, user.tree, found.principal, _unit_of(session, found.principal)
-        )
-        revoked = revoke_delegation(session, delegation_id, on=on, by=user.id)
-        facts = {"delegation": delegation_id, "revoked_on": on.isoformat()}
-        _audit(session, user, "delegation.revoked", delegation_id, facts, key)
+    revoked = delegations.revoke(
+        db=services.db,
+        actor=user.principal,
+        tree=user.tree,
+        delegation_id=delegation_id,
+        on=body.on or datetime.now(UTC).date(),
+        command_id=key,
+    )
     return _public(revoked)

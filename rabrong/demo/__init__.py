@@ -18,6 +18,7 @@ from domain.thai import fiscal_year_be
 from storage.agreements import save_definition
 from storage.db import Database
 from storage.tables import AppUser, OrgUnit
+from storage.unit_of_work import unit_of_work
 from storage.users import hash_password, upsert_unit, upsert_user, user_by_username
 
 
@@ -117,7 +118,7 @@ def demo_password(var_dir: Path) -> str:
 def load_demo(db: Database, var_dir: Path, today: date | None = None) -> DemoLoad:
     password = demo_password(var_dir)
     definition = demo_definition_for(today or datetime.now(UTC).date())
-    with db.transaction() as session:
+    with unit_of_work(db) as session:
         for unit in UNITS:
             upsert_unit(session, unit)
         session.flush()

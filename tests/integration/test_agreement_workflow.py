@@ -17,8 +17,8 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from api.gateway import TemporalGateway
 from api.problems import Problem
+from application.gateway import TemporalGateway
 from domain.agreement import AgreementState, AgreementStatus, Party, ResultStatus, RoundStatus
 from domain.commands import (
     ApproveResult,

@@ -24,6 +24,7 @@ from domain.rollover import copy_for_year
 from rabrong.demo import DEMO_RESULTS
 from storage.agreements import save_definition
 from storage.db import Database
+from storage.unit_of_work import unit_of_work
 from tests.support.http import (
     DEMO_ID,
     FY,
@@ -51,7 +52,7 @@ RESULTS = DEMO_RESULTS
 async def api(
     sqlite_db: Database, s3_server: S3Server, temporal_dev: WorkflowEnvironment, tmp_path: Path
 ) -> AsyncIterator[Api]:
-    with sqlite_db.transaction() as session:
+    with unit_of_work(sqlite_db) as session:
         save_definition(session, copy_for_year(seed000(), FY, new_id=TEMPLATE_ID))
     async with running_api(sqlite_db, s3_server, temporal_dev, tmp_path, max_bytes=1024) as api:
         yield api

@@ -16,8 +16,8 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
-from api.gateway import TemporalGateway
 from api.services import Services
+from application.gateway import TemporalGateway
 from domain.definition import AgreementDefinition
 from domain.results import ResultsDocument, score_document
 from rabrong.demo import demo_definition, load_demo

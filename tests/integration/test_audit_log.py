@@ -30,6 +30,7 @@ from storage.audit_export import write_export
 from storage.audit_keys import AuditSigner, load_or_create_signer
 from storage.checkpoints import Checkpointer
 from storage.db import Database
+from storage.unit_of_work import unit_of_work
 
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 ENTRIES = 40
@@ -249,7 +250,7 @@ def test_the_log_refuses_update_and_delete(signed_log: tuple[Database, int]) -> 
         "UPDATE audit_checkpoint SET note = 'x' WHERE tree_size >= :s",
         "DELETE FROM audit_checkpoint WHERE tree_size >= :s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"), db.transaction() as session:
+        with pytest.raises(DatabaseError, match="append-only"), unit_of_work(db) as session:
             session.connection().execute(text(statement), {"s": first})
 
 
@@ -263,7 +264,7 @@ def test_entries_written_before_the_merkle_tree_join_it_unchanged(tmp_path: Path
     upgrade(url, "0003")
     db = Database(url)
     prev = GENESIS
-    with db.transaction() as session:
+    with unit_of_work(db) as session:
         for seq in range(1, 300):
             at = T0 + timedelta(seconds=seq)
             body = {

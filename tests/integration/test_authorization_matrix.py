@@ -26,6 +26,7 @@ from rabrong.demo import DEMO_RESULTS
 from storage.checkpoints import sign_checkpoint
 from storage.db import Database
 from storage.tables import AppUser, RoleGrant
+from storage.unit_of_work import unit_of_work
 from storage.users import hash_password
 from tests.integration.conftest import fresh_database
 from tests.support.http import (
@@ -95,7 +96,7 @@ def _outsiders(db: Database, password: str) -> None:
         ("u-x-auditor", "x.auditor", ["auditor"]),
         ("u-x-admin", "x.admin", ["administrator"]),
     ]
-    with db.transaction() as session:
+    with unit_of_work(db) as session:
         for user_id, username, roles in people:
             if session.get(AppUser, user_id) is None:
                 session.add(
@@ -189,7 +190,7 @@ async def _build(api: Api, db: Database) -> World:
     )
     definition = await api.ok(api.get("admin", f"/v1/definitions/{DEMO_ID}"))
     assert api.services is not None and api.services.audit_signer is not None
-    with db.transaction() as session:
+    with unit_of_work(db) as session:
         signed = sign_checkpoint(session, api.services.audit_signer, datetime.now(UTC))
     assert signed is not None
     return World(

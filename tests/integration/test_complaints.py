@@ -24,7 +24,7 @@ from temporalio.worker import Worker
 
 from activities.agreements import AgreementActivities
 from activities.complaints import ComplaintActivities
-from api.gateway import TemporalGateway
+from application.gateway import TemporalGateway
 from domain.agreement import AgreementState, Party, RoundStatus
 from domain.commands import ApproveResult, AttachEvidence, EnterResult, Sign, SubmitRound
 from domain.complaint_filing import file_complaint
@@ -51,6 +51,7 @@ from storage.complaints import complaint_figures, get_complaint, list_complaints
 from storage.db import Database
 from storage.outbox import notifications_for
 from storage.tables import AuditEntry
+from storage.unit_of_work import unit_of_work
 from tests.support.factories import ADMIN, MAKER, NOW, RECIPIENT, REVIEWER, STAFF, actor, evidence
 from tests.support.factories import parties as usual_parties
 from tests.support.journeys import publish, signed
@@ -272,7 +273,7 @@ def stored_agreement(db: Database, agreement_id: str, maker: str, unit: str) -> 
     state = publish(signed(), 1).state
     people = state.parties.model_copy(update={"maker": maker, "unit": unit})
     state = state.model_copy(update={"agreement_id": agreement_id, "parties": people})
-    with db.transaction() as session:
+    with unit_of_work(db) as session:
         save_definition(session, demo_definition())
         save_state(session, state)
     return state
@@ -330,9 +331,9 @@ def test_score_versions_are_append_only_and_the_figures_add_up(database: Databas
         timeline = [e.action for e in agreement_entries(session, first)]
     assert [v.version for v in versions] == [1, 2]
     assert timeline[-2:] == ["complaint.filed", "complaint.upheld"]
-    with pytest.raises(DatabaseError), database.transaction() as session:
+    with pytest.raises(DatabaseError), unit_of_work(database) as session:
         session.execute(text("UPDATE score_version SET score = '1' WHERE version = 2"))
-    with pytest.raises(DatabaseError), database.transaction() as session:
+    with pytest.raises(DatabaseError), unit_of_work(database) as session:
         session.execute(text("DELETE FROM score_version"))
 
     with database.reader() as session:

@@ -20,6 +20,7 @@ from storage.audit import GENESIS, body_of, entries_for, entry_hash
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.tables import AuditEntry, EvidenceRow, KpiResultRow, RoundScoreRow, SignatureRow
+from storage.unit_of_work import unit_of_work
 from tests.support.factories import MAKER, cmd, created
 from tests.support.journeys import KPIS, approve, signed, submit
 
@@ -132,12 +133,12 @@ def test_projecting_only_what_changed_leaves_the_rows_a_whole_projection_writes(
     states.append(voided)
     assert published.round_scores and len(published.signatures) >= 2
     for state in states:
-        with database.transaction() as session:
+        with unit_of_work(database) as session:
             save_state(session, state)
         url = f"sqlite:///{tmp_path / f'afresh-{state.version}.db'}"
         upgrade(url)
         afresh = Database(url)
-        with afresh.transaction() as session:
+        with unit_of_work(afresh) as session:
             save_state(session, state)
         assert projected_rows(database, state.agreement_id) == projected_rows(
             afresh, state.agreement_id
@@ -167,7 +168,7 @@ def test_the_database_refuses_to_change_or_delete_audit_entries(
 ) -> None:
     recorder = AgreementActivities(database)
     recorder.record_transition(records(f"rec-lock-{len(statement)}")[0])
-    with pytest.raises(DatabaseError, match="append-only"), database.transaction() as session:
+    with pytest.raises(DatabaseError, match="append-only"), unit_of_work(database) as session:
         session.execute(text(statement))
     with database.reader() as session:
         assert "mallory" not in {e.actor_id for e in session.exec(select(AuditEntry))}

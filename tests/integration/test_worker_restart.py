@@ -15,7 +15,7 @@ from sqlmodel import select
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from api.gateway import TemporalGateway
+from application.gateway import TemporalGateway
 from domain.agreement import Parties, Party, RoundStatus
 from domain.commands import ApproveResult, AttachEvidence, EnterResult, Sign, SubmitRound
 from storage.db import Database

@@ -25,6 +25,7 @@ from storage.agreements import save_definition
 from storage.audit_keys import load_or_create_signer
 from storage.db import Database
 from storage.evidence_store import EvidenceStore
+from storage.unit_of_work import unit_of_work
 from tests.support.lifecycle import worker_for
 from tests.support.servers import S3Server
 
@@ -150,7 +151,7 @@ async def running_api(
     store: EvidenceStore | None = None,
 ) -> AsyncIterator[Api]:
     loaded = load_demo(db, var_dir)
-    with db.transaction() as session:
+    with unit_of_work(db) as session:
         save_definition(session, copy_for_year(demo_definition(), FY, new_id=DEMO_ID))
     if store is None:
         store = s3.store(f"api-{uuid.uuid4().hex[:8]}")

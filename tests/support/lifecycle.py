@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from api.gateway import TemporalGateway
+from application.gateway import TemporalGateway
 from domain.agreement import Actor, AgreementState
 from domain.cascade import UnitAssignment, instantiate
 from domain.commands import CreateAgreement

@@ -1,4 +1,7 @@
-"""Commands to agreement workflows as Temporal Updates, and their failures as problems."""
+"""Commands to agreement workflows as Temporal Updates, and their failures as problems.
+
+The Temporal client of the application layer: entrypoints call application.agreements,
+complaints and cascades, which send through it (the health check only pings it)."""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.problems import Problem, unavailable
+from application.errors import Problem, unavailable
 from domain.agreement import AgreementState
 from domain.cascade_plan import CascadeRequest
 from domain.commands import Command, CreateAgreement
