@@ -108,9 +108,26 @@ def _parse_vkey(text: str) -> PublicKey:
 
 
 def parse_public_key(text: str) -> PublicKey:
-    """A PEM Ed25519 public key or a verifier key string."""
+    """A verifier key string, a PEM Ed25519 public key, or both (what `rabrong audit
+    public-key` prints: the verifier key line, then the PEM block), which must agree."""
     text = text.strip()
-    key = _parse_pem(text) if text.startswith("-----BEGIN") else _parse_vkey(text)
+    start = text.find("-----BEGIN")
+    if start < 0:
+        try:
+            key = _parse_vkey(text)
+        except KeyFormatError as error:
+            raise KeyFormatError(
+                f"neither a verifier key nor a PEM public key: {error}; expected "
+                "<name>+<key id, 8 hex>+<base64 key> or -----BEGIN PUBLIC KEY-----"
+            ) from error
+    else:
+        key = _parse_pem(text[start:])
+        before = text[:start].strip()
+        if before:
+            named = _parse_vkey(before)
+            if named.raw != key.raw:
+                raise KeyFormatError("the verifier key and the PEM key given are different keys")
+            key = named
     try:
         Ed25519PublicKey.from_public_bytes(key.raw)
     except ValueError as error:

@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from domain.thai import be_year, thai_digits_to_ascii
-from rabrong.resources import audit_signer, checkpointer, database, evidence_store
+from rabrong.keys import audit_signer
+from rabrong.resources import checkpointer, database, evidence_store
 from rabrong.settings import Settings
 from storage.audit_bundle import agreements_of_unit, write_bundle
 from storage.audit_export import write_export
-from storage.checkpoints import latest_checkpoint
+from storage.checkpoints import Checkpointer, latest_checkpoint
 from storage.evidence_store import StorageUnavailable
 
 
@@ -80,9 +81,12 @@ def fiscal_year_be_of(raw: str) -> int:
 
 
 def sign_now(settings: Settings) -> tuple[int, str]:
+    signer = audit_signer(settings)  # refuses before touching the database when it is missing
     db = database(settings)
     try:
-        row = checkpointer(settings, db, evidence_store(settings)).checkpoint(datetime.now(UTC))
+        row = Checkpointer(
+            db, signer, evidence_store(settings), every=settings.audit_checkpoint_every
+        ).checkpoint(datetime.now(UTC))
     finally:
         db.dispose()
     if row is None:
@@ -90,6 +94,11 @@ def sign_now(settings: Settings) -> tuple[int, str]:
     return 0, row.note
 
 
-def public_key(settings: Settings) -> tuple[int, str]:
+def public_key(settings: Settings, out: Path | None = None) -> tuple[int, str]:
+    """The verifier key and the PEM form; with `out`, the verifier key alone written there,
+    which is what `audit verify --public-key FILE` reads."""
     signer = audit_signer(settings)
-    return 0, f"{signer.verifier_key}\n{signer.public_pem}"
+    if out is None:
+        return 0, f"{signer.verifier_key}\n{signer.public_pem}"
+    out.write_text(signer.verifier_key + "\n", encoding="utf-8")
+    return 0, f"verifier key {signer.verifier_key} written to {out}"

@@ -238,6 +238,22 @@ def test_both_key_forms_give_the_same_key(signer: Signer) -> None:
     assert parse_public_key(f"  {signer.vkey}\n").raw == signer.raw
 
 
+def test_what_rabrong_audit_public_key_prints_is_a_key_file(
+    signer: Signer, stranger: Signer
+) -> None:
+    """The verifier key line, then the PEM block: saved as it is, it reads as the named key;
+    two forms of different keys are refused."""
+    both = parse_public_key(f"{signer.vkey}\n{signer.pem}")
+    assert both == PublicKey(signer.name, signer.key_id, signer.raw)
+    with pytest.raises(KeyFormatError, match="different keys"):
+        parse_public_key(f"{signer.vkey}\n{stranger.pem}")
+
+
+def test_a_key_in_neither_form_is_named_as_such() -> None:
+    with pytest.raises(KeyFormatError, match="neither a verifier key nor a PEM public key"):
+        parse_public_key("rabrong.local/audit abcdef")
+
+
 def test_unusable_keys_are_refused(signer: Signer, stranger: Signer) -> None:
     name, hex_id, encoded = signer.vkey.split("+", 2)
     ec_pem = (
