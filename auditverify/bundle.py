@@ -214,7 +214,7 @@ class _EntryChecks:
         self.attached: dict[str, int] = {}  # evidence sha256 -> seq of a proven attachment
 
     def add(self, kind: Kind, message: str, seq: int | None, line: int) -> None:
-        self.sink.add(Finding(kind, message, seq=seq, line=line))
+        self.sink.add(Finding(kind, message, seq=seq, line=line, entry_seq=seq))
 
     def line(self, number: int, raw: bytes) -> int:
         """Check one line; the number of entries it holds (0 or 1)."""

@@ -49,6 +49,29 @@ class _ExportCheck:
     def add(self, kind: Kind, message: str, seq: int | None, line: int) -> None:
         self.sink.add(Finding(kind, message, seq=seq, line=line))
 
+    def add_entry(
+        self, kind: Kind, message: str, line: int, position: int, entry: EntryLine | None
+    ) -> None:
+        """A finding about the entry at `position`, naming it there."""
+        self.add_at(kind, message, line, position, entry, position)
+
+    def add_at(
+        self,
+        kind: Kind,
+        message: str,
+        line: int,
+        position: int,
+        entry: EntryLine | None,
+        first_bad: int,
+    ) -> None:
+        """A finding about the entry at `position` that shows the log going wrong from
+        `first_bad` on; it names the entry both by position and by the seq it carries."""
+        entry_seq = None if entry is None else entry.seq
+        finding = Finding(
+            kind, message, seq=first_bad, line=line, position=position, entry_seq=entry_seq
+        )
+        self.sink.add(finding)
+
     def feed(self, number: int, raw: bytes | str) -> None:
         """Check one line."""
         text = _decoded(raw)
@@ -89,7 +112,7 @@ class _ExportCheck:
         else:
             position = len(self.leaves) + 1
             message = f"line {number} is not an entry line: {reason}"
-            self.add(Kind.MALFORMED, message, position, number)
+            self.add_entry(Kind.MALFORMED, message, number, position, None)
             self.leaves.append(leaf_hash(_raw_bytes(raw)))
             self.expected_prev, self.prev_seq = None, None
 
@@ -116,10 +139,10 @@ class _ExportCheck:
             self.add(Kind.LAYOUT, f"line {number}: an entry after the checkpoints", None, number)
         entry = read_entry(line)
         for reason in entry.malformed:
-            self.add(Kind.MALFORMED, reason, position, number)
+            self.add_entry(Kind.MALFORMED, reason, number, position, entry)
         if entry.shape:
             message = "body does not follow the format: " + "; ".join(entry.shape)
-            self.add(Kind.BODY, message, position, number)
+            self.add_entry(Kind.BODY, message, number, position, entry)
         self.chain(number, position, entry)
         leaf = entry.leaf
         # An unreadable body still takes its place in the tree, with a leaf that cannot match.
@@ -131,16 +154,23 @@ class _ExportCheck:
         if self.expected_prev is not None and entry.prev_hash is not None:
             prev_ok = entry.prev_hash == self.expected_prev
         own_ok = entry.own_hash_ok
-        self.seq(number, position, entry.seq, own_ok, prev_ok)
+        self.seq(number, position, entry, own_ok, prev_ok)
         if prev_ok is False:
             what = "64 zeros" if position == 1 else "the previous entry's entry_hash"
-            self.add(Kind.PREV_HASH, f"prev_hash is not {what}", position, number)
+            self.add_entry(Kind.PREV_HASH, f"prev_hash is not {what}", number, position, entry)
         if own_ok is False:
-            self.add(Kind.ENTRY_HASH, "entry_hash does not match its body", position, number)
+            message = "entry_hash does not match its body"
+            self.add_entry(Kind.ENTRY_HASH, message, number, position, entry)
 
     def seq(
-        self, number: int, position: int, seq: int | None, own_ok: bool | None, prev_ok: bool | None
+        self,
+        number: int,
+        position: int,
+        entry: EntryLine,
+        own_ok: bool | None,
+        prev_ok: bool | None,
     ) -> None:
+        seq = entry.seq
         if seq is None or seq == position:
             return
         if self.prev_seq is not None and seq == self.prev_seq + 1:
@@ -153,7 +183,7 @@ class _ExportCheck:
             f"seq is {seq} but the entry is at position {position} "
             "(an entry was deleted, inserted or moved)"
         )
-        self.add(Kind.SEQ, message, first, number)
+        self.add_at(Kind.SEQ, message, number, position, entry, first)
 
     def checkpoint(self, number: int, line: dict[str, object]) -> None:
         note = line.get("note")
