@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from auditverify.canonical import ZERO_HASH, JsonError, parse_json
-from auditverify.checkpoints import NoteLine, check_checkpoints
+from auditverify.checkpoints import NoteLine, check_checkpoints, check_trusted
 from auditverify.entries import EntryLine, read_entry
 from auditverify.findings import Finding, FindingSink, Kind, Report
+from auditverify.keychain import KeyChain
 from auditverify.merkle import LeafStore, leaf_hash
 from auditverify.note import PublicKey
 
@@ -34,8 +35,9 @@ def _raw_bytes(raw: bytes | str) -> bytes:
 class _ExportCheck:
     """The state carried from one line to the next."""
 
-    def __init__(self, key: PublicKey) -> None:
-        self.key = key
+    def __init__(self, key: PublicKey, trusted: str | None) -> None:
+        self.keys = KeyChain(key)
+        self.trusted = trusted
         self.sink = FindingSink()
         self.leaves = LeafStore()
         self.notes: list[NoteLine] = []
@@ -204,7 +206,9 @@ class _ExportCheck:
         elif size is not None and count > size:
             message = f"the header says {size} entries but the export has {count}"
             self.sink.add(Finding(Kind.EXTRA_ENTRIES, message, seq=size + 1), "totals")
-        check_checkpoints(self.notes, self.leaves, self.key, self.origin, self.sink)
+        check_checkpoints(self.notes, self.leaves, self.keys, self.origin, self.sink)
+        if self.trusted is not None:
+            check_trusted(self.trusted, self.leaves, self.keys, self.sink)
         return Report(
             source="export",
             findings=self.sink.findings,
@@ -216,9 +220,12 @@ class _ExportCheck:
         )
 
 
-def verify_export(lines: Iterable[bytes | str], key: PublicKey) -> Report:
-    """Verify an export given as its lines (with or without their line ends)."""
-    check = _ExportCheck(key)
+def verify_export(
+    lines: Iterable[bytes | str], key: PublicKey, trusted: str | None = None
+) -> Report:
+    """Verify an export given as its lines (with or without their line ends), and, given the
+    note of a checkpoint the auditor trusts, that it extends that checkpoint."""
+    check = _ExportCheck(key, trusted)
     for number, raw in enumerate(lines, start=1):
         check.feed(number, raw)
     return check.finish()

@@ -32,6 +32,8 @@ class Kind(StrEnum):
     CHECKPOINT_KEY_ID = "checkpoint_key_id"
     CHECKPOINT_SIGNATURE = "checkpoint_signature"
     CHECKPOINT_ORIGIN = "checkpoint_origin"
+    KEY_HANDOVER = "key_handover"
+    TRUSTED_CHECKPOINT = "trusted_checkpoint"
     UNSIGNED_TAIL = "unsigned_tail"
     HEADER = "header"
     LAYOUT = "layout"
