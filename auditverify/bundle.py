@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditverify.canonical import ZERO_HASH, JsonError, is_hex_hash, parse_json
+from auditverify.checkpoints import claimed_size
 from auditverify.entries import EntryLine, read_entry
 from auditverify.findings import Finding, FindingSink, Kind, Report, UnusableInput
 from auditverify.keychain import KeyChain
@@ -145,19 +146,21 @@ class _BundleCheck:
             self.add(Finding(Kind.TRUSTED_CHECKPOINT, message, tree_size=size))
 
         try:
+            size = claimed_size(trusted)
+            if checkpoint is not None and size > checkpoint.tree_size:
+                # Refused whoever signed it: the auditor holds it already.
+                refuse(
+                    f"the trusted checkpoint is at tree size {size} but the bundle's only at "
+                    f"{checkpoint.tree_size}: it does not extend what you already trust",
+                    size,
+                )
+                return
             old = self.keys.verify(trusted)
         except NoteError as error:
             refuse(f"the trusted checkpoint does not verify: {error.reason}", error.tree_size)
             return
-        size = old.tree_size
         if checkpoint is None:
             refuse("the bundle has no verified checkpoint to compare with the trusted one", size)
-        elif size > checkpoint.tree_size:
-            refuse(
-                f"the trusted checkpoint is at tree size {size} but the bundle's only at "
-                f"{checkpoint.tree_size}: it does not extend what you already trust",
-                size,
-            )
         elif size == checkpoint.tree_size:
             if old.root != checkpoint.root:
                 refuse(f"two different roots signed for tree size {size}: the log forked", size)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from auditverify.findings import Finding, FindingSink, Kind
 from auditverify.keychain import KeyChain
 from auditverify.merkle import LeafStore
-from auditverify.note import Checkpoint, NoteError
+from auditverify.note import Checkpoint, NoteError, parse_checkpoint, split_note
 
 GROUP = "checkpoints"
 
@@ -108,26 +108,34 @@ def _unsigned_tail(covered: int, count: int, sink: FindingSink) -> None:
     sink.add(Finding(Kind.UNSIGNED_TAIL, message, seq_range=(covered + 1, count)), GROUP)
 
 
+def claimed_size(note: str) -> int:
+    """The tree size a note claims, unverified; NoteError if it cannot be read."""
+    text, _ = split_note(note)
+    return parse_checkpoint(text).tree_size
+
+
 def check_trusted(trusted: str, leaves: LeafStore, keys: KeyChain, sink: FindingSink) -> None:
-    """Does the log extend the checkpoint the auditor trusts? Its signature (by a key of the
-    chain), its size (the log cannot be shorter) and its root (the first `tree_size` entries
-    must be the ones it signed: the export holds every leaf, so the consistency is checked by
-    recomputing the root)."""
+    """Does the log extend the checkpoint the auditor trusts? Its size (the log cannot be
+    shorter: refused whoever signed it, since the auditor holds it already), its signature
+    (by a key of the chain) and its root (the first `tree_size` entries must be the ones it
+    signed: the export holds every leaf, so the consistency is checked by recomputing the
+    root)."""
     try:
+        size = claimed_size(trusted)
+        if size > len(leaves):
+            message = (
+                f"the trusted checkpoint is at tree size {size} but this log holds only "
+                f"{len(leaves)} entries: it does not extend what you already trust (cut back "
+                "to an older checkpoint, or entries removed)"
+            )
+            sink.add(Finding(Kind.TRUSTED_CHECKPOINT, message, tree_size=size), GROUP)
+            return
         checkpoint = keys.verify(trusted)
     except NoteError as error:
         message = f"the trusted checkpoint does not verify with the key: {error.reason}"
         sink.add(Finding(Kind.TRUSTED_CHECKPOINT, message, tree_size=error.tree_size), GROUP)
         return
-    size = checkpoint.tree_size
-    if size > len(leaves):
-        message = (
-            f"the trusted checkpoint is at tree size {size} but this log holds only "
-            f"{len(leaves)} entries: it does not extend what you already trust (cut back to "
-            "an older checkpoint, or entries removed)"
-        )
-        sink.add(Finding(Kind.TRUSTED_CHECKPOINT, message, tree_size=size), GROUP)
-    elif leaves.root(size) != checkpoint.root:
+    if leaves.root(size) != checkpoint.root:
         message = (
             f"the first {size} entries are not those of the trusted checkpoint: "
             "the log was rewritten since"

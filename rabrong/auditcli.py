@@ -39,6 +39,7 @@ def bundle(
     agreement_id: str | None = None,
     unit: str | None = None,
     year: str | None = None,
+    consistency_from: list[int] | None = None,
 ) -> tuple[int, str]:
     """One agreement, or a unit's agreements (its own and those below it) in a fiscal year."""
     if agreement_id is None and (unit is None or year is None):
@@ -56,7 +57,13 @@ def bundle(
                 ids = agreements_of_unit(session, unit, fiscal_year)
                 scope = {"unit": unit, "fiscal_year_be": fiscal_year, "agreement_ids": ids}
             manifest = write_bundle(
-                session, store, out, agreement_ids=ids, scope=scope, origin=settings.audit_origin
+                session,
+                store,
+                out,
+                agreement_ids=ids,
+                scope=scope,
+                origin=settings.audit_origin,
+                consistency_from=consistency_from or [],
             )
     except StorageUnavailable as exc:
         return 2, f"object store unavailable: {exc}"

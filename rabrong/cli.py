@@ -45,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     keys = commands.add_parser("keys", help="make or rotate the audit signing and session keys")
     key_actions = keys.add_subparsers(dest="keys", required=True)
     key_actions.add_parser("init", help="create the keys that are missing (never replaces one)")
+    key_actions.add_parser(
+        "rotate",
+        help="a new audit signing key, introduced by a checkpoint signed by the old and the new "
+        "key (stop the API and the worker first)",
+    )
     args = parser.parse_args(argv)
     if args.command in ("score", "schema"):
         return offline(args)
@@ -113,6 +118,14 @@ def _audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser
     scope.add_argument("--unit", help="a unit's agreements and those of the units below it")
     bundle.add_argument("--year", help="with --unit: the fiscal year, BE (2568) or CE (2025)")
     bundle.add_argument("--out", type=Path, required=True)
+    bundle.add_argument(
+        "--consistency-from",
+        type=int,
+        action="append",
+        default=[],
+        metavar="TREE_SIZE",
+        help="add a consistency proof from this checkpoint size (the auditor's trusted one)",
+    )
     verify = actions.add_parser(
         "verify", help="check an export or bundle offline", add_help=False, prefix_chars="\0"
     )
@@ -131,7 +144,12 @@ def run_audit(settings: Settings, args: argparse.Namespace) -> int:
         code, text = auditcli.export(settings, args.out, sign_first=not args.no_checkpoint)
     elif args.audit == "bundle":
         code, text = auditcli.bundle(
-            settings, args.out, agreement_id=args.agreement, unit=args.unit, year=args.year
+            settings,
+            args.out,
+            agreement_id=args.agreement,
+            unit=args.unit,
+            year=args.year,
+            consistency_from=args.consistency_from,
         )
     elif args.audit == "checkpoint":
         code, text = auditcli.sign_now(settings)
@@ -144,10 +162,15 @@ def run_audit(settings: Settings, args: argparse.Namespace) -> int:
 def run_keys(settings: Settings, action: str) -> int:
     from rabrong import keys
 
-    assert action == "init"
-    for key in keys.init_keys(settings):
-        say(key.describe())
-    return 0
+    if action == "init":
+        for key in keys.init_keys(settings):
+            say(key.describe())
+        return 0
+    from rabrong.key_rotation import rotate
+
+    code, text = rotate(settings)
+    say(text)
+    return code
 
 
 def offline(args: argparse.Namespace) -> int:
