@@ -3,7 +3,7 @@
 They are made by one explicit step, `rabrong keys init` (run by `rabrong up` and by the
 one-shot `keys` service of docker-compose.yml). In production a process that finds a key
 missing refuses to start, naming the path it looked at; in development the key is made on
-the spot and announced loudly, so a wrong var dir never goes unnoticed (decision 0023)."""
+the spot and announced loudly, so a wrong var dir never goes unnoticed (decision 0024)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The audit log's Ed25519 signing key: made by `rabrong keys init` in var/keys, never
-committed; reading it never creates one (decision 0023)."""
+committed; reading it never creates one (decision 0024)."""
 
 from __future__ import annotations
 

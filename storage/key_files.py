@@ -1,5 +1,5 @@
 """Key files in var/keys (mode 600), never committed: made by `rabrong keys init`, read by
-every process that needs them. Reading never creates one (decision 0023)."""
+every process that needs them. Reading never creates one (decision 0024)."""
 
 from __future__ import annotations
 
