@@ -54,9 +54,16 @@ class KeyChain:
                 reason = f"{error.reason}: a key that nothing vouches for"
                 raise NoteError(error.kind, reason, size) from None
             raise
-        if checkpoint.new_key is not None:
+        if checkpoint.new_key is not None and not self._already_in_force(checkpoint.new_key):
             self._hand_over(note, checkpoint, link)
         return checkpoint
+
+    def _already_in_force(self, new_key: str) -> bool:
+        """The same handover seen again (a bundle's checkpoint may be its last handover)."""
+        try:
+            return parse_public_key(new_key).raw == self.links[-1].key.raw
+        except KeyFormatError:
+            return False
 
     def _in_force(self, size: int) -> _Link:
         """The newest key whose span holds `size` (a handover's size belongs to both keys)."""

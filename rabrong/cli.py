@@ -60,12 +60,13 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings()
     configure_logging(settings.log_level)
+    from storage.checkpoints import RetiredKey
     from storage.key_files import MissingKey
 
     try:
         return run(settings, args)
-    except MissingKey as missing:
-        sys.stderr.write(f"rabrong: {missing}\n")
+    except (MissingKey, RetiredKey) as unusable:
+        sys.stderr.write(f"rabrong: {unusable}\n")
         return 2
 
 

@@ -219,3 +219,16 @@ def test_the_retired_key_is_refused_after_its_handover() -> None:
     export.notes[2] = old.checkpoint(45, mth(leaves[:45]))
     report = verify_export(export.lines(), parse_public_key(old.vkey))
     assert [(f.kind, f.tree_size) for f in report.findings] == [(Kind.CHECKPOINT_KEY_ID, 45)]
+
+
+def test_a_bundle_signed_by_its_last_handover_verifies(tmp_path: Path) -> None:
+    """Made right after a rotation: the bundle's checkpoint is the handover itself."""
+    old, new = Signer(), Signer()
+    export = build_export(old, 30, ())
+    leaves = leaves_of(export)
+    bundle = build_bundle(new, export, [7])
+    bundle.manifest["checkpoint"] = handover([old, new], 30, mth(leaves), new)
+    bundle.manifest["key_handovers"] = [bundle.manifest["checkpoint"]]
+    path = bundle.write(tmp_path / "b.zip")
+    report = verify_bundle(path, parse_public_key(old.vkey))
+    assert report.ok, [f.describe() for f in report.findings]
