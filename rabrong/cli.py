@@ -1,4 +1,5 @@
-"""The `rabrong` command: up, api, worker, migrate, demo, score, schema, evidence, audit."""
+"""The `rabrong` command: up, api, worker, migrate, demo, score, schema, evidence, audit,
+calendar."""
 
 from __future__ import annotations
 
@@ -42,7 +43,16 @@ def main(argv: list[str] | None = None) -> int:
     for sub in (verify, reconcile):
         sub.add_argument("--json", action="store_true", help="the report as JSON")
     _audit_commands(commands)
+    calendar = commands.add_parser("calendar", help="the holiday calendar of running agreements")
+    calendar_actions = calendar.add_subparsers(dest="calendar", required=True)
+    apply = calendar_actions.add_parser(
+        "apply", help="count agreements' deadlines on this release's holiday calendar (audited)"
+    )
+    apply.add_argument("agreement_ids", nargs="*", metavar="AGREEMENT_ID")
+    apply.add_argument("--all", action="store_true", help="every agreement not archived")
     args = parser.parse_args(argv)
+    if args.command == "calendar" and bool(args.agreement_ids) == args.all:
+        parser.error("calendar apply: name agreements or give --all, not both")
     if args.command in ("score", "schema"):
         return offline(args)
     if args.command == "audit" and args.audit == "verify":
@@ -68,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
         return code
     if args.command == "audit":
         return run_audit(settings, args)
+    if args.command == "calendar":
+        from rabrong.calendarcli import run_apply
+
+        code, text = run_apply(settings, args.agreement_ids, every=args.all)
+        say(text)
+        return code
     if args.command == "migrate":
         from storage.migrate import upgrade
 
