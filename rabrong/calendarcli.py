@@ -15,6 +15,7 @@ from api.calendar_apply import AgreementSender, apply_calendar, still_counting
 from api.gateway import TemporalGateway
 from api.problems import Problem
 from domain.agreement import Actor
+from domain.errors import DomainError
 from rabrong.resources import database, temporal_client
 from rabrong.settings import Settings
 
@@ -40,15 +41,15 @@ async def apply_each(sender: AgreementSender, ids: list[str], actor: Actor) -> t
     for agreement_id in ids:
         try:
             state = await apply_calendar(sender, agreement_id, actor)
-        except Problem as problem:
-            if problem.status == 503:
-                lines.append(f"UNAVAILABLE {agreement_id}: {problem.detail}")
-                return 2, "\n".join(lines)
-            if any(v.rule == "newer" for v in problem.errors):
-                lines.append(f"current {agreement_id}: {problem.detail}")
-                continue
-            refused += 1
-            lines.append(f"REFUSED {agreement_id}: {problem.detail}")
+        except Problem as problem:  # Temporal cannot be reached: stop, nothing is half done
+            lines.append(f"UNAVAILABLE {agreement_id}: {problem.detail}")
+            return 2, "\n".join(lines)
+        except DomainError as error:
+            if any(v.rule == "newer" for v in error.violations):
+                lines.append(f"current {agreement_id}: {error.message}")
+            else:
+                refused += 1
+                lines.append(f"REFUSED {agreement_id}: {error.message}")
             continue
         lines.append(f"applied {agreement_id}: {state.policy.calendar.version}")
     lines.append(f"{len(ids)} agreements, {refused} refused")
