@@ -36,6 +36,7 @@ from tests.support.lifecycle import (
     audit,
     notifications,
     provincial_agreement,
+    record_history,
     tasks,
     worker_for,
 )
@@ -169,6 +170,8 @@ async def test_an_old_agreement_keeps_its_calendar_until_one_is_applied(
         again, report = await apply_each(g, [aid], operator())
         assert again == 0 and report.startswith(f"current {aid}"), report
         await driver.until(at_local(date(2027, 2, 24), 1))
+        history = await driver.handle.fetch_history()
+        record_history("calendar-applied", history.to_json())
 
     key = f"{aid}/r1/2/enter"
     assert sent_at(sqlite_db, aid, "escalation", key) == [(datetime(2027, 2, 24, 0), MAKER)]
