@@ -379,8 +379,12 @@ class AgreementWorkflow:
         return command.model_copy(update={"calendar": await self._holiday_calendar(years)})
 
     async def _holiday_calendar(self, years: CalendarYears) -> HolidayCalendar:
+        # An ordinary activity, not a local one: its result comes in a workflow task of its
+        # own, so the patches checked after it (record-locally, standing-alarm-timer) fall in
+        # the same task on replay as they did when it ran. A local activity's result can
+        # resolve a task earlier on replay, and a patch checked after it then finds no marker.
         try:
-            calendar: HolidayCalendar = await workflow.execute_local_activity(
+            calendar: HolidayCalendar = await workflow.execute_activity(
                 "compute_holiday_calendar",
                 years,
                 result_type=HolidayCalendar,
