@@ -41,9 +41,13 @@ async def apply_each(sender: AgreementSender, ids: list[str], actor: Actor) -> t
     for agreement_id in ids:
         try:
             state = await apply_calendar(sender, agreement_id, actor)
-        except Problem as problem:  # Temporal cannot be reached: stop, nothing is half done
-            lines.append(f"UNAVAILABLE {agreement_id}: {problem.detail}")
-            return 2, "\n".join(lines)
+        except Problem as problem:
+            if problem.status == 503:  # Temporal or the database is down: the rest would fail
+                lines.append(f"UNAVAILABLE {agreement_id}: {problem.detail}")
+                return 2, "\n".join(lines)
+            refused += 1  # e.g. its workflow has ended
+            lines.append(f"REFUSED {agreement_id}: {problem.detail}")
+            continue
         except DomainError as error:
             if any(v.rule == "newer" for v in error.violations):
                 lines.append(f"current {agreement_id}: {error.message}")

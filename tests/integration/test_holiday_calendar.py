@@ -169,6 +169,10 @@ async def test_an_old_agreement_keeps_its_calendar_until_one_is_applied(
 
         again, report = await apply_each(g, [aid], operator())
         assert again == 0 and report.startswith(f"current {aid}"), report
+        # One that cannot take it is reported and makes the exit status 1; the others go on.
+        mixed, report = await apply_each(g, ["fy2570-gone", aid], operator())
+        assert mixed == 1 and report.splitlines()[0].startswith("REFUSED fy2570-gone"), report
+        assert report.splitlines()[1].startswith(f"current {aid}"), report
         await driver.until(at_local(date(2027, 2, 24), 1))
         history = await driver.handle.fetch_history()
         record_history("calendar-applied", history.to_json())
