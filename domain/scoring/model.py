@@ -8,6 +8,32 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class MeasureValue(BaseModel):
+    """One reported measure as the arithmetic used it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    name_th: str | None = None
+    value: Decimal
+    unit: str | None = None
+
+
+class ComputedValue(BaseModel):
+    """A KPI value computed from measures: the formula with the numbers put in, and the value
+    (rounded by the definition's policy; `exact` when rounding changed it)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    shape: str
+    formula: str
+    value: str
+    exact: str | None = None
+    measures: list[MeasureValue] = Field(default_factory=list)
+    target: str | None = Field(default=None, description="whose target (percent_of_target)")
+    percent: bool = False
+
+
 class Derivation(BaseModel):
     """Enough to re-check a score by hand: inputs, the deciding rule, and the definition."""
 
@@ -21,6 +47,9 @@ class Derivation(BaseModel):
     raw: str | None = None
     variant: str | None = None
     parts: list[KpiScore] = Field(default_factory=list)
+    computed: ComputedValue | None = None
+    combined: Decimal | None = Field(default=None, description="a composite's value before banding")
+    band_rule: str | None = Field(default=None, description="the band that decided, as a rule")
     explanation_th: str
     explanation_en: str
 
@@ -51,11 +80,13 @@ class GroupScore(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     group: str
+    path: list[str] = Field(default_factory=list, description="the group path, e.g. ['D4', '4.8']")
     score: Decimal
     kpis_scored: int
     share: Decimal | None = None
     band_th: str | None = None
     band_en: str | None = None
+    band_rule: str | None = None
 
 
 class RoundScore(BaseModel):
@@ -67,6 +98,7 @@ class RoundScore(BaseModel):
     score_100: Decimal
     band_th: str | None = None
     band_en: str | None = None
+    band_rule: str | None = None
     weight_scored: Decimal
     weight_total: Decimal
     kpis_scored: int

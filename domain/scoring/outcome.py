@@ -22,6 +22,8 @@ class Outcome:
     th: str
     en: str
     parts: list[KpiScore] = field(default_factory=list)
+    combined: Decimal | None = None  # a composite's value before banding
+    band_rule: str | None = None  # the band that decided, e.g. "8.5 <= x <= 10"
 
 
 def quantize(value: Decimal, policy: RoundingPolicy) -> Decimal:
@@ -39,3 +41,11 @@ def show(value: Decimal) -> str:
         cut = normal.quantize(Decimal(1).scaleb(-SHOWN_PLACES), rounding=ROUND_DOWN)
         return format(cut, "f") + "…"
     return format(normal, "f")
+
+
+def grouped(value: Decimal) -> str:
+    """As show(), with thousands separated by commas (3,938), as the source forms print them."""
+    text = show(value)
+    sign = "-" if text.startswith("-") else ""
+    whole, dot, fraction = text.lstrip("-").partition(".")
+    return f"{sign}{int(whole):,}{dot}{fraction}"

@@ -1,0 +1,207 @@
+"""A KPI's value computed from the measures a unit reports, with arithmetic a person can re-check.
+
+The value is computed exactly, then rounded by the definition's policy; the rounded value is the
+one shown and the one the criteria decide on, so the shown arithmetic re-derives the level. A
+value the formula and the measures' units cannot produce is refused with its field and rule,
+never scored (docs/decisions/0023).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from domain.criteria import ResultInput
+from domain.definition import AgreementDefinition, Kpi
+from domain.errors import ValidationFailed, violation
+from domain.formulas import Change, Computation, Mean, PercentOfTarget, Ratio, Total, literal
+from domain.formulas import operands as formula_operands
+from domain.scoring.model import ComputedValue, MeasureValue
+from domain.scoring.outcome import grouped, quantize, show
+
+HUNDRED = Decimal(100)
+
+
+def resolve_value(
+    definition: AgreementDefinition, kpi: Kpi, result: ResultInput, unit: str | None
+) -> tuple[ResultInput, ComputedValue | None]:
+    """The result to score (its value computed where the formula can) and the arithmetic."""
+    _check_measures(kpi, result)
+    computation = kpi.formula.compute if kpi.formula is not None else None
+    if computation is None:
+        return result, None
+    given = result.measures or {}
+    missing = [o for o in formula_operands(computation) if literal(o) is None and o not in given]
+    if missing:
+        if result.value is None or not computation.direct_entry:
+            name = missing[0]
+            raise ValidationFailed(
+                f"KPI {kpi.code}: measure {name} is needed to compute the value",
+                [violation(f"measures.{name}", "required_by_formula", f"report {name}")],
+            )
+        _plausible(computation, result.value, "value", show(result.value))
+        return result, None
+    computed = _compute(definition, kpi, computation, given, unit)
+    value = Decimal(computed.value)
+    _plausible(computation, value, "measures", computed.formula)
+    if result.value is not None and not _agrees(result.value, value):
+        raise ValidationFailed(
+            f"KPI {kpi.code}: the value {show(result.value)} does not agree with the measures",
+            [
+                violation(
+                    "value",
+                    "value_matches_formula",
+                    f"entered {show(result.value)} but {computed.formula} = {computed.value}",
+                )
+            ],
+        )
+    return result.model_copy(update={"value": value}), computed
+
+
+def _check_measures(kpi: Kpi, result: ResultInput) -> None:
+    declared = {m.name: m for m in kpi.measures}
+    for name, value in (result.measures or {}).items():
+        measure = declared.get(name)
+        if measure is None:
+            continue  # undeclared measures stay free-form (gates and rules of older files)
+        if measure.min is not None and value < measure.min:
+            raise ValidationFailed(
+                f"KPI {kpi.code}: {name} {show(value)} is below {show(measure.min)}",
+                [violation(f"measures.{name}", "measure_at_least", f">= {show(measure.min)}")],
+            )
+        if measure.max is not None and value > measure.max:
+            raise ValidationFailed(
+                f"KPI {kpi.code}: {name} {show(value)} is above {show(measure.max)}",
+                [violation(f"measures.{name}", "measure_at_most", f"<= {show(measure.max)}")],
+            )
+
+
+def _plausible(computation: Computation, value: Decimal, field: str, shown: str) -> None:
+    if computation.at_most is not None and value > computation.at_most:
+        bound = show(computation.at_most)
+        raise ValidationFailed(
+            f"{shown} is above {bound}, which this formula cannot reach",
+            [violation(field, "plausible_at_most", f"{shown} > {bound}")],
+        )
+    if computation.at_least is not None and value < computation.at_least:
+        bound = show(computation.at_least)
+        raise ValidationFailed(
+            f"{shown} is below {bound}, which this formula cannot reach",
+            [violation(field, "plausible_at_least", f"{shown} < {bound}")],
+        )
+
+
+def _agrees(entered: Decimal, computed: Decimal) -> bool:
+    """A typed value agrees when it is the computed value rounded to as many places as typed."""
+    places = entered.as_tuple().exponent
+    step = Decimal(1).scaleb(places if isinstance(places, int) and places < 0 else 0)
+    return computed.quantize(step, rounding=ROUND_HALF_UP) == entered
+
+
+class _Operands:
+    """Looks up operands and remembers each measure used, for the derivation."""
+
+    def __init__(self, kpi: Kpi, given: dict[str, Decimal]) -> None:
+        self.declared = {m.name: m for m in kpi.measures}
+        self.given = given
+        self.used: list[MeasureValue] = []
+
+    def value(self, operand: str) -> Decimal:
+        number = literal(operand)
+        if number is not None:
+            return number
+        value = self.given[operand]
+        if all(m.name != operand for m in self.used):
+            measure = self.declared.get(operand)
+            self.used.append(
+                MeasureValue(
+                    name=operand,
+                    name_th=measure.name_th if measure else None,
+                    value=value,
+                    unit=measure.unit if measure else None,
+                )
+            )
+        return value
+
+    def total(self, names: list[str]) -> tuple[Decimal, str]:
+        values = [self.value(n) for n in names]
+        text = " + ".join(grouped(v) for v in values)
+        return sum(values, Decimal(0)), f"({text})" if len(values) > 1 else text
+
+
+def _compute(
+    definition: AgreementDefinition,
+    kpi: Kpi,
+    computation: Computation,
+    given: dict[str, Decimal],
+    unit: str | None,
+) -> ComputedValue:
+    ops = _Operands(kpi, given)
+    target_name: str | None = None
+    if isinstance(computation, Ratio):
+        top, top_text = ops.total(computation.numerator)
+        bottom, bottom_text = ops.total(computation.denominator)
+        divisor_field = f"measures.{computation.denominator[0]}"
+        exact = _divide(top * computation.multiplier, bottom, divisor_field)
+        formula = f"{top_text} / {bottom_text}{_times(computation.multiplier)}"
+    elif isinstance(computation, PercentOfTarget):
+        target = kpi.target_for(unit) if unit is not None else None
+        if target is None:
+            raise ValidationFailed(
+                f"KPI {kpi.code} is measured against the unit's own target: no target for {unit}",
+                [violation("unit", "unit_target_present", "name a unit that has a target")],
+            )
+        target_value, target_name = target
+        actual = ops.value(computation.actual)
+        exact = _divide(actual * computation.multiplier, target_value, "unit")
+        formula = f"{grouped(actual)} / {grouped(target_value)}{_times(computation.multiplier)}"
+    elif isinstance(computation, Change):
+        current = ops.value(computation.current)
+        base, base_text = ops.total(computation.baseline)
+        count = len(computation.baseline)
+        mean = base / count
+        shown_base = base_text if count == 1 else f"{base_text} / {count}"
+        if computation.multiplier is None:
+            exact = current - mean
+            formula = f"{grouped(current)} - {shown_base}"
+        else:
+            divisor_field = f"measures.{computation.baseline[0]}"
+            exact = _divide((current - mean) * computation.multiplier, mean, divisor_field)
+            mean_text = grouped(mean) if count == 1 else f"[{shown_base}]"
+            formula = (
+                f"({grouped(current)} - {mean_text}) / {mean_text}{_times(computation.multiplier)}"
+            )
+    elif isinstance(computation, Total):
+        exact, formula = ops.total(computation.terms)
+    else:
+        assert isinstance(computation, Mean)
+        total, text = ops.total(computation.terms)
+        exact = total / len(computation.terms)
+        formula = f"{text} / {len(computation.terms)}"
+    value = quantize(exact, definition.rounding)
+    return ComputedValue(
+        shape=computation.shape,
+        formula=formula,
+        value=show(value),
+        exact=None if exact == value else show(exact),
+        measures=ops.used,
+        target=None if target_name is None else target_name,
+        percent=_is_percent(computation),
+    )
+
+
+def _divide(top: Decimal, bottom: Decimal, field: str) -> Decimal:
+    if bottom == 0:
+        raise ValidationFailed(
+            "the formula divides by zero",
+            [violation(field, "denominator_not_zero", "the divisor must not be 0")],
+        )
+    return top / bottom
+
+
+def _times(multiplier: Decimal) -> str:
+    return "" if multiplier == 1 else f" × {grouped(multiplier)}"
+
+
+def _is_percent(computation: Computation) -> bool:
+    multiplier = getattr(computation, "multiplier", None)
+    return multiplier == HUNDRED
