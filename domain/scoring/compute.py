@@ -40,9 +40,9 @@ def resolve_value(
             )
         _plausible(computation, result.value, "value", show(result.value))
         return result, None
-    computed = _compute(definition, kpi, computation, given, unit)
+    computed, exact = _compute(definition, kpi, computation, given, unit)
     value = Decimal(computed.value)
-    _plausible(computation, value, "measures", computed.formula)
+    _plausible(computation, exact, "measures", computed.formula)  # before rounding hides it
     if result.value is not None and not _agrees(result.value, value):
         raise ValidationFailed(
             f"KPI {kpi.code}: the value {show(result.value)} does not agree with the measures",
@@ -134,7 +134,7 @@ def _compute(
     computation: Computation,
     given: dict[str, Decimal],
     unit: str | None,
-) -> ComputedValue:
+) -> tuple[ComputedValue, Decimal]:
     ops = _Operands(kpi, given)
     target_name: str | None = None
     if isinstance(computation, Ratio):
@@ -144,7 +144,7 @@ def _compute(
         exact = _divide(top * computation.multiplier, bottom, divisor_field)
         formula = f"{top_text} / {bottom_text}{_times(computation.multiplier)}"
     elif isinstance(computation, PercentOfTarget):
-        target = kpi.target_for(unit) if unit is not None else None
+        target = kpi.target_for(unit) if unit is not None else _only_target(kpi)
         if target is None:
             raise ValidationFailed(
                 f"KPI {kpi.code} is measured against the unit's own target: no target for {unit}",
@@ -178,7 +178,7 @@ def _compute(
         exact = total / len(computation.terms)
         formula = f"{text} / {len(computation.terms)}"
     value = quantize(exact, definition.rounding)
-    return ComputedValue(
+    shown = ComputedValue(
         shape=computation.shape,
         formula=formula,
         value=show(value),
@@ -187,6 +187,14 @@ def _compute(
         target=None if target_name is None else target_name,
         percent=_is_percent(computation),
     )
+    return shown, exact
+
+
+def _only_target(kpi: Kpi) -> tuple[Decimal, str] | None:
+    """A cascaded agreement is one unit's: its KPI keeps that unit's target alone."""
+    if len(kpi.unit_targets) != 1:
+        return None
+    return kpi.target_for(next(iter(kpi.unit_targets)))
 
 
 def _divide(top: Decimal, bottom: Decimal, field: str) -> Decimal:

@@ -118,9 +118,9 @@ def _arithmetic(computed: ComputedValue) -> tuple[str, str]:
         inputs_th.append(f"เป้าหมายของ {computed.target}")
         inputs_en.append(f"target of {computed.target}")
     value = f"{computed.value}{' %' if computed.percent else ''}"
-    exact = f" (≈ {computed.exact})" if computed.exact else ""
-    sum_th = f"{', '.join(inputs_th)}; {computed.formula} = {value}{exact} → "
-    sum_en = f"{', '.join(inputs_en)}; {computed.formula} = {value}{exact} → "
+    # The value as rounded by the definition's policy: the one the criteria decide on.
+    sum_th = f"{', '.join(inputs_th)}; {computed.formula} = {value} → "
+    sum_en = f"{', '.join(inputs_en)}; {computed.formula} = {value} → "
     return sum_th, sum_en
 
 
