@@ -9,6 +9,7 @@ decimal literal (`"5"`, the full mark of a satisfaction score).
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -97,6 +98,7 @@ class UnitTarget(_Frozen):
     name_th: str | None = None
 
 
+@lru_cache(maxsize=1024)  # operands come from definitions: few, and scored over and over
 def literal(operand: str) -> Decimal | None:
     """The operand as a number when it is one (`"5"`), else None (a measure name)."""
     try:

@@ -30,7 +30,7 @@ def resolve_value(
     if computation is None:
         return result, None
     given = result.measures or {}
-    missing = [o for o in formula_operands(computation) if literal(o) is None and o not in given]
+    missing = [o for o in formula_operands(computation) if o not in given and literal(o) is None]
     if missing:
         if result.value is None or not computation.direct_entry:
             name = missing[0]
@@ -40,8 +40,7 @@ def resolve_value(
             )
         _plausible(computation, result.value, "value", show(result.value))
         return result, None
-    computed, exact = _compute(definition, kpi, computation, given, unit)
-    value = Decimal(computed.value)
+    computed, exact, value = _compute(definition, kpi, computation, given, unit)
     _plausible(computation, exact, "measures", computed.formula)  # before rounding hides it
     if result.value is not None and not _agrees(result.value, value):
         raise ValidationFailed(
@@ -58,11 +57,13 @@ def resolve_value(
 
 
 def _check_measures(kpi: Kpi, result: ResultInput) -> None:
-    declared = {m.name: m for m in kpi.measures}
-    for name, value in (result.measures or {}).items():
-        measure = declared.get(name)
-        if measure is None:
-            continue  # undeclared measures stay free-form (gates and rules of older files)
+    given = result.measures
+    if not given:
+        return
+    for measure in kpi.measures:  # undeclared measures stay free-form (gates of older files)
+        name, value = measure.name, given.get(measure.name)
+        if value is None:
+            continue
         if measure.min is not None and value < measure.min:
             raise ValidationFailed(
                 f"KPI {kpi.code}: {name} {show(value)} is below {show(measure.min)}",
@@ -103,28 +104,32 @@ class _Operands:
     def __init__(self, kpi: Kpi, given: dict[str, Decimal]) -> None:
         self.declared = {m.name: m for m in kpi.measures}
         self.given = given
-        self.used: list[MeasureValue] = []
+        self.used: dict[str, MeasureValue] = {}
 
     def value(self, operand: str) -> Decimal:
         number = literal(operand)
         if number is not None:
             return number
         value = self.given[operand]
-        if all(m.name != operand for m in self.used):
+        if operand not in self.used:
             measure = self.declared.get(operand)
-            self.used.append(
-                MeasureValue(
-                    name=operand,
-                    name_th=measure.name_th if measure else None,
-                    value=value,
-                    unit=measure.unit if measure else None,
-                )
+            self.used[operand] = MeasureValue(
+                name=operand,
+                name_th=measure.name_th if measure else None,
+                value=value,
+                shown=grouped(value),
+                unit=measure.unit if measure else None,
             )
         return value
 
+    def text(self, operand: str) -> str:
+        """The operand as shown in the arithmetic, formatted once per measure."""
+        used = self.used.get(operand)
+        return used.shown if used is not None else grouped(self.value(operand))
+
     def total(self, names: list[str]) -> tuple[Decimal, str]:
         values = [self.value(n) for n in names]
-        text = " + ".join(grouped(v) for v in values)
+        text = " + ".join(self.text(n) for n in names)
         return sum(values, Decimal(0)), f"({text})" if len(values) > 1 else text
 
 
@@ -134,7 +139,8 @@ def _compute(
     computation: Computation,
     given: dict[str, Decimal],
     unit: str | None,
-) -> tuple[ComputedValue, Decimal]:
+) -> tuple[ComputedValue, Decimal, Decimal]:
+    """The arithmetic, the exact value and the value rounded by the definition's policy."""
     ops = _Operands(kpi, given)
     target_name: str | None = None
     if isinstance(computation, Ratio):
@@ -153,16 +159,18 @@ def _compute(
         target_value, target_name = target
         actual = ops.value(computation.actual)
         exact = _divide(actual * computation.multiplier, target_value, "unit")
-        formula = f"{grouped(actual)} / {grouped(target_value)}{_times(computation.multiplier)}"
+        shown = ops.text(computation.actual)
+        formula = f"{shown} / {grouped(target_value)}{_times(computation.multiplier)}"
     elif isinstance(computation, Change):
         current = ops.value(computation.current)
         base, base_text = ops.total(computation.baseline)
         count = len(computation.baseline)
         mean = base / count
         shown_base = base_text if count == 1 else f"{base_text} / {count}"
+        current_text = ops.text(computation.current)
         if computation.multiplier is None:
             exact = current - mean
-            formula = f"{grouped(current)} - {shown_base}"
+            formula = f"{current_text} - {shown_base}"
         else:
             divisor_field = f"measures.{computation.baseline[0]}"
             exact = _divide((current - mean) * computation.multiplier, mean, divisor_field)
@@ -178,16 +186,16 @@ def _compute(
         exact = total / len(computation.terms)
         formula = f"{text} / {len(computation.terms)}"
     value = quantize(exact, definition.rounding)
-    shown = ComputedValue(
+    arithmetic = ComputedValue(
         shape=computation.shape,
         formula=formula,
         value=show(value),
         exact=None if exact == value else show(exact),
-        measures=ops.used,
+        measures=list(ops.used.values()),
         target=None if target_name is None else target_name,
         percent=_is_percent(computation),
     )
-    return shown, exact
+    return arithmetic, exact, value
 
 
 def _only_target(kpi: Kpi) -> tuple[Decimal, str] | None:

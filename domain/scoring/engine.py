@@ -23,7 +23,7 @@ from domain.errors import NotFound, ValidationFailed, violation
 from domain.scoring import methods
 from domain.scoring.compute import resolve_value
 from domain.scoring.model import ComputedValue, Derivation, KpiScore
-from domain.scoring.outcome import Outcome, grouped, quantize, show
+from domain.scoring.outcome import Outcome, quantize, show
 
 
 @dataclass(frozen=True)
@@ -112,8 +112,8 @@ def _scored(
 def _arithmetic(computed: ComputedValue) -> tuple[str, str]:
     """'จำนวนผู้ได้รับการช่วยเหลือ 3,938 ราย; 3,938 / 4,375 × 100 = 90.0114 % → ', both languages."""
     used = computed.measures
-    inputs_th = [f"{m.name_th or m.name} {grouped(m.value)}{_unit(m.unit)}" for m in used]
-    inputs_en = [f"{m.name} {grouped(m.value)}{_unit(m.unit)}" for m in used]
+    inputs_th = [f"{m.name_th or m.name} {m.shown}{_unit(m.unit)}" for m in used]
+    inputs_en = [f"{m.name} {m.shown}{_unit(m.unit)}" for m in used]
     if computed.target is not None:
         inputs_th.append(f"เป้าหมายของ {computed.target}")
         inputs_en.append(f"target of {computed.target}")

@@ -16,6 +16,7 @@ class MeasureValue(BaseModel):
     name: str
     name_th: str | None = None
     value: Decimal
+    shown: str = Field(description="the value as the arithmetic shows it, e.g. 3,938")
     unit: str | None = None
 
 
