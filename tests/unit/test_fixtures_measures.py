@@ -6,12 +6,16 @@ arithmetic; every measure says whether it comes from the source."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from domain.criteria import ResultInput
 from domain.definition import AgreementDefinition
+from domain.errors import ValidationFailed
 from domain.results import ResultsDocument, score_document
+from domain.scoring import score_kpi
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 WITH_MEASURES = {
@@ -84,3 +88,19 @@ def test_seed003_kpi4_increase_over_the_mean_of_three_years() -> None:
     text = explanation("seed003_cdd_mou_fy2559_thawip.json", 1, "4")
     mean = "[(21,000 + 22,000 + 23,000) / 3]"
     assert f"(24,992 - {mean}) / {mean} × 100 = 13.6 % →" in text
+
+
+@pytest.mark.parametrize(("people", "level"), [("3938", "3"), ("4375", "4"), ("4376", "5")])
+def test_seed000_kpi5_round2_the_issue_example(people: str, level: str) -> None:
+    definition, _ = load("seed000_fy2565_provincial.json", "seed000_results.json")
+    score = score_kpi(
+        definition, "5", 2, ResultInput(measures={"people_helped": people}), "เชียงใหม่"
+    )
+    assert score.score == Decimal(level)
+
+
+def test_seed000_kpi5_the_count_typed_as_the_percentage_is_refused() -> None:
+    definition, _ = load("seed000_fy2565_provincial.json", "seed000_results.json")
+    with pytest.raises(ValidationFailed) as refused:
+        score_kpi(definition, "5", 2, ResultInput(value=Decimal(3938)), "เชียงใหม่")
+    assert [(v.field, v.rule) for v in refused.value.violations] == [("value", "plausible_at_most")]
