@@ -8,22 +8,39 @@ never scored (docs/decisions/0023).
 
 from __future__ import annotations
 
+import copy
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import TypedDict
 
 from domain.criteria import ResultInput
 from domain.definition import AgreementDefinition, Kpi
 from domain.errors import ValidationFailed, violation
 from domain.formulas import Change, Computation, Mean, PercentOfTarget, Ratio, Total, literal
 from domain.formulas import operands as formula_operands
-from domain.scoring.model import ComputedValue, MeasureValue
+from domain.scoring.model import MeasureValue
 from domain.scoring.outcome import grouped, quantize, show
 
 HUNDRED = Decimal(100)
 
 
+class Arithmetic(TypedDict):
+    """The fields of model.ComputedValue, left as a dict: the derivation validates it into the
+    model in the same call that builds the derivation, which costs far less than building the
+    models one by one (bench/scoring.py, issue 21)."""
+
+    shape: str
+    formula: str
+    value: str
+    exact: str | None
+    measures: list[MeasureValue]
+    target: str | None
+    percent: bool
+
+
 def resolve_value(
     definition: AgreementDefinition, kpi: Kpi, result: ResultInput, unit: str | None
-) -> tuple[ResultInput, ComputedValue | None]:
+) -> tuple[ResultInput, Arithmetic | None]:
     """The result to score (its value computed where the formula can) and the arithmetic."""
     _check_measures(kpi, result)
     computation = kpi.formula.compute if kpi.formula is not None else None
@@ -41,7 +58,7 @@ def resolve_value(
         _plausible(computation, result.value, "value", show(result.value))
         return result, None
     computed, exact, value = _compute(definition, kpi, computation, given, unit)
-    _plausible(computation, exact, "measures", computed.formula)  # before rounding hides it
+    _plausible(computation, exact, "measures", computed["formula"])  # before rounding hides it
     if result.value is not None and not _agrees(result.value, value):
         raise ValidationFailed(
             f"KPI {kpi.code}: the value {show(result.value)} does not agree with the measures",
@@ -49,11 +66,13 @@ def resolve_value(
                 violation(
                     "value",
                     "value_matches_formula",
-                    f"entered {show(result.value)} but {computed.formula} = {computed.value}",
+                    f"entered {show(result.value)} but {computed['formula']} = {computed['value']}",
                 )
             ],
         )
-    return result.model_copy(update={"value": value}), computed
+    scored = copy.copy(result)  # a shallow copy with a __dict__ of its own, as model_copy makes
+    scored.__dict__["value"] = value  # model_copy(update=...) costs twice as much (bench)
+    return scored, computed
 
 
 def _check_measures(kpi: Kpi, result: ResultInput) -> None:
@@ -107,25 +126,26 @@ class _Operands:
         self.used: dict[str, MeasureValue] = {}
 
     def value(self, operand: str) -> Decimal:
-        number = literal(operand)
-        if number is not None:
+        value = self.given.get(operand)
+        if value is None:
+            number = literal(operand)
+            assert number is not None  # resolve_value has checked every name is given
             return number
-        value = self.given[operand]
         if operand not in self.used:
             measure = self.declared.get(operand)
-            self.used[operand] = MeasureValue(
-                name=operand,
-                name_th=measure.name_th if measure else None,
-                value=value,
-                shown=grouped(value),
-                unit=measure.unit if measure else None,
-            )
+            self.used[operand] = {
+                "name": operand,
+                "name_th": measure.name_th if measure else None,
+                "value": value,
+                "shown": grouped(value),
+                "unit": measure.unit if measure else None,
+            }
         return value
 
     def text(self, operand: str) -> str:
         """The operand as shown in the arithmetic, formatted once per measure."""
         used = self.used.get(operand)
-        return used.shown if used is not None else grouped(self.value(operand))
+        return used["shown"] if used is not None else grouped(self.value(operand))
 
     def total(self, names: list[str]) -> tuple[Decimal, str]:
         values = [self.value(n) for n in names]
@@ -139,7 +159,7 @@ def _compute(
     computation: Computation,
     given: dict[str, Decimal],
     unit: str | None,
-) -> tuple[ComputedValue, Decimal, Decimal]:
+) -> tuple[Arithmetic, Decimal, Decimal]:
     """The arithmetic, the exact value and the value rounded by the definition's policy."""
     ops = _Operands(kpi, given)
     target_name: str | None = None
@@ -186,15 +206,15 @@ def _compute(
         exact = total / len(computation.terms)
         formula = f"{text} / {len(computation.terms)}"
     value = quantize(exact, definition.rounding)
-    arithmetic = ComputedValue(
-        shape=computation.shape,
-        formula=formula,
-        value=show(value),
-        exact=None if exact == value else show(exact),
-        measures=list(ops.used.values()),
-        target=None if target_name is None else target_name,
-        percent=_is_percent(computation),
-    )
+    arithmetic: Arithmetic = {
+        "shape": computation.shape,
+        "formula": formula,
+        "value": show(value),
+        "exact": None if exact == value else show(exact),
+        "measures": list(ops.used.values()),
+        "target": target_name,
+        "percent": _is_percent(computation),
+    }
     return arithmetic, exact, value
 
 
@@ -214,10 +234,12 @@ def _divide(top: Decimal, bottom: Decimal, field: str) -> Decimal:
     return top / bottom
 
 
+@lru_cache(maxsize=64)  # a handful of multipliers (100, 1000), shown in every derivation
 def _times(multiplier: Decimal) -> str:
     return "" if multiplier == 1 else f" × {grouped(multiplier)}"
 
 
 def _is_percent(computation: Computation) -> bool:
-    multiplier = getattr(computation, "multiplier", None)
-    return multiplier == HUNDRED
+    if isinstance(computation, Ratio | PercentOfTarget | Change):
+        return computation.multiplier == HUNDRED
+    return False

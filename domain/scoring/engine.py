@@ -21,8 +21,8 @@ from domain.criteria import (
 from domain.definition import AgreementDefinition, Kpi
 from domain.errors import NotFound, ValidationFailed, violation
 from domain.scoring import methods
-from domain.scoring.compute import resolve_value
-from domain.scoring.model import ComputedValue, Derivation, KpiScore
+from domain.scoring.compute import Arithmetic, resolve_value
+from domain.scoring.model import Derivation, KpiScore
 from domain.scoring.outcome import Outcome, quantize, show
 
 
@@ -80,7 +80,7 @@ def _scored(
     ctx: _Context,
     *,
     scored: ResultInput | None = None,
-    computed: ComputedValue | None = None,
+    computed: Arithmetic | None = None,
 ) -> KpiScore:
     """`result` as reported; `scored` the same with its value computed from the measures."""
     outcome = _evaluate(criteria, scored or result, ctx)
@@ -109,18 +109,20 @@ def _scored(
     )
 
 
-def _arithmetic(computed: ComputedValue) -> tuple[str, str]:
+def _arithmetic(computed: Arithmetic) -> tuple[str, str]:
     """'จำนวนผู้ได้รับการช่วยเหลือ 3,938 ราย; 3,938 / 4,375 × 100 = 90.0114 % → ', both languages."""
-    used = computed.measures
-    inputs_th = [f"{m.name_th or m.name} {m.shown}{_unit(m.unit)}" for m in used]
-    inputs_en = [f"{m.name} {m.shown}{_unit(m.unit)}" for m in used]
-    if computed.target is not None:
-        inputs_th.append(f"เป้าหมายของ {computed.target}")
-        inputs_en.append(f"target of {computed.target}")
-    value = f"{computed.value}{' %' if computed.percent else ''}"
+    used = computed["measures"]
+    inputs_th = [f"{m['name_th'] or m['name']} {m['shown']}{_unit(m['unit'])}" for m in used]
+    inputs_en = [f"{m['name']} {m['shown']}{_unit(m['unit'])}" for m in used]
+    target = computed["target"]
+    if target is not None:
+        inputs_th.append(f"เป้าหมายของ {target}")
+        inputs_en.append(f"target of {target}")
+    value = f"{computed['value']}{' %' if computed['percent'] else ''}"
+    formula = computed["formula"]
     # The value as rounded by the definition's policy: the one the criteria decide on.
-    sum_th = f"{', '.join(inputs_th)}; {computed.formula} = {value} → "
-    sum_en = f"{', '.join(inputs_en)}; {computed.formula} = {value} → "
+    sum_th = f"{', '.join(inputs_th)}; {formula} = {value} → "
+    sum_en = f"{', '.join(inputs_en)}; {formula} = {value} → "
     return sum_th, sum_en
 
 

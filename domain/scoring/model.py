@@ -6,18 +6,19 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 
-class MeasureValue(BaseModel):
-    """One reported measure as the arithmetic used it."""
-
-    model_config = ConfigDict(frozen=True)
+class MeasureValue(TypedDict):
+    """One reported measure as the arithmetic used it; `shown` as the arithmetic shows it
+    (3,938). A TypedDict, not a model: a derivation may carry many, and validating dicts
+    costs a fraction of building models (bench/scoring.py, issue 21)."""
 
     name: str
-    name_th: str | None = None
+    name_th: str | None
     value: Decimal
-    shown: str = Field(description="the value as the arithmetic shows it, e.g. 3,938")
-    unit: str | None = None
+    shown: str
+    unit: str | None
 
 
 class ComputedValue(BaseModel):

@@ -47,6 +47,8 @@ def grouped(value: Decimal) -> str:
     if value == value.to_integral_value():
         return f"{int(value):,}"  # counts and amounts, the common case, without show()'s work
     text = show(value)
+    if -1000 < value < 1000:
+        return text  # nothing to group
     sign = "-" if text.startswith("-") else ""
     whole, dot, fraction = text.lstrip("-").partition(".")
     return f"{sign}{int(whole):,}{dot}{fraction}"
