@@ -20,6 +20,8 @@ from domain.scoring import score_kpi
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 WITH_MEASURES = {
     "seed000_fy2565_provincial.json": "seed000_results.json",
+    "seed001_opdc_fy2563.json": "seed001_results.json",
+    "seed002_standards_subset.json": "seed002_results.json",
     "seed003_cdd_mou_fy2559_atsit.json": "seed003_atsit_results.json",
     "seed003_cdd_mou_fy2559_saipirun.json": "seed003_saipirun_results.json",
     "seed003_cdd_mou_fy2559_thawip.json": "seed003_thawip_results.json",
