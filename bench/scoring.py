@@ -1,18 +1,19 @@
 """Scoring throughput: 10,000 cascaded agreements of 15 KPIs, against a bare Decimal baseline,
 and the same agreements scored from measures.
 
-    .venv/bin/python bench/scoring.py [--agreements 10000]
+    .venv/bin/python bench/scoring.py [--agreements 10000] [--repeats 3]
 
 The engine builds a derivation for every score; the baseline, measured in the same run on the
 same inputs, only walks each KPI's thresholds with Decimal comparisons. The measures path scores
 the same numbers reported as measures (a ratio, a sum, a percentage of the unit's own target)
-and computed by the definition's formulas, arithmetic shown; both paths must give the same
-totals. Three paths, timed in CPU seconds of this process, alternately, best of two each, so
-that other work on a shared machine weighs less: `engine` (the definition without formulas, as
-before measures), `value` (the same agreements under the definition with formulas, the values
-typed) and `measures` (the same, the values computed from measures). Ends with `name: value`
-lines; `ratio` last is measures over value, the same definition either way (issue 21: at most
-1.5); `measures_over_engine` compares with the definition without formulas.
+and computed by the definition's formulas, arithmetic shown; every path must give the same
+totals. Three paths, timed in CPU seconds of this process, run in turn --repeats times, the
+best run of each counting, so that other work on a shared machine weighs less: `engine` (the
+definition without formulas, as before measures), `value` (the same agreements under the
+definition with formulas, the values typed) and `measures` (the same, the values computed from
+measures). Ends with `name: value` lines; `ratio` last is measures over value, the same
+definition either way (issue 21: at most 1.5); `measures_over_engine` compares with the
+definition without formulas.
 """
 
 from __future__ import annotations
@@ -198,6 +199,7 @@ def baseline(rows: list[list[ResultInput]]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--agreements", type=int, default=10_000)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each path; best counts")
     args = parser.parse_args()
     rows = results(random.Random(2565), args.agreements)
     reported = as_measures(rows)
@@ -211,7 +213,7 @@ def main() -> None:
     }
     seconds: dict[str, list[float]] = {name: [] for name in paths}
     outcomes = set()
-    for _ in range(2):
+    for _ in range(args.repeats):
         for name, (definition, inputs) in paths.items():
             start = time.process_time()
             outcomes.add(engine(definition, inputs))

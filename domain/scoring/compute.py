@@ -11,53 +11,44 @@ from __future__ import annotations
 import copy
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import TypedDict
 
 from domain.criteria import ResultInput
 from domain.definition import AgreementDefinition, Kpi
 from domain.errors import ValidationFailed, violation
 from domain.formulas import Change, Computation, Mean, PercentOfTarget, Ratio, Total, literal
-from domain.formulas import operands as formula_operands
-from domain.scoring.model import MeasureValue
+from domain.scoring.model import ComputedValue, MeasureValue
 from domain.scoring.outcome import grouped, quantize, show
 
 HUNDRED = Decimal(100)
 
 
-class Arithmetic(TypedDict):
-    """The fields of model.ComputedValue, left as a dict: the derivation validates it into the
-    model in the same call that builds the derivation, which costs far less than building the
-    models one by one (bench/scoring.py, issue 21)."""
+class _Missing(Exception):
+    """A measure the formula names is not in the result."""
 
-    shape: str
-    formula: str
-    value: str
-    exact: str | None
-    measures: list[MeasureValue]
-    target: str | None
-    percent: bool
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
 
 
 def resolve_value(
     definition: AgreementDefinition, kpi: Kpi, result: ResultInput, unit: str | None
-) -> tuple[ResultInput, Arithmetic | None]:
+) -> tuple[ResultInput, ComputedValue | None]:
     """The result to score (its value computed where the formula can) and the arithmetic."""
     _check_measures(kpi, result)
     computation = kpi.formula.compute if kpi.formula is not None else None
     if computation is None:
         return result, None
-    given = result.measures or {}
-    missing = [o for o in formula_operands(computation) if o not in given and literal(o) is None]
-    if missing:
+    try:
+        computed, exact, value = _compute(definition, kpi, computation, result.measures or {}, unit)
+    except _Missing as missing:
         if result.value is None or not computation.direct_entry:
-            name = missing[0]
+            name = missing.name
             raise ValidationFailed(
                 f"KPI {kpi.code}: measure {name} is needed to compute the value",
                 [violation(f"measures.{name}", "required_by_formula", f"report {name}")],
-            )
+            ) from None
         _plausible(computation, result.value, "value", show(result.value))
         return result, None
-    computed, exact, value = _compute(definition, kpi, computation, given, unit)
     _plausible(computation, exact, "measures", computed["formula"])  # before rounding hides it
     if result.value is not None and not _agrees(result.value, value):
         raise ValidationFailed(
@@ -129,7 +120,8 @@ class _Operands:
         value = self.given.get(operand)
         if value is None:
             number = literal(operand)
-            assert number is not None  # resolve_value has checked every name is given
+            if number is None:
+                raise _Missing(operand)
             return number
         if operand not in self.used:
             measure = self.declared.get(operand)
@@ -159,7 +151,7 @@ def _compute(
     computation: Computation,
     given: dict[str, Decimal],
     unit: str | None,
-) -> tuple[Arithmetic, Decimal, Decimal]:
+) -> tuple[ComputedValue, Decimal, Decimal]:
     """The arithmetic, the exact value and the value rounded by the definition's policy."""
     ops = _Operands(kpi, given)
     target_name: str | None = None
@@ -170,6 +162,9 @@ def _compute(
         exact = _divide(top * computation.multiplier, bottom, divisor_field)
         formula = f"{top_text} / {bottom_text}{_times(computation.multiplier)}"
     elif isinstance(computation, PercentOfTarget):
+        actual = ops.value(
+            computation.actual
+        )  # a missing measure first: direct entry needs no target
         target = kpi.target_for(unit) if unit is not None else _only_target(kpi)
         if target is None:
             raise ValidationFailed(
@@ -177,7 +172,6 @@ def _compute(
                 [violation("unit", "unit_target_present", "name a unit that has a target")],
             )
         target_value, target_name = target
-        actual = ops.value(computation.actual)
         exact = _divide(actual * computation.multiplier, target_value, "unit")
         shown = ops.text(computation.actual)
         formula = f"{shown} / {grouped(target_value)}{_times(computation.multiplier)}"
@@ -206,7 +200,7 @@ def _compute(
         exact = total / len(computation.terms)
         formula = f"{text} / {len(computation.terms)}"
     value = quantize(exact, definition.rounding)
-    arithmetic: Arithmetic = {
+    arithmetic: ComputedValue = {
         "shape": computation.shape,
         "formula": formula,
         "value": show(value),

@@ -21,8 +21,8 @@ from domain.criteria import (
 from domain.definition import AgreementDefinition, Kpi
 from domain.errors import NotFound, ValidationFailed, violation
 from domain.scoring import methods
-from domain.scoring.compute import Arithmetic, resolve_value
-from domain.scoring.model import Derivation, KpiScore
+from domain.scoring.compute import resolve_value
+from domain.scoring.model import ComputedValue, Derivation, KpiScore
 from domain.scoring.outcome import Outcome, quantize, show
 
 
@@ -80,7 +80,7 @@ def _scored(
     ctx: _Context,
     *,
     scored: ResultInput | None = None,
-    computed: Arithmetic | None = None,
+    computed: ComputedValue | None = None,
 ) -> KpiScore:
     """`result` as reported; `scored` the same with its value computed from the measures."""
     outcome = _evaluate(criteria, scored or result, ctx)
@@ -109,7 +109,7 @@ def _scored(
     )
 
 
-def _arithmetic(computed: Arithmetic) -> tuple[str, str]:
+def _arithmetic(computed: ComputedValue) -> tuple[str, str]:
     """'จำนวนผู้ได้รับการช่วยเหลือ 3,938 ราย; 3,938 / 4,375 × 100 = 90.0114 % → ', both languages."""
     used = computed["measures"]
     inputs_th = [f"{m['name_th'] or m['name']} {m['shown']}{_unit(m['unit'])}" for m in used]

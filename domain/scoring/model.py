@@ -21,19 +21,18 @@ class MeasureValue(TypedDict):
     unit: str | None
 
 
-class ComputedValue(BaseModel):
-    """A KPI value computed from measures: the formula with the numbers put in, and the value
-    (rounded by the definition's policy; `exact` when rounding changed it)."""
-
-    model_config = ConfigDict(frozen=True)
+class ComputedValue(TypedDict):
+    """A KPI value computed from measures: the formula with the numbers put in, the value
+    (rounded by the definition's policy; `exact` when rounding changed it), whose target
+    (percent_of_target) and whether the value is a percentage. A TypedDict, as MeasureValue."""
 
     shape: str
     formula: str
     value: str
-    exact: str | None = None
-    measures: list[MeasureValue] = Field(default_factory=list)
-    target: str | None = Field(default=None, description="whose target (percent_of_target)")
-    percent: bool = False
+    exact: str | None
+    measures: list[MeasureValue]
+    target: str | None
+    percent: bool
 
 
 class Derivation(BaseModel):

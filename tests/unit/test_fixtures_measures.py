@@ -51,7 +51,7 @@ def test_every_reported_measure_set_is_computed_and_shown(name: str, results: st
                     continue
                 shown = score.derivation.computed
                 assert shown is not None, (rnd.round, line.kpi_code)
-                arithmetic = f"{shown.formula} = {shown.value}"
+                arithmetic = f"{shown['formula']} = {shown['value']}"
                 assert arithmetic in score.derivation.explanation_th
                 assert arithmetic in score.derivation.explanation_en
                 computed += 1
