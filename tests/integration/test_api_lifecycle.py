@@ -49,11 +49,11 @@ RESULTS = DEMO_RESULTS
 
 @pytest.fixture
 async def api(
-    sqlite_db: Database, s3_server: S3Server, temporal_dev: WorkflowEnvironment, tmp_path: Path
+    own_database: Database, s3_server: S3Server, temporal_dev: WorkflowEnvironment, tmp_path: Path
 ) -> AsyncIterator[Api]:
-    with sqlite_db.transaction() as session:
+    with own_database.transaction() as session:
         save_definition(session, copy_for_year(seed000(), FY, new_id=TEMPLATE_ID))
-    async with running_api(sqlite_db, s3_server, temporal_dev, tmp_path, max_bytes=1024) as api:
+    async with running_api(own_database, s3_server, temporal_dev, tmp_path, max_bytes=1024) as api:
         yield api
 
 
