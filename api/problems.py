@@ -7,17 +7,31 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from application.errors import Problem as Problem
 from application.errors import unavailable as unavailable
 from domain.errors import DomainError, Violation
 
+log = structlog.get_logger(__name__)
+
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://rabrong.example/problems/"
+# What the driver raises when the database cannot be reached (refused, not accepting
+# connections, file unreadable, locked past its timeout): the work was not done, retry later.
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+def database_unavailable(error: Exception) -> Problem:
+    """The client learns which dependency is down; the driver's message (host, database name)
+    goes to the log only."""
+    log.warning("database unavailable", error=str(error).splitlines()[0][:500])
+    return unavailable("database", "it could not be reached; nothing was changed")
 
 
 def from_domain(error: DomainError) -> Problem:
@@ -71,7 +85,12 @@ def install(app: FastAPI) -> None:
             response.headers.update(exc.headers)
         return response
 
+    async def on_database(request: Request, exc: Exception) -> JSONResponse:
+        return problem_response(database_unavailable(exc), request)
+
     app.add_exception_handler(Problem, on_problem)
+    for kind in DATABASE_DOWN:
+        app.add_exception_handler(kind, on_database)
     app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

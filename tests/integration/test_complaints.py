@@ -43,9 +43,8 @@ from domain.complaints import (
     FileComplaint,
     ProvideInformation,
 )
-from domain.criteria import ResultInput
 from domain.deadlines import round_on
-from rabrong.demo import DEMO_RESULTS, demo_definition, demo_definition_for
+from rabrong.demo import demo_definition, demo_definition_for
 from storage.agreements import save_definition, save_state
 from storage.audit_query import agreement_entries
 from storage.complaints import complaint_figures, get_complaint, list_complaints, score_versions
@@ -55,6 +54,7 @@ from storage.tables import AuditEntry
 from storage.unit_of_work import unit_of_work
 from tests.support.factories import ADMIN, MAKER, NOW, RECIPIENT, REVIEWER, STAFF, actor, evidence
 from tests.support.factories import parties as usual_parties
+from tests.support.journeys import RESULTS as ROUND_RESULTS
 from tests.support.journeys import publish, signed
 from tests.support.lifecycle import Driver
 from workflows.agreement import AgreementWorkflow
@@ -101,8 +101,7 @@ async def published(
     await driver.start(definition, ADMIN, title="ทดสอบข้อร้องเรียน", parties=usual_parties())
     await driver.send("sign", Sign, MAKER, party=Party.MAKER)
     await driver.send("sign", Sign, RECIPIENT, party=Party.RECIPIENT)
-    for code, raw in DEMO_RESULTS.items():
-        result = ResultInput.model_validate(raw)
+    for code, result in ROUND_RESULTS[number].items():  # the round's own criteria
         await driver.send(
             "enter_result", EnterResult, STAFF, round=number, kpi_code=code, result=result
         )
@@ -110,7 +109,7 @@ async def published(
         await driver.send("attach_evidence", AttachEvidence, STAFF, **attach)
     await driver.send("submit_round", SubmitRound, STAFF, round=number)
     state: AgreementState | None = None
-    for code in DEMO_RESULTS:
+    for code in ROUND_RESULTS[number]:
         state = await driver.send(
             "approve_result", ApproveResult, REVIEWER, round=number, kpi_code=code
         )
