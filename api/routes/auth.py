@@ -37,8 +37,8 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def client_address(request: Request) -> str | None:
-    """The caller's address as the server sees it (behind a proxy, the one uvicorn's
-    --forwarded-allow-ips trusts to name it)."""
+    """The caller's address as the server sees it: behind a proxy, the one it names in
+    X-Forwarded-For when uvicorn trusts it (FORWARDED_ALLOW_IPS)."""
     return None if request.client is None else request.client.host
 
 
