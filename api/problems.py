@@ -51,7 +51,11 @@ def problem_response(problem: Problem, request: Request) -> JSONResponse:
             {"field": v.field, "rule": v.rule, "message": v.message} for v in problem.errors
         ]
     body.update(problem.extra)
-    headers = {"Retry-After": "5"} if problem.status == 503 else None
+    headers = None
+    if "retry_after" in problem.extra:  # a refusal that knows when to come back (429)
+        headers = {"Retry-After": str(problem.extra["retry_after"])}
+    elif problem.status == 503:
+        headers = {"Retry-After": "5"}
     return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers)
 
 

@@ -111,6 +111,18 @@ class RefreshToken(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=_utc_or_none())
 
 
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins counted for one account or one client address (domain.login_throttle)."""
+
+    __tablename__ = "login_throttle"
+
+    key: str = Field(primary_key=True, max_length=200)
+    window_start: datetime = Field(sa_column=_utc())
+    failures: int = 0
+    blocks: int = 0
+    blocked_until: datetime | None = Field(default=None, sa_column=_utc_or_none())
+
+
 class IdempotencyRecord(SQLModel, table=True):
     """A POST seen with an Idempotency-Key: in progress, then the response it gave."""
 
