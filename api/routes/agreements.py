@@ -131,7 +131,7 @@ def list_all(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response:
-    """The agreements in the caller's scope, by id; scope decided in SQL (decision 0030)."""
+    # The agreements in the caller's scope, by id; scope decided in SQL (decision 0030).
     scope = read_scope(user.principal, user.tree)
     with services.db.reader() as session:
         data, count = agreements_in_scope(session, scope, offset=offset, limit=limit)
