@@ -400,11 +400,13 @@ class Phase:
     latencies: list[float] = field(default_factory=list)
     requests: int = 0
     seconds: float = 0.0
+    api_cpu: float = 0.0  # CPU seconds the API process spent (the API ways only)
 
-    def add(self, latencies: list[float], seconds: float) -> None:
+    def add(self, latencies: list[float], seconds: float, api_cpu: float = 0.0) -> None:
         self.latencies += latencies
         self.requests += len(latencies)
         self.seconds += seconds
+        self.api_cpu += api_cpu
 
 
 Phases = dict[str, Phase]
@@ -473,10 +475,21 @@ async def api_load(
         return await asyncio.gather(*(client(h) for h in headers))
 
 
-def api_phase(api: Api, headers: list[dict[str, str]], seconds: float, path: str) -> Timed:
-    started = time.perf_counter()
+def api_phase(
+    api: Api, headers: list[dict[str, str]], seconds: float, path: str
+) -> tuple[list[float], float, float]:
+    """Latencies, wall-clock seconds and the API process's CPU seconds: the CPU per request
+    holds still when other load on the machine moves the latencies."""
+    started, cpu = time.perf_counter(), cpu_seconds(api.process.pid)
     per_client = asyncio.run(api_load(api, headers, seconds, path))
-    return [x for xs in per_client for x in xs], time.perf_counter() - started
+    spent = cpu_seconds(api.process.pid) - cpu
+    return [x for xs in per_client for x in xs], time.perf_counter() - started, spent
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system time of a process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def measure(
@@ -502,7 +515,7 @@ def alternate(
     """Warm each way up, then run them in turn, --rounds times, so noise falls on them all."""
     raw = raw_work(connections, inboxes, all_three=False)
     raw3 = raw_work(connections, inboxes, all_three=True)
-    ways: dict[str, Callable[[float], Timed]] = {
+    ways: dict[str, Callable[[float], tuple[Any, ...]]] = {
         "raw": lambda s: threaded(len(inboxes), s, raw),
         "raw3": lambda s: threaded(len(inboxes), s, raw3),
         "api": lambda s: api_phase(api, headers, s, "/v1/tasks"),
@@ -548,6 +561,9 @@ def report(seed: Seed, inboxes: list[Inbox], measured: dict[int, Phases], seed_s
                 (f"a{size}_{name}_p95_ms", f"{1000 * p95(phase):.2f}"),
                 (f"a{size}_{name}_rps", f"{phase.requests / phase.seconds:.1f}"),
             ]
+            if phase.api_cpu:
+                cpu_ms = 1000 * phase.api_cpu / phase.requests
+                lines.append((f"a{size}_{name}_api_cpu_ms_per_request", f"{cpu_ms:.2f}"))
         lines.append((f"a{size}_api_over_raw3", f"{rps(phases['api']) / rps(phases['raw3']):.3f}"))
     small, large = measured[min(measured)], measured[max(measured)]
     for name, label in (("list", "list"), ("api", "inbox")):
