@@ -6,23 +6,24 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from sqlmodel import Session
 
 from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
 from api.identity import Caller
+from api.plain_json import json_response
 from api.problems import Problem
 from api.schemas import (
     AgreementCreate,
     AgreementList,
     AgreementPublic,
-    AgreementSummary,
     ApproveCreate,
     ReturnCreate,
     SignCreate,
 )
 from api.services import Services
 from application.agreements import act_on_agreement, start_agreement
+from domain.access import read_scope
 from domain.agreement import AgreementState, Parties
 from domain.commands import ApproveResult, Command, CreateAgreement, EnterResult, ReturnResult, Sign
 from domain.criteria import ResultInput
@@ -33,17 +34,13 @@ from domain.scoring import RoundScore
 from domain.transition import AgreementWorkflowInput
 from domain.validation import validate_definition
 from domain.visibility import as_seen_by
-from storage.agreements import all_agreements, get_definition, get_state
-from storage.tables import AgreementRow, OrgUnit
+from storage.agreements import agreements_in_scope, get_definition, get_state
+from storage.tables import OrgUnit
 from storage.users import unit_of
 
 
 def unit_of_id(session: Session, unit_id: str) -> OrgUnit | None:
     return session.get(OrgUnit, unit_id)
-
-
-def _state_of(row: AgreementRow) -> AgreementState:
-    return AgreementState.model_validate(row.state)
 
 
 router = APIRouter(prefix="/v1/agreements", tags=["agreements"])
@@ -127,18 +124,18 @@ async def create_agreement(
     return AgreementPublic(agreement=seen(state, user), warnings=warnings)
 
 
-@router.get("")
+@router.get("", response_model=AgreementList)
 def list_all(
     user: CurrentUser,
     services: ServicesDep,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> AgreementList:
+) -> Response:
+    # The agreements in the caller's scope, by id; scope decided in SQL (decision 0030).
+    scope = read_scope(user.principal, user.tree)
     with services.db.reader() as session:
-        rows = [r for r in all_agreements(session) if user.may_read(_state_of(r))]
-    page = rows[offset : offset + limit]
-    data = [AgreementSummary.model_validate(r, from_attributes=True) for r in page]
-    return AgreementList(data=data, count=len(rows))
+        data, count = agreements_in_scope(session, scope, offset=offset, limit=limit)
+    return json_response({"data": data, "count": count})
 
 
 @router.get("/{agreement_id}")
