@@ -65,8 +65,8 @@ async def test_a_killed_worker_restarts_and_the_round_finishes_once(
     definition = provincial_agreement(2570)  # round 1 runs now: 1 Oct 2026 - 31 Mar 2027
     try:
         await driver.start(definition, "admin", title="ทดสอบ", parties=PARTIES)
-        await driver.send("sign", Sign, "gov", party=Party.MAKER)
-        await driver.send("sign", Sign, "permsec", party=Party.RECIPIENT)
+        await driver.send(Sign, "gov", party=Party.MAKER)
+        await driver.send(Sign, "permsec", party=Party.RECIPIENT)
         await driver.wait_for(lambda s: s.round_state(1).opened_at is not None)
         kpis = [k.code for k in definition.scored_kpis(1)]
 
@@ -78,11 +78,8 @@ async def test_a_killed_worker_restarts_and_the_round_finishes_once(
 
         async def enter_one(code: str) -> None:
             result = RESULTS.rounds[1][code].result
+            await driver.send(EnterResult, "staff", round=1, kpi_code=code, result=result)
             await driver.send(
-                "enter_result", EnterResult, "staff", round=1, kpi_code=code, result=result
-            )
-            await driver.send(
-                "attach_evidence",
                 AttachEvidence,
                 "staff",
                 round=1,
@@ -99,11 +96,9 @@ async def test_a_killed_worker_restarts_and_the_round_finishes_once(
         worker = start_worker(address, db_url, tmp_path, s3_server)
         await asyncio.gather(*burst)
 
-        await driver.send("submit_round", SubmitRound, "staff", round=1)
+        await driver.send(SubmitRound, "staff", round=1)
         for code in kpis:
-            state = await driver.send(
-                "approve_result", ApproveResult, "owner", round=1, kpi_code=code
-            )
+            state = await driver.send(ApproveResult, "owner", round=1, kpi_code=code)
         assert state.round_state(1).status is RoundStatus.PUBLISHED
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
