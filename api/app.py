@@ -14,6 +14,7 @@ from api.routes import (
     agreements,
     audit,
     auth,
+    calendar,
     cascades,
     complaints,
     definitions,
@@ -59,6 +60,7 @@ def create_app(services: Services) -> FastAPI:
         receipts,
         complaints,
         organisation,
+        calendar,
     ):
         app.include_router(module.router)
     app.add_middleware(IdempotencyMiddleware, services=services)

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from application.gateway import AgreementUpdate
 from domain.commands import (
     AcknowledgeRound,
+    ApplyCalendar,
     ApproveResult,
     AttachEvidence,
     CreateAgreement,
@@ -38,7 +39,7 @@ from domain.commands import (
     SubmitRound,
     WithdrawEvidence,
 )
-from domain.lifecycle import clock, drafting, evidence, review, revision, submission
+from domain.lifecycle import calendar, clock, drafting, evidence, review, revision, submission
 from workflows.agreement import AgreementWorkflow
 
 Method = Literal["POST"]
@@ -137,6 +138,13 @@ COMMAND_TABLE: tuple[CommandEntry, ...] = (
         revision.decide_revision,
         "revision.approved",
         "revision.refused",
+    ),
+    _sent(
+        ApplyCalendar,
+        AGREEMENT + "/calendar",
+        W.apply_calendar,
+        calendar.apply_calendar,
+        "calendar.applied",
     ),
     # The deadline clock: the workflow fires what fell due itself, between commands.
     CommandEntry(FireAlarms, None, None, clock.fire_alarms, ("deadlines.fired",)),

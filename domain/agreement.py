@@ -22,7 +22,7 @@ CURRENT_RULES = 2
 # histories and the read model's JSON column (agreement.state). Clients and pages read
 # application.public's models instead. A change of shape bumps this, and old payloads must still
 # decode (new fields get defaults); tests/unit/test_state_schema.py pins the shape to it.
-STATE_SCHEMA = 1
+STATE_SCHEMA = 2
 
 
 class AgreementStatus(StrEnum):

@@ -1,21 +1,28 @@
 """Bangkok time, Thai public holidays and the working-day calendar that deadlines are counted on.
 
-``thai_public_holidays(year)`` knows the fixed-date holidays by rule for any year, the lunar
-(Buddhist) holidays for 2021-2026 from a table, the special cabinet days off of 2022, and the
-substitution days all of these earn by falling on a weekend. Lunar holidays and special cabinet
-days for other years, and organisation days off, are configured through
-``WorkingCalendar.extra_holidays``; a day the rules get wrong the other way (a moved substitution
-day, a make-up working day) through ``WorkingCalendar.working_days_off``.
+An agreement counts on the ``HolidayCalendar`` it carries: the government days off of the years
+it spans, computed outside the workflow from a maintained library (activities/holiday_calendar.py)
+and pinned by version, so a running agreement keeps counting on the calendar it was counted on
+until a newer one is applied to it on purpose (decision 0025).
+
+``thai_public_holidays(year)`` is the calendar of agreements created before that (version
+``LEGACY_CALENDAR``), kept unchanged so they count as they always did: the fixed-date holidays
+by rule for any year, the lunar (Buddhist) holidays for 2021-2026 from a table, the special
+cabinet days off of 2022, and the substitution days all of these earn by falling on a weekend.
+It also serves days outside the years a ``HolidayCalendar`` covers. Organisation days off are
+configured through ``WorkingCalendar.extra_holidays``; a day the rules get wrong the other way
+(a moved substitution day, a make-up working day) through ``WorkingCalendar.working_days_off``.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import MINYEAR, date, datetime, timedelta, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # Thailand keeps UTC+7 all year, with no daylight saving. A fixed offset needs no tz database
 # read, which keeps Temporal workflow code that converts times deterministic.
@@ -149,6 +156,61 @@ def _is_saturday_or_sunday(day: date) -> bool:
     return day.weekday() in (_SATURDAY, _SUNDAY)
 
 
+# The version name of the table above, for agreements that carry no HolidayCalendar.
+LEGACY_CALENDAR = "rabrong-table-2021-2026"
+
+
+class CalendarYears(BaseModel):
+    """Which years a holiday calendar is computed for."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    first_year: int = Field(ge=1914, le=9998)
+    last_year: int = Field(ge=1914, le=9998)
+
+
+class HolidayCalendar(BaseModel):
+    """The government days off of the years first_year..last_year, pinned by version.
+
+    ``version`` names the source and its rules (library version and ours); ``sha256`` is the
+    hash of the days themselves (``calendar_sha256``), so two computations of the same days
+    carry the same pair and an auditor can recompute it.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: str = Field(min_length=1, max_length=100)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    first_year: int
+    last_year: int
+    days_off: tuple[date, ...]
+
+    @model_validator(mode="after")
+    def _days_within_years(self) -> HolidayCalendar:
+        if self.first_year > self.last_year:
+            raise ValueError(f"first_year {self.first_year} is after last_year {self.last_year}")
+        outside = [d for d in self.days_off if not self.first_year <= d.year <= self.last_year]
+        if outside:
+            raise ValueError(f"days off outside {self.first_year}-{self.last_year}: {outside}")
+        return self
+
+    def covers(self, year: int) -> bool:
+        return self.first_year <= year <= self.last_year
+
+    @cached_property
+    def _days(self) -> frozenset[date]:
+        return frozenset(self.days_off)
+
+    def is_day_off(self, day: date) -> bool:
+        return day in self._days
+
+
+def calendar_sha256(first_year: int, last_year: int, days_off: Iterable[date]) -> str:
+    """The content hash a HolidayCalendar carries: years and sorted ISO days, one per line."""
+    lines = [f"{first_year}-{last_year}", *(d.isoformat() for d in sorted(set(days_off)))]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
 class WorkingCalendar(BaseModel):
     """Which days count as working days, and counting deadlines in them.
 
@@ -162,6 +224,9 @@ class WorkingCalendar(BaseModel):
     thai_public_holidays: bool = True
     extra_holidays: list[date] = []  # special cabinet days off, lunar days of untabled years, ...
     working_days_off: list[date] = []  # working days even though a rule makes them holidays
+    # The pinned public holidays; None for agreements created before calendars were pinned,
+    # which count on thai_public_holidays() (LEGACY_CALENDAR).
+    holidays: HolidayCalendar | None = None
 
     @field_validator("weekend")
     @classmethod
@@ -178,7 +243,23 @@ class WorkingCalendar(BaseModel):
             return True
         if day.weekday() in self.weekend or day in self.extra_holidays:
             return False
-        return not (self.thai_public_holidays and day in thai_public_holidays(day.year))
+        return not (self.thai_public_holidays and self._is_public_holiday(day))
+
+    @property
+    def version(self) -> str:
+        """Which calendar the public holidays are counted on, as an auditor reads it."""
+        if not self.thai_public_holidays:
+            return "none"
+        return self.holidays.version if self.holidays is not None else LEGACY_CALENDAR
+
+    def with_holidays(self, holidays: HolidayCalendar | None) -> WorkingCalendar:
+        return self.model_copy(update={"holidays": holidays})
+
+    def _is_public_holiday(self, day: date) -> bool:
+        if self.holidays is not None and self.holidays.covers(day.year):
+            return self.holidays.is_day_off(day)
+        # Before the calendar's years, or after them, the rules of the table still hold.
+        return day in thai_public_holidays(day.year)
 
     def add_working_days(self, day: date, n: int) -> date:
         """The n-th working day after `day`; for n == 0, `day` or else the next working day."""

@@ -60,7 +60,8 @@ def instantiate(
 def unit_in_template(template: AgreementDefinition, unit: str) -> bool:
     """Whether the template names the unit in any KPI's variants or unit targets."""
     return any(
-        unit in k.unit_targets or any(unit in v.units for v in k.variants) for k in template.kpis
+        k.unit_target_entry(unit) is not None or any(unit in v.units for v in k.variants)
+        for k in template.kpis
     )
 
 
@@ -136,13 +137,14 @@ def _kept(template: AgreementDefinition, kpi: Kpi, chosen: set[str]) -> bool:
 
 def _for_unit(kpi: Kpi, assignment: UnitAssignment) -> Kpi:
     unit = assignment.unit
-    target = assignment.targets.get(kpi.code, kpi.unit_targets.get(unit))
+    entry = kpi.unit_target_entry(unit)
+    target = assignment.targets.get(kpi.code, None if entry is None else entry[1])
     variant = next((v for v in kpi.variants if unit in v.units), None)
     return kpi.model_copy(
         update={
             "criteria": kpi.criteria if variant is None else _merged_criteria(kpi, variant),
             "variants": [],
-            "unit_targets": {} if target is None else {unit: target},
+            "unit_targets": {} if target is None else {entry[0] if entry else unit: target},
         }
     )
 

@@ -15,6 +15,7 @@ from domain.agreement import (
     Party,
     RevisionReason,
 )
+from domain.calendar import HolidayCalendar
 from domain.criteria import ResultInput
 from domain.deadline_policy import DeadlinePolicy
 from domain.definition import AgreementDefinition
@@ -147,6 +148,14 @@ class FireAlarms(_Command):
     keys: list[str] = Field(min_length=1)
 
 
+class ApplyCalendar(_Command):
+    """Count the agreement's deadlines on the holiday calendar the worker computes now."""
+
+    kind: Literal["apply_calendar"] = "apply_calendar"
+    # Filled in by the workflow from the holiday calendar activity; a caller's is replaced.
+    calendar: HolidayCalendar | None = None
+
+
 Command = Annotated[
     CreateAgreement
     | ReturnDraft
@@ -164,6 +173,7 @@ Command = Annotated[
     | GrantException
     | ProposeRevision
     | DecideRevision
-    | FireAlarms,
+    | FireAlarms
+    | ApplyCalendar,
     Field(discriminator="kind"),
 ]

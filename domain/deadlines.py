@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from domain.agreement import AgreementState, KpiRound
-from domain.calendar import at_local, local_date
+from domain.calendar import CalendarYears, at_local, local_date
 from domain.deadline_policy import DeadlinePolicy
 from domain.definition import AgreementDefinition
 
@@ -48,3 +48,14 @@ def round_on(definition: AgreementDefinition, day: date) -> int:
     """The round whose period holds the day; before the year the first, after it the last."""
     started = [r.number for r in definition.rounds if r.start <= day]
     return max(started) if started else min(r.number for r in definition.rounds)
+
+
+def calendar_years(definition: AgreementDefinition, created: date) -> CalendarYears:
+    """The years an agreement's holiday calendar covers: from its creation (or its first round,
+    if that is earlier) to the year after its last round ends, which holds the cut-off grace,
+    the service levels and the complaint window of a fiscal year ending in September."""
+    starts = [r.start for r in definition.rounds]
+    ends = [r.end for r in definition.rounds]
+    first = min([created, *starts]).year
+    last = max([created, *ends]).year + 1
+    return CalendarYears(first_year=first, last_year=last)

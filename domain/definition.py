@@ -10,13 +10,23 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from domain.canonical import content_hash
 from domain.criteria import Band, Criteria
+from domain.formulas import Computation, Measure, UnitTarget
 from domain.thai import fiscal_year_bounds, normalize_text, parse_date
 
 ThaiDate = Annotated[date, BeforeValidator(parse_date)]
+PMS_FACTOR = Decimal(20)  # the individual PMS form: 1-5 score x 20 on a 100 scale
+MEAN_FACTOR = Decimal(10)  # the 0-10 standards scale on a 100 scale
 HierarchyLevel = Literal["ministry", "department", "province", "district", "group", "individual"]
 
 
@@ -53,12 +63,23 @@ class Aggregation(_Frozen):
 
     weighted_mean: sum(score x weight) / sum(weights) (1-5 scale; x20 gives the PMS 100 scale);
     mean: unweighted mean of scores, per group path and overall (the 0-10 standards), banded.
+    An omitted scale_100_factor follows the scale: x20 for 1-5, x10 for 0-10. It is filled in
+    when the definition is read, so the stored (and hashed) definition names the factor it was
+    scored with (docs/decisions/0025).
     """
 
     method: Literal["weighted_mean", "mean"] = "weighted_mean"
     weight_groups: list[WeightGroup] = Field(default_factory=list)
     pass_bands: list[Band] | None = None
     scale_100_factor: Decimal | None = Decimal(20)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _factor_follows_the_scale(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "scale_100_factor" not in data:
+            factor = MEAN_FACTOR if data.get("method") == "mean" else PMS_FACTOR
+            return {**data, "scale_100_factor": factor}
+        return data
 
 
 class RoundDef(_Frozen):
@@ -103,6 +124,9 @@ class Formula(_Frozen):
     denominator: str | None = None
     multiplier: Decimal | None = None
     pooling: Literal["pooled", "mean_of_unit_ratios"] | None = None
+    compute: Computation | None = Field(
+        default=None, description="how the value follows from the measures (None: text only)"
+    )
 
 
 class Variant(_Frozen):
@@ -136,7 +160,10 @@ class Kpi(_Frozen):
     weights: dict[int, Decimal | None] = Field(default_factory=dict)
     criteria: dict[int, Criteria] = Field(default_factory=dict)
     variants: list[Variant] = Field(default_factory=list)
-    unit_targets: dict[str, Decimal] = Field(default_factory=dict)
+    unit_targets: dict[str, Decimal | UnitTarget] = Field(
+        default_factory=dict, description='by unit id: {"cmi": {"value": "4375", "name_th": ...}}'
+    )
+    measures: list[Measure] = Field(default_factory=list)
     evidence: list[EvidenceItem] = Field(default_factory=list)
     source_note: str | None = None
 
@@ -146,6 +173,24 @@ class Kpi(_Frozen):
     @classmethod
     def _formula_text(cls, value: Any) -> Any:
         return {"text": value} if isinstance(value, str) else value
+
+    def unit_target_entry(self, unit: str) -> tuple[str, Decimal | UnitTarget] | None:
+        """A unit's target as stored: keyed by unit id, or (older files) by the unit's name."""
+        for key, target in self.unit_targets.items():
+            names = (key,) if isinstance(target, Decimal) else (key, target.name_th)
+            if unit in names:
+                return key, target
+        return None
+
+    def target_for(self, unit: str) -> tuple[Decimal, str] | None:
+        """A unit's target and the name to show beside it."""
+        entry = self.unit_target_entry(unit)
+        if entry is None:
+            return None
+        key, target = entry
+        if isinstance(target, Decimal):
+            return target, key
+        return target.value, target.name_th or key
 
 
 class PartyDef(_Frozen):
@@ -191,4 +236,19 @@ class AgreementDefinition(_Frozen):
         return fiscal_year_bounds(self.fiscal_year_be)
 
     def content_hash(self) -> str:
-        return content_hash(self.model_dump(mode="json"))
+        """The hash signatures bind to: the JSON dump without the fields added after a
+        definition was first hashed (issue 21) where they are unused, so a definition that
+        does not use them hashes as it always did (docs/decisions/0025)."""
+        return content_hash(self.model_dump(mode="json", exclude=self._unused_later_fields()))
+
+    def _unused_later_fields(self) -> dict[str, Any]:
+        kpis: dict[int, Any] = {}
+        for index, kpi in enumerate(self.kpis):
+            unused: dict[str, Any] = {}
+            if not kpi.measures:
+                unused["measures"] = True
+            if kpi.formula is not None and kpi.formula.compute is None:
+                unused["formula"] = {"compute": True}
+            if unused:
+                kpis[index] = unused
+        return {"kpis": kpis} if kpis else {}

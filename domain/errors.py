@@ -39,6 +39,17 @@ class ValidationFailed(DomainError):
     title = "Validation failed"
 
 
+@dataclass
+class DefinitionRefused(ValidationFailed):
+    """A definition with validation errors; its warnings are kept for whoever reports it."""
+
+    warnings: list[Violation] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        return "ValidationFailed"  # the same problem type as every other validation refusal
+
+
 class InvalidTransition(DomainError):
     status = 409
     title = "Not allowed in the current state"

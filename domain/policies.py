@@ -211,3 +211,12 @@ def require_may_cascade(principal: Principal, tree: OrgTree, units: list[str | N
             "only an administrator of every unit concerned may cascade a template",
             [violation("actor", "is_administrator", "user is not an administrator")],
         )
+
+
+def require_may_apply_calendar(principal: Principal, tree: OrgTree, state: AgreementState) -> None:
+    """A newer holiday calendar moves deadlines: an administrator of the agreement's unit."""
+    if not may_administer(principal, tree, state.parties.unit):
+        raise NotAuthorized(
+            "only an administrator of the agreement's unit may apply a holiday calendar",
+            [violation("actor", "is_administrator", "user is not an administrator")],
+        )

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.criteria import ResultInput
 from domain.definition import AgreementDefinition
-from domain.errors import ValidationFailed, violation
+from domain.errors import DefinitionRefused, ValidationFailed, violation
 from domain.scoring import KpiScore, RoundScore, score_kpi, score_round
 from domain.validation import validate_definition
 
@@ -76,13 +76,22 @@ class ScoreReport(BaseModel):
 def score_document(
     definition: AgreementDefinition, document: ResultsDocument, only_round: int | None = None
 ) -> ScoreReport:
+    """The report, or ValidationFailed naming each error's JSON path and rule: a definition the
+    validator refuses is never scored (its warnings travel with the refusal)."""
+    checked = validate_definition(definition)
+    if checked.errors:
+        raise DefinitionRefused(
+            f"definition {definition.id} has {len(checked.errors)} validation error(s)",
+            checked.errors,
+            warnings=checked.warnings,
+        )
     rounds = [n for n in sorted(document.rounds) if only_round in (None, n)]
     return ScoreReport(
         definition_id=definition.id,
         definition_version=definition.version,
         definition_hash=definition.content_hash(),
         unit=document.unit,
-        warnings=[w.__dict__ for w in validate_definition(definition).warnings],
+        warnings=[w.__dict__ for w in checked.warnings],
         rounds=[_round(definition, document, n) for n in rounds],
     )
 

@@ -21,6 +21,7 @@ from domain.criteria import (
 )
 from domain.definition import AgreementDefinition, Kpi
 from domain.errors import Violation, violation
+from domain.formula_checks import formula_errors
 
 FULL_WEIGHT = Decimal(100)
 
@@ -114,6 +115,7 @@ def _check_kpi(
         if isinstance(criteria, SameAsRound) and criteria.round not in kpi.criteria:
             report.error(where, "same_as_round_exists", f"round {criteria.round} has no criteria")
         _check_criteria(criteria, where, report)
+    report.errors.extend(formula_errors(kpi, path))
     for v_index, variant in enumerate(kpi.variants):
         for number, criteria in variant.criteria.items():
             _check_criteria(criteria, f"{path}.variants[{v_index}].criteria.{number}", report)

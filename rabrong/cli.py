@@ -1,4 +1,5 @@
-"""The `rabrong` command: up, api, worker, migrate, demo, score, schema, evidence, audit, keys."""
+"""The `rabrong` command: up, api, worker, migrate, demo, score, schema, evidence, audit,
+keys, calendar."""
 
 from __future__ import annotations
 
@@ -50,7 +51,16 @@ def main(argv: list[str] | None = None) -> int:
         help="a new audit signing key, introduced by a checkpoint signed by the old and the new "
         "key (stop the API and the worker first)",
     )
+    calendar = commands.add_parser("calendar", help="the holiday calendar of running agreements")
+    calendar_actions = calendar.add_subparsers(dest="calendar", required=True)
+    apply = calendar_actions.add_parser(
+        "apply", help="count agreements' deadlines on this release's holiday calendar (audited)"
+    )
+    apply.add_argument("agreement_ids", nargs="*", metavar="AGREEMENT_ID")
+    apply.add_argument("--all", action="store_true", help="every agreement not archived")
     args = parser.parse_args(argv)
+    if args.command == "calendar" and bool(args.agreement_ids) == args.all:
+        parser.error("calendar apply: name agreements or give --all, not both")
     if args.command in ("score", "schema"):
         return offline(args)
     if args.command == "audit" and args.audit == "verify":
@@ -90,6 +100,12 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         return run_audit(settings, args)
     if args.command == "keys":
         return run_keys(settings, args.keys)
+    if args.command == "calendar":
+        from rabrong.calendarcli import run_apply
+
+        code, text = run_apply(settings, args.agreement_ids, every=args.all)
+        say(text)
+        return code
     if args.command == "migrate":
         from storage.migrate import upgrade
 

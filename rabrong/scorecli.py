@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from domain.definition import AgreementDefinition
-from domain.errors import DomainError
+from domain.errors import DefinitionRefused, DomainError
 from domain.results import ResultsDocument, ScoreReport, score_document
 
 
@@ -29,6 +29,8 @@ def run_score(
         return 2, "\n".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
     except DomainError as exc:
         lines = [exc.message] + [f"  {v.field}: {v.rule}: {v.message}" for v in exc.violations]
+        if isinstance(exc, DefinitionRefused):
+            lines += [f"! {w.field}: {w.rule}: {w.message}" for w in exc.warnings]
         return 2, "\n".join(lines)
     if as_json:
         return 0, report.model_dump_json(indent=2)

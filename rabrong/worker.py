@@ -18,6 +18,7 @@ from activities.agreements import AgreementActivities
 from activities.audit import AuditActivities
 from activities.complaints import ComplaintActivities
 from activities.evidence import EvidenceActivities
+from activities.holiday_calendar import HolidayCalendars
 from rabrong.schedules import ensure_audit_checkpoint, ensure_vault_check
 from storage.checkpoints import Checkpointer
 from storage.db import Database
@@ -41,9 +42,11 @@ def build_worker(
     executor: ThreadPoolExecutor,
     store: EvidenceStore | None = None,
     checkpointer: Checkpointer | None = None,
+    calendars: HolidayCalendars | None = None,
 ) -> Worker:
     """Without an evidence store (lifecycle tests and benches) the vault check is left out,
-    and without a checkpointer nothing signs the audit log."""
+    and without a checkpointer nothing signs the audit log. `calendars` computes holiday
+    calendars from the pinned library unless a test hands another source."""
     recorder = AgreementActivities(db, checkpointer)
     complaints = ComplaintActivities(db, checkpointer)
     workflows: list[type] = [AgreementWorkflow, CascadeWorkflow, ComplaintWorkflow]
@@ -52,6 +55,7 @@ def build_worker(
         recorder.record_event,
         complaints.published_score,
         complaints.record_complaint,
+        (calendars or HolidayCalendars()).compute_holiday_calendar,
     ]
     if store is not None:
         workflows.append(VaultCheckWorkflow)

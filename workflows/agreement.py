@@ -26,8 +26,10 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.alarms import pending_alarms
     from domain.book import DefinitionBook
+    from domain.calendar import CalendarYears, HolidayCalendar, local_date
     from domain.commands import (
         AcknowledgeRound,
+        ApplyCalendar,
         ApproveResult,
         AttachEvidence,
         Command,
@@ -46,8 +48,10 @@ with workflow.unsafe.imports_passed_through():
         SubmitRound,
         WithdrawEvidence,
     )
+    from domain.deadlines import calendar_years
     from domain.errors import DomainError
     from domain.lifecycle import Decision, decide
+    from domain.lifecycle.calendar import require_calendar_applicable
     from domain.tasks import open_tasks
     from domain.transition import (
         AgreementWorkflowInput,
@@ -74,6 +78,10 @@ RECORD_LOCALLY = "record-locally"
 # From this patch one timer waits for the next alarm across commands that leave it where it
 # was, instead of a timer cancelled and started again around every command.
 STANDING_ALARM = "standing-alarm-timer"
+# From this patch an agreement is created with the holiday calendar an activity computes, and
+# keeps it (decision 0025); older runs count on the table in domain/calendar.py.
+PINNED_CALENDAR = "pinned-holiday-calendar"
+CALENDAR_TIMEOUT = timedelta(seconds=30)
 
 
 def refusal(error: DomainError) -> ApplicationError:
@@ -315,6 +323,18 @@ class AgreementWorkflow:
     def _validate_decide_revision(self, command: DecideRevision) -> None:
         self._check(command)
 
+    @workflow.update
+    async def apply_calendar(self, command: ApplyCalendar) -> AgreementState:
+        return await self._handle(command)
+
+    @apply_calendar.validator
+    def _validate_apply_calendar(self, command: ApplyCalendar) -> None:
+        # The calendar itself is computed in the handler; here only whether one may come.
+        try:
+            require_calendar_applicable(self.state)
+        except DomainError as error:
+            raise refusal(error) from error
+
     def _decide(self, command: Command) -> Decision:
         timed = command.model_copy(update={"at": workflow.now()})
         try:
@@ -330,6 +350,10 @@ class AgreementWorkflow:
             if isinstance(command, CreateAgreement):
                 rules = CURRENT_RULES if workflow.patched(LIFECYCLE_V2) else LEGACY_RULES
                 command = command.model_copy(update={"rules": rules})
+                if workflow.patched(PINNED_CALENDAR):
+                    command = await self._with_pinned_calendar(command)
+            if isinstance(command, ApplyCalendar):
+                command = await self._with_new_calendar(command)
             decision = self._decide(command)
             book = self.book.add(decision.definition) if decision.definition else self.book
             await self._record(command, decision, book)
@@ -339,6 +363,40 @@ class AgreementWorkflow:
                 extra={"action": decision.action, "agreement_id": self.state.agreement_id},
             )
             return self.state
+
+    async def _with_pinned_calendar(self, command: CreateAgreement) -> CreateAgreement:
+        calendar = command.policy.calendar
+        if not calendar.thai_public_holidays:
+            return command
+        years = calendar_years(self.book.latest, local_date(workflow.now()))
+        pinned = calendar.with_holidays(await self._holiday_calendar(years))
+        policy = command.policy.model_copy(update={"calendar": pinned})
+        return command.model_copy(update={"policy": policy})
+
+    async def _with_new_calendar(self, command: ApplyCalendar) -> ApplyCalendar:
+        state = require_calendar_applicable(self.state)
+        years = calendar_years(self.book.current(state), local_date(state.created_at))
+        return command.model_copy(update={"calendar": await self._holiday_calendar(years)})
+
+    async def _holiday_calendar(self, years: CalendarYears) -> HolidayCalendar:
+        # An ordinary activity, not a local one: its result comes in a workflow task of its
+        # own, so the patches checked after it (record-locally, standing-alarm-timer) fall in
+        # the same task on replay as they did when it ran. A local activity's result can
+        # resolve a task earlier on replay, and a patch checked after it then finds no marker.
+        try:
+            calendar: HolidayCalendar = await workflow.execute_activity(
+                "compute_holiday_calendar",
+                years,
+                result_type=HolidayCalendar,
+                start_to_close_timeout=CALENDAR_TIMEOUT,
+                schedule_to_close_timeout=RECORD_GIVE_UP,
+                retry_policy=RECORD_RETRY,
+            )
+        except ActivityError as error:
+            raise ApplicationError(
+                "the holiday calendar could not be computed; nothing changed", type="Unavailable"
+            ) from error
+        return calendar
 
     async def _record(self, command: Command, decision: Decision, book: DefinitionBook) -> None:
         created = isinstance(command, CreateAgreement)

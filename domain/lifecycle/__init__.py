@@ -12,6 +12,7 @@ from domain.agreement import AgreementState
 from domain.book import DefinitionBook
 from domain.commands import (
     AcknowledgeRound,
+    ApplyCalendar,
     ApproveResult,
     AttachEvidence,
     Command,
@@ -32,6 +33,7 @@ from domain.commands import (
 )
 from domain.definition import AgreementDefinition
 from domain.errors import NotFound, violation
+from domain.lifecycle.calendar import apply_calendar
 from domain.lifecycle.clock import fire_alarms
 from domain.lifecycle.drafting import create, return_draft, revise_draft, sign
 from domain.lifecycle.evidence import attach_evidence, withdraw_evidence
@@ -69,6 +71,7 @@ STEPS: dict[type, Step] = {
     ProposeRevision: propose_revision,
     DecideRevision: decide_revision,
     FireAlarms: fire_alarms,
+    ApplyCalendar: apply_calendar,
 }
 
 

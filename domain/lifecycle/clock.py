@@ -32,12 +32,12 @@ def fire_alarms(
             continue
         new, notes = _fire(new, book, alarm, at)
         told += notes
-        facts.append(_fact(alarm, notes))
+        facts.append(_fact(alarm, notes, state.policy.calendar.version))
     new = advance(new, at, fired=[*state.fired, *(a.key for a in due)])
     return Decision(new, "deadlines.fired", {"alarms": facts}, told)
 
 
-def _fact(alarm: Alarm, notes: list[Notification]) -> dict[str, Any]:
+def _fact(alarm: Alarm, notes: list[Notification], calendar: str) -> dict[str, Any]:
     task = alarm.task
     return {
         "key": alarm.key,
@@ -46,6 +46,8 @@ def _fact(alarm: Alarm, notes: list[Notification]) -> dict[str, Any]:
         "due": task.due.isoformat() if task and task.due else None,
         "round": alarm.round,
         "notified": sorted({n.recipient for n in notes}),
+        # Which holiday calendar the due date and this alarm's time were counted on.
+        "calendar": calendar,
     }
 
 

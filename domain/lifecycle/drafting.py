@@ -14,6 +14,7 @@ from domain.book import DefinitionBook
 from domain.commands import CreateAgreement, ReturnDraft, ReviseDraft, Sign
 from domain.definition import AgreementDefinition
 from domain.errors import InvalidTransition, ValidationFailed, violation
+from domain.lifecycle.calendar import calendar_facts
 from domain.lifecycle.outcome import Decision, advance, note, require_status
 from domain.policies import (
     acting_facts,
@@ -73,6 +74,7 @@ def create(
         "parties": parties.model_dump(mode="json"),
         "parent_id": command.parent_id,
         "warnings": [w.rule for w in report.warnings],
+        "calendar": calendar_facts(command.policy.calendar),
     }
     return Decision(new, "agreement.created", facts)
 

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from domain.definition import AgreementDefinition, Kpi, RoundingPolicy
-from domain.scoring.methods import find_band
+from domain.definition import MEAN_FACTOR, PMS_FACTOR, AgreementDefinition, Kpi, RoundingPolicy
+from domain.scoring.methods import band_text, find_band
 from domain.scoring.model import GroupScore, KpiScore, RoundScore, ScorePart
 from domain.scoring.outcome import quantize, show
-
-PMS_FACTOR = Decimal(20)  # the individual PMS form: 1-5 score x 20 on a 100 scale
-MEAN_FACTOR = Decimal(10)  # the 0-10 standards scale on a 100 scale
 
 
 def score_round(
@@ -94,7 +91,7 @@ def _group_mean(
     weights = sum((p.weight or Decimal(0) for p in members), Decimal(0))
     products = sum((p.weighted or Decimal(0) for p in members), Decimal(0))
     mean = quantize(products / weights, rounding) if weights else Decimal(0)
-    return GroupScore(group=code, score=mean, kpis_scored=len(members), share=share)
+    return GroupScore(group=code, path=[code], score=mean, kpis_scored=len(members), share=share)
 
 
 def _mean(
@@ -104,22 +101,24 @@ def _mean(
     bands = definition.aggregation.pass_bands
     parts = [_part(kpis[s.kpi_code], rnd, s) for s in scored]
     raw = sum((p.score for p in parts), Decimal(0)) / len(parts) if parts else Decimal(0)
-    paths: dict[str, list[Decimal]] = {}
+    paths: dict[tuple[str, ...], list[Decimal]] = {}
     for s in scored:
         groups = kpis[s.kpi_code].groups
         for depth in range(1, len(groups) + 1):
-            paths.setdefault(" / ".join(groups[:depth]), []).append(s.score)
+            paths.setdefault(tuple(groups[:depth]), []).append(s.score)
     group_scores = []
     for path, values in paths.items():
         mean = quantize(sum(values, Decimal(0)) / len(values), rounding)
         band = find_band(bands, mean, "aggregation.pass_bands") if bands else None
         group_scores.append(
             GroupScore(
-                group=path,
+                group=" / ".join(path),
+                path=list(path),
                 score=mean,
                 kpis_scored=len(values),
                 band_th=band.label_th if band else None,
                 band_en=band.label_en if band else None,
+                band_rule=band_text(band) if band else None,
             )
         )
     score = quantize(raw, rounding)
@@ -193,6 +192,7 @@ def _round_score(
         score_100=score_100,
         band_th=band.label_th if band else None,
         band_en=band.label_en if band else None,
+        band_rule=band_text(band) if band else None,
         weight_scored=weight_scored if method == "weighted_mean" else Decimal(len(parts)),
         weight_total=weight_total,
         kpis_scored=len(parts),

@@ -21,7 +21,8 @@ from domain.criteria import (
 from domain.definition import AgreementDefinition, Kpi
 from domain.errors import NotFound, ValidationFailed, violation
 from domain.scoring import methods
-from domain.scoring.model import Derivation, KpiScore
+from domain.scoring.compute import resolve_value
+from domain.scoring.model import ComputedValue, Derivation, KpiScore
 from domain.scoring.outcome import Outcome, quantize, show
 
 
@@ -67,12 +68,24 @@ def score_kpi(
     if kpi is None:
         raise NotFound(f"no KPI {kpi_code}", [violation("kpi_code", "known_kpi", "unknown KPI")])
     criteria, variant = criteria_for(definition, kpi, round_number, unit)
-    return _scored(kpi_code, criteria, result, _Context(definition, round_number, variant))
+    scored, computed = resolve_value(definition, kpi, result, unit)
+    ctx = _Context(definition, round_number, variant)
+    return _scored(kpi_code, criteria, result, ctx, scored=scored, computed=computed)
 
 
-def _scored(code: str, criteria: Criteria, result: ResultInput, ctx: _Context) -> KpiScore:
-    outcome = _evaluate(criteria, result, ctx)
+def _scored(
+    code: str,
+    criteria: Criteria,
+    result: ResultInput,
+    ctx: _Context,
+    *,
+    scored: ResultInput | None = None,
+    computed: ComputedValue | None = None,
+) -> KpiScore:
+    """`result` as reported; `scored` the same with its value computed from the measures."""
+    outcome = _evaluate(criteria, scored or result, ctx)
     score = quantize(outcome.raw, ctx.definition.rounding)
+    arithmetic_th, arithmetic_en = _arithmetic(computed) if computed else ("", "")
     return KpiScore(
         kpi_code=code,
         round=ctx.round,
@@ -87,10 +100,34 @@ def _scored(code: str, criteria: Criteria, result: ResultInput, ctx: _Context) -
             raw=show(outcome.raw) if outcome.raw != score else None,
             variant=ctx.variant,
             parts=outcome.parts,
-            explanation_th=outcome.th + _rounded(outcome.raw, score, "ปัดเป็น"),
-            explanation_en=outcome.en + _rounded(outcome.raw, score, "rounded to"),
+            computed=computed,
+            combined=outcome.combined,
+            band_rule=outcome.band_rule,
+            explanation_th=arithmetic_th + outcome.th + _rounded(outcome.raw, score, "ปัดเป็น"),
+            explanation_en=arithmetic_en + outcome.en + _rounded(outcome.raw, score, "rounded to"),
         ),
     )
+
+
+def _arithmetic(computed: ComputedValue) -> tuple[str, str]:
+    """'จำนวนผู้ได้รับการช่วยเหลือ 3,938 ราย; 3,938 / 4,375 × 100 = 90.0114 % → ', both languages."""
+    used = computed["measures"]
+    inputs_th = [f"{m['name_th'] or m['name']} {m['shown']}{_unit(m['unit'])}" for m in used]
+    inputs_en = [f"{m['name']} {m['shown']}{_unit(m['unit'])}" for m in used]
+    target = computed["target"]
+    if target is not None:
+        inputs_th.append(f"เป้าหมายของ {target}")
+        inputs_en.append(f"target of {target}")
+    value = f"{computed['value']}{' %' if computed['percent'] else ''}"
+    formula = computed["formula"]
+    # The value as rounded by the definition's policy: the one the criteria decide on.
+    sum_th = f"{', '.join(inputs_th)}; {formula} = {value} → "
+    sum_en = f"{', '.join(inputs_en)}; {formula} = {value} → "
+    return sum_th, sum_en
+
+
+def _unit(unit: str | None) -> str:
+    return f" {unit}" if unit else ""
 
 
 def _rounded(raw: Decimal, score: Decimal, words: str) -> str:
@@ -137,9 +174,17 @@ def _composite(criteria: Composite, result: ResultInput, ctx: _Context) -> Outco
     combined = quantize(combined, ctx.definition.rounding)
     th = f"รวมตัวชี้วัดย่อย {formula} = {show(combined)}"
     en = f"sub-indicators combined {criteria.combination}: {formula} = {show(combined)}"
+    rule = f"composite.{criteria.combination}"
     if criteria.bands is None:
-        return Outcome(combined, f"composite.{criteria.combination}", formula, th, en, parts)
-    banded = methods.banded(criteria.bands, combined, f"composite.{criteria.combination}")
+        return Outcome(combined, rule, formula, th, en, parts, combined=combined)
+    banded = methods.banded(criteria.bands, combined, rule)
     return Outcome(
-        banded.raw, banded.rule, banded.deciding, f"{th}; {banded.th}", f"{en}; {banded.en}", parts
+        banded.raw,
+        banded.rule,
+        banded.deciding,
+        f"{th}; {banded.th}",
+        f"{en}; {banded.en}",
+        parts,
+        combined=combined,
+        band_rule=banded.band_rule,
     )

@@ -242,6 +242,7 @@ def banded(bands: list[Band], value: Decimal, rule: str, field: str = "value") -
         band_text(band),
         f"ค่า {show(value)} อยู่ในช่วง {band_text(band)} ได้ {show(band.score)}{label_th}",
         f"{show(value)} lies in {band_text(band)}: {show(band.score)}{label_en}",
+        band_rule=band_text(band),
     )
 
 

@@ -6,6 +6,33 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
+
+
+class MeasureValue(TypedDict):
+    """One reported measure as the arithmetic used it; `shown` as the arithmetic shows it
+    (3,938). A TypedDict, not a model: a derivation may carry many, and validating dicts
+    costs a fraction of building models (bench/scoring.py, issue 21)."""
+
+    name: str
+    name_th: str | None
+    value: Decimal
+    shown: str
+    unit: str | None
+
+
+class ComputedValue(TypedDict):
+    """A KPI value computed from measures: the formula with the numbers put in, the value
+    (rounded by the definition's policy; `exact` when rounding changed it), whose target
+    (percent_of_target) and whether the value is a percentage. A TypedDict, as MeasureValue."""
+
+    shape: str
+    formula: str
+    value: str
+    exact: str | None
+    measures: list[MeasureValue]
+    target: str | None
+    percent: bool
 
 
 class Derivation(BaseModel):
@@ -21,6 +48,9 @@ class Derivation(BaseModel):
     raw: str | None = None
     variant: str | None = None
     parts: list[KpiScore] = Field(default_factory=list)
+    computed: ComputedValue | None = None
+    combined: Decimal | None = Field(default=None, description="a composite's value before banding")
+    band_rule: str | None = Field(default=None, description="the band that decided, as a rule")
     explanation_th: str
     explanation_en: str
 
@@ -51,11 +81,13 @@ class GroupScore(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     group: str
+    path: list[str] = Field(default_factory=list, description="the group path, e.g. ['D4', '4.8']")
     score: Decimal
     kpis_scored: int
     share: Decimal | None = None
     band_th: str | None = None
     band_en: str | None = None
+    band_rule: str | None = None
 
 
 class RoundScore(BaseModel):
@@ -67,6 +99,7 @@ class RoundScore(BaseModel):
     score_100: Decimal
     band_th: str | None = None
     band_en: str | None = None
+    band_rule: str | None = None
     weight_scored: Decimal
     weight_total: Decimal
     kpis_scored: int

@@ -408,3 +408,23 @@ async def _a_complaint_is_upheld_over_http(api: Api, aid: str) -> None:
     open_ones = await api.ok(api.get("auditor", "/v1/complaints", params={"agreement_id": aid}))
     on_five = [c for c in open_ones["data"] if c["kpi_code"] == "5"]
     assert len(on_five) == 1 and on_five[0]["status"] == "filed"
+
+
+async def test_only_an_administrator_hands_an_agreement_a_holiday_calendar(api: Api) -> None:
+    aid = f"cal-{uuid.uuid4().hex[:6]}"
+    create = {"agreement_id": aid, "definition_id": DEMO_ID, "parties": parties("cmi")}
+    created = await api.ok(api.post("admin", "/v1/agreements", json=create), 201)
+    pinned = created["agreement"]["policy"]["calendar"]["holidays"]
+    assert pinned["version"].startswith("holidays-0.109/") and len(pinned["sha256"]) == 64
+
+    path = f"/v1/agreements/{aid}/calendar"
+    refused = problem(await api.post("cmi.head", path), 403, "NotAuthorized")
+    assert refused["errors"][0]["rule"] == "is_administrator"
+    # The agreement was created on this release's calendar: nothing newer to hand it.
+    current = problem(await api.post("admin", path), 409, "InvalidTransition")
+    assert current["errors"][0] == {
+        "field": "calendar",
+        "rule": "newer",
+        "message": f"already on {pinned['version']}",
+    }
+    problem(await api.post("admin", "/v1/agreements/no-such/calendar"), 404, "NotFound")

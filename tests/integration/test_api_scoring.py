@@ -96,6 +96,23 @@ async def test_preview_refuses_a_bad_definition_naming_the_field(api: httpx.Asyn
     assert fields == ["body.definition.kpis.0.weights.1"]
 
 
+async def test_preview_refuses_a_definition_the_validator_refuses(api: httpx.AsyncClient) -> None:
+    definition = demo_definition().model_dump(mode="json")
+    definition["kpis"][3]["criteria"]["1"]["thresholds"][2]["value"] = "47"  # 46, 48, 47
+    definition["kpis"][0]["weight_group"] = "nowhere"
+    response = await api.post(
+        "/v1/scoring/preview", json={"definition": definition, "results": RESULTS}
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"].endswith("ValidationFailed")
+    assert sorted((e["field"], e["rule"]) for e in problem["errors"]) == [
+        ("$.kpis[0].weight_group", "known_weight_group"),
+        ("$.kpis[3].criteria.1.thresholds[2]", "monotonic"),
+    ]
+
+
 async def test_preview_refuses_results_for_unknown_kpis(api: httpx.AsyncClient) -> None:
     results = {"rounds": {"1": {"99": {"value": "1"}}}}
     response = await api.post(

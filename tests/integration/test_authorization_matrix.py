@@ -506,6 +506,11 @@ SPEC: dict[tuple[str, str], tuple[Call, Expect]] = {
         post(lambda w: f"{A_COLLECT(w)}/revisions/decision", {"approve": False, "note": "ไม่"}),
         agreement_write({"recipient"}, OK | STATE),
     ),
+    # An administrator of the unit meets the state: the agreement has this release's calendar.
+    ("POST", "/v1/agreements/{agreement_id}/calendar"): (
+        post(lambda w: f"{A_COLLECT(w)}/calendar"),
+        agreement_write({"administrator"}, STATE),
+    ),
     ("GET", "/v1/agreements/{agreement_id}/progress"): (
         get(lambda w: f"{A_COLLECT(w)}/progress"),
         agreement_read(),

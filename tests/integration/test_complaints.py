@@ -24,6 +24,7 @@ from temporalio.worker import Worker
 
 from activities.agreements import AgreementActivities
 from activities.complaints import ComplaintActivities
+from activities.holiday_calendar import HolidayCalendars
 from application.gateway import TemporalGateway
 from domain.agreement import AgreementState, Party, RoundStatus
 from domain.commands import ApproveResult, AttachEvidence, EnterResult, Sign, SubmitRound
@@ -78,6 +79,7 @@ async def worker(client: Client, db: Database) -> AsyncIterator[TemporalGateway]
                 recorder.record_event,
                 complaints.published_score,
                 complaints.record_complaint,
+                HolidayCalendars().compute_holiday_calendar,
             ],
             activity_executor=executor,
         ):

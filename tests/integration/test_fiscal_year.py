@@ -270,7 +270,7 @@ async def test_a_provincial_agreement_lives_a_whole_fiscal_year(
         final = await driver.handle.result()
         assert final.status is AgreementStatus.ARCHIVED
         history = await driver.handle.fetch_history()
-        record_history("fiscal-year-local-record", history.to_json())
+        record_history("fiscal-year-pinned-calendar", history.to_json())
 
     sent = notifications(sqlite_db, "fy2571-cmi")
 

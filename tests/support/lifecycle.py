@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from activities.holiday_calendar import HolidayCalendars
 from application.commands import update_for
 from application.gateway import TemporalGateway
 from domain.agreement import Actor, AgreementState
@@ -54,11 +55,19 @@ def provincial_agreement(fiscal_year_be: int, province: str = "เชียง�
 
 @asynccontextmanager
 async def worker_for(
-    client: Client, db: Database, store: EvidenceStore | None = None
+    client: Client,
+    db: Database,
+    store: EvidenceStore | None = None,
+    *,
+    calendars: HolidayCalendars | None = None,
+    queue: str | None = None,
 ) -> AsyncIterator[TemporalGateway]:
-    queue = f"test-{uuid.uuid4()}"
+    """`queue`: a worker taking over an earlier one's queue, as a new release does."""
+    queue = queue or f"test-{uuid.uuid4()}"
     with ThreadPoolExecutor(max_workers=4) as executor:
-        async with build_worker(client, task_queue=queue, db=db, executor=executor, store=store):
+        async with build_worker(
+            client, task_queue=queue, db=db, executor=executor, store=store, calendars=calendars
+        ):
 
             async def connect() -> Client:
                 return client

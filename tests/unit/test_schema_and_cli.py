@@ -52,3 +52,17 @@ def test_score_refuses_bad_results_with_the_path(tmp_path: Path) -> None:
     refused = rabrong("score", str(DEMO), str(results))
     assert refused.returncode == 2
     assert "rounds.1.99: known_kpi" in refused.stderr
+
+
+def test_score_refuses_a_definition_with_errors_naming_path_and_rule(tmp_path: Path) -> None:
+    definition = json.loads(DEMO.read_text("utf-8"))
+    definition["kpis"][3]["criteria"]["1"]["thresholds"][2]["value"] = "47"  # 46, 48, 47
+    broken = tmp_path / "definition.json"
+    broken.write_text(json.dumps(definition, ensure_ascii=False), "utf-8")
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps({"rounds": {"1": {"10": {"value": "52.5"}}}}), "utf-8")
+    refused = rabrong("score", str(broken), str(results))
+    assert refused.returncode == 2, refused.stdout
+    assert "$.kpis[3].criteria.1.thresholds[2]: monotonic" in refused.stderr
+    assert "! $.kpis[*].weights.1: weights_total_100" in refused.stderr  # warnings printed too
+    assert refused.stdout == ""

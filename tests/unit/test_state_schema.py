@@ -14,7 +14,12 @@ from domain.agreement import STATE_SCHEMA, AgreementState
 from domain.complaints import COMPLAINT_STATE_SCHEMA, ComplaintState
 
 # version -> sha256 of the shape; add a line when a version is bumped, never edit one.
-AGREEMENT_SHAPES = {1: "8e2b6e460ac1b2b40e2013b895208780d8a77180e4fcc5fdfc76e21227690914"}
+AGREEMENT_SHAPES = {
+    1: "8e2b6e460ac1b2b40e2013b895208780d8a77180e4fcc5fdfc76e21227690914",
+    # 2: the holiday calendar pinned in the policy (issue 17) and derivations computed from
+    # measures (issue 21); new fields with defaults, so version 1 payloads still decode.
+    2: "07eb1e325c0a88a1dd65f7247244e44880cda6d767a83c52fca5a325dbf3221b",
+}
 COMPLAINT_SHAPES = {1: "e828b9da40cb63291e85b01212408719c03abc851501ba1bfef00a2a0465712c"}
 
 
