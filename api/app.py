@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Awaitable, Callable
-
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from api import problems
 from api.idempotency import IdempotencyMiddleware
+from api.request_id import RequestIdMiddleware
 from api.routes import (
     agreements,
     audit,
@@ -64,18 +62,6 @@ def create_app(services: Services) -> FastAPI:
     ):
         app.include_router(module.router)
     app.add_middleware(IdempotencyMiddleware, services=services)
-
-    @app.middleware("http")
-    async def bind_request_id(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        # Bounded: it goes into audit entries (100 characters) and logs.
-        request_id = (request.headers.get("X-Request-ID") or str(uuid.uuid4()))[:100]
-        request.state.request_id = request_id
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = request_id
-        return response
+    app.add_middleware(RequestIdMiddleware)  # outermost: idempotency's answers carry it too
 
     return app

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from api.identity import Caller, caller_for, unauthenticated, user_for_bearer
+from api.identity import Caller, caller_for_bearer, unauthenticated
 from api.services import Services
 from domain.agreement import Actor
 
@@ -27,11 +27,10 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 def current_user(services: ServicesDep, token: Annotated[str | None, Depends(oauth2)]) -> Caller:
     if not token:
         raise unauthenticated("send a bearer token")
-    with services.db.reader() as session:
-        user = user_for_bearer(services, session, token)
-        if user is None:
-            raise unauthenticated("token unknown, expired or revoked")
-        return caller_for(services, session, user)
+    caller = caller_for_bearer(services, token)
+    if caller is None:
+        raise unauthenticated("token unknown, expired or revoked")
+    return caller
 
 
 CurrentUser = Annotated[Caller, Depends(current_user)]

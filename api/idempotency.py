@@ -15,10 +15,17 @@ from typing import Any
 import structlog
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.identity import scope_for_bearer
-from api.problems import PROBLEM_JSON, TYPE_BASE
+from api.problems import (
+    DATABASE_DOWN,
+    PROBLEM_JSON,
+    TYPE_BASE,
+    database_unavailable,
+    problem_response,
+)
 from api.services import Services
 from storage.idempotency import InProgress, begin, finish, release
 
@@ -47,10 +54,10 @@ class IdempotencyMiddleware:
         if not 0 < len(key) <= 100 or not key.isprintable():
             await _problem(send, scope, 400, "idempotency_key", "Bad Idempotency-Key", _KEY_RULE)
             return
-        who = await run_in_threadpool(scope_for_bearer, self.services, _bearer(headers))
-        owner = who or ANONYMOUS
         now = datetime.now(UTC)
         try:
+            who = await run_in_threadpool(scope_for_bearer, self.services, _bearer(headers))
+            owner = who or ANONYMOUS
             found = await run_in_threadpool(
                 begin,
                 self.services.db,
@@ -62,6 +69,11 @@ class IdempotencyMiddleware:
             )
         except InProgress:
             await _problem(send, scope, 409, "request_in_progress", "Request in progress", _BUSY)
+            return
+        except DATABASE_DOWN as exc:
+            # Nothing was taken or done: the same key may be sent again once it is back.
+            response = problem_response(database_unavailable(exc), Request(scope))
+            await response(scope, receive, send)
             return
         digest = _Fingerprint(scope, headers)
         if found is not None:
@@ -99,11 +111,11 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, hashing_receive, keeping_send)
         except BaseException:
-            await run_in_threadpool(release, self.services.db, owner, key)
+            await self._release(owner, key)
             raise
         if kept.status is None or kept.status >= 500:
             # Nothing was done (a dependency was down): the same key may try again.
-            await run_in_threadpool(release, self.services.db, owner, key)
+            await self._release(owner, key)
             return
         await run_in_threadpool(
             finish,
@@ -116,6 +128,13 @@ class IdempotencyMiddleware:
             body=kept.body(),
             now=datetime.now(UTC),
         )
+
+    async def _release(self, owner: str, key: str) -> None:
+        try:
+            await run_in_threadpool(release, self.services.db, owner, key)
+        except DATABASE_DOWN as exc:
+            # The answer is already a 503; a key left held is taken over once it is stale.
+            log.warning("idempotency key not released", key=key, error=str(exc)[:500])
 
 
 _KEY_RULE = "Idempotency-Key must be 1 to 100 printable characters"

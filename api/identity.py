@@ -15,6 +15,7 @@ from api.services import Services
 from domain.access import OrgTree, Principal, may_read_agreement
 from domain.agreement import Actor, AgreementState
 from domain.delegation import standings
+from storage.callers import identity_of
 from storage.delegations import delegations_to
 from storage.tables import AppUser
 from storage.tokens import API_TOKEN_PREFIX, user_for_api_token
@@ -51,6 +52,28 @@ def _user_id_from_jwt(services: Services, token: str) -> str | None:
     if claims.get("typ") != "access" or not isinstance(claims.get("sub"), str):
         return None
     return str(claims["sub"])
+
+
+def caller_for_bearer(services: Services, token: str) -> Caller | None:
+    """The caller a bearer token speaks for, read in one query (two for a machine's API token,
+    whose user is found first)."""
+    today = datetime.now(UTC).date()
+    with services.db.reader() as session:
+        if token.startswith(API_TOKEN_PREFIX):
+            user = user_for_api_token(session, token, now=datetime.now(UTC))
+            user_id = None if user is None else user.id
+        else:
+            user_id = _user_id_from_jwt(services, token)
+        found = None if user_id is None else identity_of(session, user_id, today)
+    if found is None:
+        return None
+    principal = Principal(
+        user_id=found.user.id,
+        unit=found.user.unit_id,
+        grants=found.grants,
+        acting_for=standings(list(found.delegations), found.user.id, today),
+    )
+    return Caller(user=found.user, principal=principal, services=services)
 
 
 def user_for_bearer(services: Services, session: Session, token: str) -> AppUser | None:

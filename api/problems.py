@@ -7,17 +7,31 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from application.errors import Problem as Problem
 from application.errors import unavailable as unavailable
 from domain.errors import DomainError, Violation
 
+log = structlog.get_logger(__name__)
+
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://rabrong.example/problems/"
+# What the driver raises when the database cannot be reached (refused, not accepting
+# connections, file unreadable, locked past its timeout): the work was not done, retry later.
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+def database_unavailable(error: Exception) -> Problem:
+    """The client learns which dependency is down; the driver's message (host, database name)
+    goes to the log only."""
+    log.warning("database unavailable", error=str(error).splitlines()[0][:500])
+    return unavailable("database", "it could not be reached; nothing was changed")
 
 
 def from_domain(error: DomainError) -> Problem:
@@ -37,7 +51,11 @@ def problem_response(problem: Problem, request: Request) -> JSONResponse:
             {"field": v.field, "rule": v.rule, "message": v.message} for v in problem.errors
         ]
     body.update(problem.extra)
-    headers = {"Retry-After": "5"} if problem.status == 503 else None
+    headers = None
+    if "retry_after" in problem.extra:  # a refusal that knows when to come back (429)
+        headers = {"Retry-After": str(problem.extra["retry_after"])}
+    elif problem.status == 503:
+        headers = {"Retry-After": "5"}
     return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -71,7 +89,12 @@ def install(app: FastAPI) -> None:
             response.headers.update(exc.headers)
         return response
 
+    async def on_database(request: Request, exc: Exception) -> JSONResponse:
+        return problem_response(database_unavailable(exc), request)
+
     app.add_exception_handler(Problem, on_problem)
+    for kind in DATABASE_DOWN:
+        app.add_exception_handler(kind, on_database)
     app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -25,12 +25,14 @@ def record_identity_event(
     subject: str,
     facts: dict[str, Any],
     command_id: str | None,
+    at: datetime | None = None,
 ) -> None:
-    """Who may act was changed (a role, a delegation): an entry about the identity subject."""
+    """Who may act was changed (a role, a delegation, a sign-in, a token): an entry about the
+    identity subject."""
     append_entry(
         session,
         command_id=command_id,
-        at=datetime.now(UTC),
+        at=at or datetime.now(UTC),
         actor_id=actor_id,
         action=action,
         subject_type="identity",

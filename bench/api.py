@@ -1,24 +1,31 @@
-"""Inbox latency under load: GET /v1/tasks through the API beside its page query run raw.
+"""Inbox and agreement list latency under load, at 1,000 and at 100,000 agreements: GET
+/v1/tasks and GET /v1/agreements through the API beside the inbox's queries run raw.
 
-    .venv/bin/python bench/api.py [--clients 20] [--seconds 20] [--rounds 2]
+    .venv/bin/python bench/api.py [--clients 20] [--seconds 10] [--rounds 2]
 
 Creates a PostgreSQL database of its own (at RABRONG_TEST_PG_ADMIN, as the tests do), migrates
 it and bulk-loads an organisation: 1 ministry, 10 departments, 76 provinces of 5 groups each,
-10,000 users (one argon2 hash shared by all), a few hundred role grants and delegations, 5,000
-agreements, 100,000 open tasks (60% assigned to one person, 40% offered to a role at a unit
-with 2-5 candidates, indexed in task_candidate) and 20,000 closed ones; then VACUUM ANALYZE.
+10,000 users (one argon2 hash shared by all), a few hundred role grants and delegations, 1,000
+agreements (each in its maker's unit, with maker and recipient in agreement_person), 100,000
+open tasks on them (60% assigned to one person, 40% offered to a role at a unit with 2-5
+candidates, indexed in task_candidate) and 20,000 closed ones; then VACUUM ANALYZE. After the
+first measurement it adds agreements up to --agreements (rows written directly, as the
+recording activity would leave them; the tasks stay as they are) and measures again.
 
 Starts the real API (`rabrong api` alone: the inbox touches neither Temporal nor S3) and signs
 in --clients users, each with open tasks of their own and offered ones. Their SQL is captured
 from storage.inbox as the API runs it, and checked to give the page the API gives. Then, in
 alternating rounds of --seconds each, --clients closed-loop clients, one user each, measure:
-  - raw:  the page query alone over psycopg, one connection per client;
-  - raw3: the three queries a request runs (count, page, per-kind counts), same connections;
-  - api:  GET /v1/tasks?limit=50 with the user's bearer token (httpx, keep-alive).
-Ends with `name: value` lines, last `ratio: X` = api_rps / raw_rps (the share of the raw page
-query's throughput the API keeps; higher is better). PostgreSQL, the API and the clients share
-this machine's cores, so other load skews all three ways. BENCH_KEEP=1 keeps the temporary
-directory (the API's log is api.log there); the database is always dropped.
+  - raw:  the inbox's page query alone over psycopg, one connection per client;
+  - raw3: the three queries of the inbox (count, page, per-kind counts), same connections;
+  - api:  GET /v1/tasks?limit=50 with the user's bearer token (httpx, keep-alive);
+  - list: GET /v1/agreements?limit=50, the same users and connections.
+Ends with `name: value` lines, each size's prefixed `a1000_` and `a100000_` (or the sizes
+given), the p95 drifts (`*_p95_drift`: the larger size's p95 over the smaller's), and last
+`ratio: X` = api_rps / raw3_rps at the larger size (the share of the inbox's raw three-query
+throughput the API keeps; higher is better). PostgreSQL, the API and the clients share this
+machine's cores, so other load skews every way. BENCH_KEEP=1 keeps the temporary directory
+(the API's log is api.log there); the database is always dropped.
 """
 
 from __future__ import annotations
@@ -168,14 +175,19 @@ def seed_org(seed: Seed, users: int, password_hash: str) -> None:
                 seed.holders.setdefault((role, unit), []).append(f"u-{n:05d}")
 
 
-def seed_agreements(seed: Seed, count: int) -> None:
+def seed_agreements(seed: Seed, first: int, count: int) -> None:
+    """Agreements first..count-1, each in its maker's unit (as the API files them), their maker
+    and recipient indexed in agreement_person."""
     makers = [u for (role, _), us in seed.holders.items() if role == "maker" for u in us]
     recipients = [u for (role, _), us in seed.holders.items() if role == "recipient" for u in us]
-    for n in range(count):
+    home = {u["id"]: u["unit_id"] for u in seed.rows["app_user"]}
+    for n in range(first, count):
         maker, recipient = seed.rng.choice(makers), seed.rng.choice(recipients)
-        title = f"คำรับรองการปฏิบัติราชการ {n:05d}"
-        parties = {"maker_id": maker, "recipient_id": recipient}
-        seed.add("agreement", id=f"fy2569-{n:05d}", title=title, **parties, **AGREEMENT)
+        title = f"คำรับรองการปฏิบัติราชการ {n:06d}"
+        parties = {"maker_id": maker, "recipient_id": recipient, "unit": home[maker]}
+        seed.add("agreement", id=f"fy2569-{n:06d}", title=title, **parties, **AGREEMENT)
+        for person in sorted({maker, recipient}):
+            seed.add("agreement_person", agreement_id=f"fy2569-{n:06d}", user_id=person)
 
 
 def seed_tasks(seed: Seed, count: int, closed: int) -> None:
@@ -254,10 +266,13 @@ def pick_users(seed: Seed, clients: int) -> list[str]:
     return chosen
 
 
-def load(url: str, pq_url: str, seed: Seed) -> None:
+def load(url: str, pq_url: str, seed: Seed, tables: tuple[str, ...] = ()) -> None:
+    """The seeded rows of `tables` (all, when none named), then VACUUM ANALYZE."""
     engine = create_engine(url)
     with engine.begin() as connection:
         for name, rows in seed.rows.items():  # in the order first added: referred to first
+            if tables and name not in tables:
+                continue
             table = SQLModel.metadata.tables[name]
             for start in range(0, len(rows), 5000):
                 connection.execute(insert(table), rows[start : start + 5000])
@@ -374,6 +389,8 @@ def sign_in(api: Api, inboxes: list[Inbox]) -> list[dict[str, str]]:
             got = ([t["id"] for t in body["data"]], body["count"])
             if got != (inbox.page_ids, inbox.count):
                 raise SystemExit(f"{inbox.username}: the API's page differs from storage.inbox's")
+            listed = http.get("/v1/agreements", params={"limit": PAGE}, headers=header)
+            listed.raise_for_status()
             headers.append(header)
     return headers
 
@@ -383,11 +400,13 @@ class Phase:
     latencies: list[float] = field(default_factory=list)
     requests: int = 0
     seconds: float = 0.0
+    api_cpu: float = 0.0  # CPU seconds the API process spent (the API ways only)
 
-    def add(self, latencies: list[float], seconds: float) -> None:
+    def add(self, latencies: list[float], seconds: float, api_cpu: float = 0.0) -> None:
         self.latencies += latencies
         self.requests += len(latencies)
         self.seconds += seconds
+        self.api_cpu += api_cpu
 
 
 Phases = dict[str, Phase]
@@ -437,7 +456,9 @@ def raw_work(
     return work
 
 
-async def api_load(api: Api, headers: list[dict[str, str]], seconds: float) -> list[list[float]]:
+async def api_load(
+    api: Api, headers: list[dict[str, str]], seconds: float, path: str
+) -> list[list[float]]:
     limits = httpx.Limits(max_connections=len(headers), max_keepalive_connections=len(headers))
     async with httpx.AsyncClient(base_url=api.base, timeout=120, limits=limits) as http:
 
@@ -445,23 +466,37 @@ async def api_load(api: Api, headers: list[dict[str, str]], seconds: float) -> l
             latencies: list[float] = []
             end = time.perf_counter() + seconds
             while (started := time.perf_counter()) < end:
-                answer = await http.get("/v1/tasks", params={"limit": PAGE}, headers=header)
+                answer = await http.get(path, params={"limit": PAGE}, headers=header)
                 if answer.status_code != 200:
-                    raise SystemExit(f"GET /v1/tasks: {answer.status_code} {answer.text[:300]}")
+                    raise SystemExit(f"GET {path}: {answer.status_code} {answer.text[:300]}")
                 latencies.append(time.perf_counter() - started)
             return latencies
 
         return await asyncio.gather(*(client(h) for h in headers))
 
 
-def api_phase(api: Api, headers: list[dict[str, str]], seconds: float) -> Timed:
-    started = time.perf_counter()
-    per_client = asyncio.run(api_load(api, headers, seconds))
-    return [x for xs in per_client for x in xs], time.perf_counter() - started
+def api_phase(
+    api: Api, headers: list[dict[str, str]], seconds: float, path: str
+) -> tuple[list[float], float, float]:
+    """Latencies, wall-clock seconds and the API process's CPU seconds: the CPU per request
+    holds still when other load on the machine moves the latencies."""
+    started, cpu = time.perf_counter(), cpu_seconds(api.process.pid)
+    per_client = asyncio.run(api_load(api, headers, seconds, path))
+    spent = cpu_seconds(api.process.pid) - cpu
+    return [x for xs in per_client for x in xs], time.perf_counter() - started, spent
 
 
-def measure(api: Api, pq_url: str, inboxes: list[Inbox], args: argparse.Namespace) -> Phases:
+def cpu_seconds(pid: int) -> float:
+    """User and system time of a process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(
+    api: Api, pq_url: str, inboxes: list[Inbox], args: argparse.Namespace, size: int
+) -> Phases:
     headers = sign_in(api, inboxes)
+    say(f"measuring at {size} agreements")
     connections = [psycopg.connect(pq_url, autocommit=True) for _ in inboxes]
     try:
         return alternate(api, headers, connections, inboxes, args)
@@ -477,13 +512,14 @@ def alternate(
     inboxes: list[Inbox],
     args: argparse.Namespace,
 ) -> Phases:
-    """Warm each way up, then run them in turn, --rounds times, so noise falls on all three."""
+    """Warm each way up, then run them in turn, --rounds times, so noise falls on them all."""
     raw = raw_work(connections, inboxes, all_three=False)
     raw3 = raw_work(connections, inboxes, all_three=True)
-    ways: dict[str, Callable[[float], Timed]] = {
+    ways: dict[str, Callable[[float], tuple[Any, ...]]] = {
         "raw": lambda s: threaded(len(inboxes), s, raw),
         "raw3": lambda s: threaded(len(inboxes), s, raw3),
-        "api": lambda s: api_phase(api, headers, s),
+        "api": lambda s: api_phase(api, headers, s, "/v1/tasks"),
+        "list": lambda s: api_phase(api, headers, s, "/v1/agreements"),
     }
     phases = {name: Phase() for name in ways}
     for run in ways.values():
@@ -506,7 +542,7 @@ def percentile(values: list[float], share: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
 
 
-def report(seed: Seed, inboxes: list[Inbox], phases: Phases, seed_s: float) -> None:
+def report(seed: Seed, inboxes: list[Inbox], measured: dict[int, Phases], seed_s: float) -> None:
     tasks = seed.rows["task"]
     lines: list[tuple[str, object]] = [
         ("seed_s", f"{seed_s:.1f}"),
@@ -517,18 +553,40 @@ def report(seed: Seed, inboxes: list[Inbox], phases: Phases, seed_s: float) -> N
         ("clients", len(inboxes)),
         ("inbox_count_avg", f"{statistics.mean(i.count for i in inboxes):.0f}"),
     ]
-    for name, phase in phases.items():
-        lines += [
-            (f"{name}_requests", phase.requests),
-            (f"{name}_p50_ms", f"{1000 * statistics.median(phase.latencies):.2f}"),
-            (f"{name}_p95_ms", f"{1000 * percentile(phase.latencies, 0.95):.2f}"),
-            (f"{name}_rps", f"{phase.requests / phase.seconds:.1f}"),
-        ]
-    api, raw = phases["api"], phases["raw"]
-    overhead = statistics.median(api.latencies) / statistics.median(raw.latencies)
-    ratio = (api.requests / api.seconds) / (raw.requests / raw.seconds)
-    lines += [("p50_overhead", f"{overhead:.2f}"), ("ratio", f"{ratio:.3f}")]
+    for size, phases in measured.items():
+        for name, phase in phases.items():
+            lines += [
+                (f"a{size}_{name}_requests", phase.requests),
+                (f"a{size}_{name}_p50_ms", f"{1000 * statistics.median(phase.latencies):.2f}"),
+                (f"a{size}_{name}_p95_ms", f"{1000 * p95(phase):.2f}"),
+                (f"a{size}_{name}_rps", f"{phase.requests / phase.seconds:.1f}"),
+            ]
+            if phase.api_cpu:
+                cpu_ms = 1000 * phase.api_cpu / phase.requests
+                lines.append((f"a{size}_{name}_api_cpu_ms_per_request", f"{cpu_ms:.2f}"))
+        lines.append((f"a{size}_api_over_raw3", f"{rps(phases['api']) / rps(phases['raw3']):.3f}"))
+    small, large = measured[min(measured)], measured[max(measured)]
+    for name, label in (("list", "list"), ("api", "inbox")):
+        lines.append((f"{label}_p95_drift", f"{p95(large[name]) / p95(small[name]):.2f}"))
+    lines.append(("ratio", f"{rps(large['api']) / rps(large['raw3']):.3f}"))
     sys.stdout.write("".join(f"{name}: {value}\n" for name, value in lines))
+
+
+def p95(phase: Phase) -> float:
+    return percentile(phase.latencies, 0.95)
+
+
+def rps(phase: Phase) -> float:
+    return phase.requests / phase.seconds
+
+
+def grow(url: str, pq_url: str, seed: Seed, first: int, count: int) -> None:
+    """More agreements, written as the recording activity leaves them, to measure again."""
+    started = time.perf_counter()
+    seed.rows["agreement"], seed.rows["agreement_person"] = [], []
+    seed_agreements(seed, first, count)
+    load(url, pq_url, seed, ("agreement", "agreement_person"))
+    say(f"grew to {count} agreements in {time.perf_counter() - started:.1f} s")
 
 
 def main(args: argparse.Namespace) -> None:
@@ -539,7 +597,7 @@ def main(args: argparse.Namespace) -> None:
             upgrade(url)
             seed = Seed(random.Random(2569))
             seed_org(seed, args.users, hash_password(PASSWORD))
-            seed_agreements(seed, args.agreements)
+            seed_agreements(seed, 0, args.first_agreements)
             seed_tasks(seed, args.tasks, args.tasks // 5)
             users = pick_users(seed, args.clients)
             load(url, pq_url, seed)
@@ -549,11 +607,16 @@ def main(args: argparse.Namespace) -> None:
             if args.explain:
                 explain(pq_url, inboxes[0])
             api = start_api(url, var_dir)
+            measured: dict[int, Phases] = {}
             try:
-                phases = measure(api, pq_url, inboxes, args)
+                measured[args.first_agreements] = measure(
+                    api, pq_url, inboxes, args, args.first_agreements
+                )
+                grow(url, pq_url, seed, args.first_agreements, args.agreements)
+                measured[args.agreements] = measure(api, pq_url, inboxes, args, args.agreements)
             finally:
                 api.stop()
-        report(seed, inboxes, phases, seed_s)
+        report(seed, inboxes, measured, seed_s)
     finally:
         if not os.environ.get("BENCH_KEEP"):
             shutil.rmtree(var_dir, ignore_errors=True)
@@ -562,11 +625,12 @@ def main(args: argparse.Namespace) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=10_000)
-    parser.add_argument("--agreements", type=int, default=5_000)
+    parser.add_argument("--first-agreements", type=int, default=1_000, help="measured first")
+    parser.add_argument("--agreements", type=int, default=100_000, help="then grown to")
     parser.add_argument("--tasks", type=int, default=100_000, help="open; a fifth more closed")
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=20.0, help="per way and round")
-    parser.add_argument("--rounds", type=int, default=2, help="alternating raw, raw3, api")
+    parser.add_argument("--seconds", type=float, default=10.0, help="per way and round")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating raw, raw3, api, list")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds per way, discarded")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the first user")
     main(parser.parse_args())

@@ -101,13 +101,41 @@ def agreement_people(state: AgreementState) -> set[str]:
     return people
 
 
+@dataclass(frozen=True)
+class ReadScope:
+    """The agreements a user may read, as two facts a query can match on an agreement's own
+    columns: the people who take part in it, and the unit it belongs to.
+
+    An agreement is in scope when one of `people` takes part in it (they, or whom they stand in
+    for today), or when its unit lies within one of `reader_units` (where the user holds a role
+    that follows the agreements below it). Staff and committee grants add no unit.
+    """
+
+    people: frozenset[str]
+    reader_units: frozenset[str]
+    tree: OrgTree
+
+    def covers(self, unit: str | None) -> bool:
+        return unit is not None and any(u in self.reader_units for u in self.tree.lineage(unit))
+
+    def units(self) -> frozenset[str]:
+        """Every unit `covers` holds true for, named once for a query's IN list."""
+        return frozenset(u for u in (*self.tree.parents, *self.reader_units) if self.covers(u))
+
+    def admits(self, people: Iterable[str], unit: str | None) -> bool:
+        return not self.people.isdisjoint(people) or self.covers(unit)
+
+
+def read_scope(principal: Principal, tree: OrgTree) -> ReadScope:
+    readers = frozenset(g.unit for g in principal.grants if g.role in SCOPE_READERS)
+    return ReadScope(people=principal.people, reader_units=readers, tree=tree)
+
+
 def may_read_agreement(
     state: AgreementState, principal: Principal, tree: OrgTree, unit: str | None
 ) -> bool:
     """`unit` is the agreement's unit (its parties' unit, else the maker's)."""
-    if principal.people & agreement_people(state):
-        return True
-    return principal.holds(SCOPE_READERS, unit, tree)
+    return read_scope(principal, tree).admits(agreement_people(state), unit)
 
 
 def may_oversee(principal: Principal, tree: OrgTree, unit: str | None) -> bool:

@@ -65,7 +65,7 @@ class Aggregation(_Frozen):
     mean: unweighted mean of scores, per group path and overall (the 0-10 standards), banded.
     An omitted scale_100_factor follows the scale: x20 for 1-5, x10 for 0-10. It is filled in
     when the definition is read, so the stored (and hashed) definition names the factor it was
-    scored with (docs/decisions/0025).
+    scored with (docs/decisions/0026).
     """
 
     method: Literal["weighted_mean", "mean"] = "weighted_mean"
@@ -238,7 +238,7 @@ class AgreementDefinition(_Frozen):
     def content_hash(self) -> str:
         """The hash signatures bind to: the JSON dump without the fields added after a
         definition was first hashed (issue 21) where they are unused, so a definition that
-        does not use them hashes as it always did (docs/decisions/0025)."""
+        does not use them hashes as it always did (docs/decisions/0026)."""
         return content_hash(self.model_dump(mode="json", exclude=self._unused_later_fields()))
 
     def _unused_later_fields(self) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 MEASURE_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 # A percentage of a unit's own target may exceed 100 (over target), but ten times the target is
-# a count typed where a percentage belongs, not a result (docs/decisions/0025).
+# a count typed where a percentage belongs, not a result (docs/decisions/0026).
 PERCENT_OF_TARGET_CEILING = Decimal(1000)
 
 

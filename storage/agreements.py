@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import union
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, delete, func, select
 
+from domain.access import ReadScope, agreement_people
 from domain.agreement import AgreementState
 from domain.definition import AgreementDefinition
 from storage.evidence import project_evidence
 from storage.tables import (
+    AgreementPerson,
     AgreementRow,
     DefinitionRow,
     KpiResultRow,
     RoundScoreRow,
     SignatureRow,
 )
+from storage.users import agreement_unit
 
 
 def save_definition(session: Session, definition: AgreementDefinition) -> DefinitionRow:
@@ -80,6 +85,7 @@ def save_state(session: Session, state: AgreementState) -> None:
         "state": snapshot,
         "created_at": state.created_at,
         "updated_at": state.updated_at,
+        "unit": agreement_unit(session, state),
     }
     if row is None:
         session.add(AgreementRow(id=state.agreement_id, **values))
@@ -87,6 +93,7 @@ def save_state(session: Session, state: AgreementState) -> None:
     else:
         for key, value in values.items():
             setattr(row, key, value)
+    _save_people(session, state)
     _save_signatures(session, state, before, snapshot)
     _save_kpi_rounds(session, state, before, snapshot)
     _save_round_scores(session, state, before, snapshot)
@@ -103,6 +110,18 @@ def _keyed(snapshot: dict[str, Any], part: str) -> dict[Any, Any]:
     if part == "signatures":
         return {s.get("party"): s for s in value if isinstance(s, dict)}
     return dict(value)
+
+
+def _save_people(session: Session, state: AgreementState) -> None:
+    """The agreement_person index follows the people the domain says take part."""
+    people = agreement_people(state)
+    mine = col(AgreementPerson.agreement_id) == state.agreement_id
+    held = set(session.exec(select(AgreementPerson.user_id).where(mine)))
+    if held - people:
+        gone = col(AgreementPerson.user_id).in_(held - people)
+        session.execute(delete(AgreementPerson).where(mine, gone))
+    for user_id in sorted(people - held):
+        session.add(AgreementPerson(agreement_id=state.agreement_id, user_id=user_id))
 
 
 def _save_signatures(
@@ -200,3 +219,38 @@ def list_agreements(
 def all_agreements(session: Session) -> list[AgreementRow]:
     """Every agreement, by id; the API keeps those in the caller's scope (decision 0020)."""
     return list(session.exec(select(AgreementRow).order_by(col(AgreementRow.id))))
+
+
+# The alias keeps SQLAlchemy from correlating the unit branch with the outer agreement table.
+_IN_UNIT = aliased(AgreementRow, name="in_unit")
+# The agreement list's columns: the page selects these and nothing of the stored state.
+SUMMARY_COLUMNS = (
+    "id",
+    "title",
+    "status",
+    "definition_id",
+    "definition_version",
+    "maker_id",
+    "recipient_id",
+)
+
+
+def agreements_in_scope(
+    session: Session, scope: ReadScope, *, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    """The page of agreements a reader's scope admits (domain.access.ReadScope), by id, and how
+    many there are. Each way in is its own indexed lookup, united into one id list (as the inbox
+    does): the agreement's unit within the reader's units, or one of its people among theirs."""
+    units, people = sorted(scope.units()), sorted(scope.people)
+    person = col(AgreementPerson.user_id).in_(people)
+    branches = [select(AgreementPerson.agreement_id).where(person)]
+    if units:
+        branches.append(select(_IN_UNIT.id).where(col(_IN_UNIT.unit).in_(units)))
+    admitted = col(AgreementRow.id).in_(union(*branches))
+    total = session.exec(select(func.count()).select_from(AgreementRow).where(admitted)).one()
+    columns = [getattr(AgreementRow, name) for name in SUMMARY_COLUMNS]
+    statement = (
+        select(*columns).where(admitted).order_by(col(AgreementRow.id)).offset(offset).limit(limit)
+    )
+    rows = session.connection().execute(statement).mappings()
+    return [dict(row) for row in rows], int(total)

@@ -6,12 +6,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, case, or_, union_all
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql import Select
 from sqlmodel import Session, col, func, select
 
 from storage.tables import TaskCandidate, TaskRow
+
+SelectT = TypeVar("SelectT", bound=Select[Any])
 
 
 @dataclass(frozen=True)
@@ -89,18 +93,66 @@ def inbox_page(
     `known_total`: the count when the caller has it already (the unfiltered inbox's counts)."""
     if not reach.people:
         return [], 0
-    clauses = _filtered(reach, where)
-    total = known_total
-    if total is None:
-        total = session.exec(select(func.count()).select_from(TaskRow).where(*clauses)).one()
-    statement = (
-        select(TaskRow)
-        .where(*clauses)
+    total = _total(session, reach, where, known_total)
+    statement = _paged(select(TaskRow), reach, where, offset=offset, limit=limit)
+    return list(session.exec(statement)), total
+
+
+# What an inbox page shows of a task: the page reads these columns and no more.
+TASK_COLUMNS = (
+    "id",
+    "key",
+    "kind",
+    "agreement_id",
+    "round",
+    "kpi_code",
+    "item_code",
+    "assignee_user",
+    "assignee_role",
+    "assignee_unit",
+    "candidates",
+    "claimed_by",
+    "due",
+    "overdue",
+    "note",
+    "opened_at",
+)
+
+
+def inbox_page_rows(
+    session: Session,
+    reach: Reach,
+    where: InboxFilter,
+    *,
+    offset: int,
+    limit: int,
+    known_total: int | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """inbox_page's tasks as plain dicts of TASK_COLUMNS, for pages written straight to JSON."""
+    if not reach.people:
+        return [], 0
+    total = _total(session, reach, where, known_total)
+    columns = select(*(getattr(TaskRow, name) for name in TASK_COLUMNS))
+    statement = _paged(columns, reach, where, offset=offset, limit=limit)
+    return [dict(row) for row in session.connection().execute(statement).mappings()], total
+
+
+def _total(session: Session, reach: Reach, where: InboxFilter, known: int | None) -> int:
+    if known is not None:
+        return known
+    counting = select(func.count()).select_from(TaskRow).where(*_filtered(reach, where))
+    return int(session.exec(counting).one())
+
+
+def _paged(
+    statement: SelectT, reach: Reach, where: InboxFilter, *, offset: int, limit: int
+) -> SelectT:
+    return (
+        statement.where(*_filtered(reach, where))
         .order_by(col(TaskRow.due).is_(None), col(TaskRow.due), col(TaskRow.id))
         .offset(offset)
         .limit(limit)
     )
-    return list(session.exec(statement)), int(total)
 
 
 def inbox_counts(session: Session, reach: Reach) -> dict[str, dict[str, int]]:

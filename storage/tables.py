@@ -111,6 +111,18 @@ class RefreshToken(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=_utc_or_none())
 
 
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins counted for one account or one client address (domain.login_throttle)."""
+
+    __tablename__ = "login_throttle"
+
+    key: str = Field(primary_key=True, max_length=200)
+    window_start: datetime = Field(sa_column=_utc())
+    failures: int = 0
+    blocks: int = 0
+    blocked_until: datetime | None = Field(default=None, sa_column=_utc_or_none())
+
+
 class IdempotencyRecord(SQLModel, table=True):
     """A POST seen with an Idempotency-Key: in progress, then the response it gave."""
 
@@ -156,6 +168,18 @@ class AgreementRow(SQLModel, table=True):
     state: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(sa_column=_utc())
     updated_at: datetime = Field(sa_column=_utc())
+    # The unit whose scope holds it (decision 0020), so that the list filters in SQL (0030).
+    unit: str | None = Field(default=None, index=True, max_length=100)
+
+
+class AgreementPerson(SQLModel, table=True):
+    """Who takes part in an agreement (domain.access.agreement_people), one row each: the
+    index the agreement list matches a reader's people against (decision 0030)."""
+
+    __tablename__ = "agreement_person"
+
+    agreement_id: str = Field(primary_key=True, foreign_key="agreement.id", max_length=100)
+    user_id: str = Field(primary_key=True, index=True, max_length=64)
 
 
 class SignatureRow(SQLModel, table=True):

@@ -26,30 +26,30 @@ class RefreshRefused(Exception):
 class RefreshReused(RefreshRefused):
     """Presented a second time: it leaked, and its whole family must be revoked."""
 
-    def __init__(self, family: str) -> None:
+    def __init__(self, family: str, user_id: str) -> None:
         super().__init__("refresh token used before; its sessions are revoked")
         self.family = family
+        self.user_id = user_id
 
 
 @dataclass(frozen=True)
 class Rotated:
     user_id: str
     refresh_token: str
+    family: str  # the session's lineage: a name for the audit log, not a credential
 
 
 def issue_refresh(
     session: Session, user_id: str, *, now: datetime, ttl: timedelta, family: str | None = None
-) -> str:
+) -> Rotated:
     token = secrets.token_urlsafe(32)
+    family = family or uuid.uuid4().hex
     session.add(
         RefreshToken(
-            token_hash=token_hash(token),
-            user_id=user_id,
-            family=family or uuid.uuid4().hex,
-            expires_at=now + ttl,
+            token_hash=token_hash(token), user_id=user_id, family=family, expires_at=now + ttl
         )
     )
-    return token
+    return Rotated(user_id=user_id, refresh_token=token, family=family)
 
 
 def rotate_refresh(session: Session, token: str, *, now: datetime, ttl: timedelta) -> Rotated:
@@ -59,11 +59,10 @@ def rotate_refresh(session: Session, token: str, *, now: datetime, ttl: timedelt
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         raise RefreshRefused("refresh token unknown, expired or revoked")
     if row.used_at is not None:
-        raise RefreshReused(row.family)
+        raise RefreshReused(row.family, row.user_id)
     row.used_at = now
     session.add(row)
-    successor = issue_refresh(session, row.user_id, now=now, ttl=ttl, family=row.family)
-    return Rotated(user_id=row.user_id, refresh_token=successor)
+    return issue_refresh(session, row.user_id, now=now, ttl=ttl, family=row.family)
 
 
 def revoke_family(session: Session, family: str, now: datetime) -> None:
@@ -74,10 +73,14 @@ def revoke_family(session: Session, family: str, now: datetime) -> None:
     )
 
 
-def revoke_refresh(session: Session, token: str, now: datetime) -> None:
+def revoke_refresh(session: Session, token: str, now: datetime) -> RefreshToken | None:
+    """Revokes the token's family: the token's row, or None when it is unknown or was revoked
+    already (nothing changed)."""
     row = session.get(RefreshToken, token_hash(token))
-    if row is not None:
-        revoke_family(session, row.family, now)
+    if row is None or row.revoked_at is not None:
+        return None
+    revoke_family(session, row.family, now)
+    return row
 
 
 def create_api_token(

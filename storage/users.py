@@ -66,7 +66,9 @@ def grants_of(session: Session, user: AppUser) -> list[Grant]:
 
 
 def org_tree(session: Session) -> OrgTree:
-    return OrgTree(parents={u.id: u.parent_id for u in session.exec(select(OrgUnit))})
+    """Two columns of every unit, no ORM objects: read on every scoped request."""
+    rows = session.exec(select(OrgUnit.id, OrgUnit.parent_id))
+    return OrgTree(parents=dict(rows.all()))
 
 
 def unit_of(session: Session, user_id: str) -> str | None:

@@ -13,6 +13,7 @@ from rabrong.embedded import binary
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.support.servers import S3Server, postgres_available, postgres_database, seaweedfs
+from tests.support.today import start_time_skipping
 from workflows.converter import DATA_CONVERTER
 
 
@@ -64,10 +65,7 @@ async def temporal_dev() -> AsyncIterator[WorkflowEnvironment]:
 
 
 @pytest.fixture
-async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=binary("temporal-test-server"),
-        data_converter=DATA_CONVERTER,
-    )
+async def time_skipping(tmp_path: Path) -> AsyncIterator[WorkflowEnvironment]:
+    env = await start_time_skipping(tmp_path)
     yield env
     await env.shutdown()

@@ -5,21 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.agreement_access import AgreementId, KpiCode, RoundNo, act, command_id, seen, visible
 from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
 from api.parties import with_unit
+from api.plain_json import json_response
 from api.problems import Problem
 from api.schemas import AgreementCreate, ApproveCreate, ReturnCreate, SignCreate
 from application.agreements import read_agreement, start_agreement
-from application.public.agreements import (
-    AgreementDetail,
-    AgreementList,
-    AgreementPublic,
-    AgreementSummary,
-)
-from domain.agreement import AgreementState
+from application.public.agreements import AgreementDetail, AgreementList, AgreementPublic
+from domain.access import read_scope
 from domain.commands import ApproveResult, CreateAgreement, EnterResult, ReturnResult, Sign
 from domain.criteria import ResultInput
 from domain.lifecycle import decide
@@ -27,13 +23,7 @@ from domain.policies import require_may_create
 from domain.scoring import RoundScore
 from domain.transition import AgreementWorkflowInput
 from domain.validation import validate_definition
-from storage.agreements import all_agreements, get_definition
-from storage.tables import AgreementRow
-
-
-def _state_of(row: AgreementRow) -> AgreementState:
-    return AgreementState.model_validate(row.state)
-
+from storage.agreements import agreements_in_scope, get_definition
 
 router = APIRouter(prefix="/v1/agreements", tags=["agreements"])
 
@@ -65,18 +55,18 @@ async def create_agreement(
     return AgreementPublic(agreement=seen(state, user), warnings=warnings)
 
 
-@router.get("")
+@router.get("", response_model=AgreementList)
 def list_all(
     user: CurrentUser,
     services: ServicesDep,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> AgreementList:
+) -> Response:
+    # The agreements in the caller's scope, by id; scope decided in SQL (decision 0030).
+    scope = read_scope(user.principal, user.tree)
     with services.db.reader() as session:
-        rows = [r for r in all_agreements(session) if user.may_read(_state_of(r))]
-    page = rows[offset : offset + limit]
-    data = [AgreementSummary.model_validate(r, from_attributes=True) for r in page]
-    return AgreementList(data=data, count=len(rows))
+        data, count = agreements_in_scope(session, scope, offset=offset, limit=limit)
+    return json_response({"data": data, "count": count})
 
 
 @router.get("/{agreement_id}")

@@ -5,13 +5,14 @@ filtered, soonest due first, paged, counted per kind; group tasks claimed and re
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 
 from api.deps import CurrentUser, ServicesDep
 from api.identity import Caller
+from api.plain_json import json_response
 from api.problems import Problem
 from api.schemas import NotificationList, NotificationPublic
 from application import inbox
@@ -20,7 +21,7 @@ from storage.inbox import (
     InboxFilter,
     Reach,
     inbox_counts,
-    inbox_page,
+    inbox_page_rows,
     task_in_reach,
 )
 from storage.outbox import notifications_page
@@ -73,21 +74,25 @@ class TaskList(BaseModel):
 
 
 def _href(name: str, row: TaskRow) -> str:
-    agreement = f"/v1/agreements/{row.agreement_id}"
-    kpi = f"{agreement}/rounds/{row.round}/kpis/{row.kpi_code}"
+    return _path(name, row.agreement_id, row.round, row.kpi_code)
+
+
+def _path(name: str, agreement_id: str, round: int | None, kpi_code: str | None) -> str:
+    agreement = f"/v1/agreements/{agreement_id}"
+    kpi = f"{agreement}/rounds/{round}/kpis/{kpi_code}"
     paths = {
         "sign": f"{agreement}/sign",
         "revise_draft": f"{agreement}/revise",
         "decide_revision": f"{agreement}/revisions/decision",
         "enter_result": f"{kpi}/result",
         "upload_evidence": f"{kpi}/evidence",
-        "submit_round": f"{agreement}/rounds/{row.round}/submit",
+        "submit_round": f"{agreement}/rounds/{round}/submit",
         "approve_result": f"{kpi}/approve",
         "return_result": f"{kpi}/return",
-        "endorse_round": f"{agreement}/rounds/{row.round}/endorse",
-        "return_round": f"{agreement}/rounds/{row.round}/return",
-        "acknowledge_round": f"{agreement}/rounds/{row.round}/acknowledge",
-        "verify_evidence": "/v1/evidence?agreement_id=" + row.agreement_id,
+        "endorse_round": f"{agreement}/rounds/{round}/endorse",
+        "return_round": f"{agreement}/rounds/{round}/return",
+        "acknowledge_round": f"{agreement}/rounds/{round}/acknowledge",
+        "verify_evidence": "/v1/evidence?agreement_id=" + agreement_id,
     }
     return paths[name]
 
@@ -106,11 +111,27 @@ def _public(row: TaskRow) -> TaskPublic:
     return TaskPublic.model_validate({**row.model_dump(), "actions": actions})
 
 
+def _with_actions(row: dict[str, Any]) -> dict[str, Any]:
+    """A task read as plain columns, with its action links: TaskPublic's shape, as a dict."""
+    where = (row["agreement_id"], row["round"], row["kpi_code"])
+    row["actions"] = [
+        {
+            "name": a.name,
+            "method": "GET" if a.name == "verify_evidence" else "POST",
+            "href": _path(a.name, *where),
+            "label_th": a.label_th,
+            "label_en": a.label_en,
+        }
+        for a in COMPLETES.get(row["kind"], ())
+    ]
+    return row
+
+
 def reach_of(user: Caller) -> Reach:
     return inbox.reach_of(user.principal)
 
 
-@router.get("/tasks")
+@router.get("/tasks", response_model=TaskList)
 def tasks(
     user: CurrentUser,
     services: ServicesDep,
@@ -121,7 +142,7 @@ def tasks(
     overdue: bool | None = None,
     offset: Offset = 0,
     limit: Limit = 50,
-) -> TaskList:
+) -> Response:
     """Soonest due first (undated last); `counts` covers the whole inbox, per kind."""
     where = InboxFilter(
         kind=kind, agreement_id=agreement_id, round=round, due_before=due_before, overdue=overdue
@@ -131,14 +152,12 @@ def tasks(
         counts = inbox_counts(session, reach)
         # Unfiltered, the total is the sum of the counts per kind: one query fewer.
         known = sum(c["open"] for c in counts.values()) if where.empty else None
-        rows, total = inbox_page(
+        rows, total = inbox_page_rows(
             session, reach, where, offset=offset, limit=limit, known_total=known
         )
-    return TaskList(
-        data=[_public(r) for r in rows],
-        count=total,
-        counts={k: KindCount(**v) for k, v in counts.items()},
-    )
+    # Written straight to JSON in TaskList's shape (decision 0030): no model per task.
+    data = [_with_actions(r) for r in rows]
+    return json_response({"data": data, "count": total, "counts": counts})
 
 
 @router.get("/tasks/{task_id:path}")

@@ -3,7 +3,7 @@
 The value is computed exactly, then rounded by the definition's policy; the rounded value is the
 one shown and the one the criteria decide on, so the shown arithmetic re-derives the level. A
 value the formula and the measures' units cannot produce is refused with its field and rule,
-never scored (docs/decisions/0025).
+never scored (docs/decisions/0026).
 """
 
 from __future__ import annotations

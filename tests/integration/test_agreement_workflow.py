@@ -6,7 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -49,6 +49,7 @@ from tests.support.factories import (
     evidence,
     parties,
 )
+from tests.support.today import real_today
 from workflows.agreement import CREATION_WINDOW, AgreementWorkflow
 
 
@@ -72,10 +73,10 @@ def command(kind: type[C], user: str, **fields: Any) -> C:
 
 
 def this_years_definition() -> AgreementDefinition:
-    return demo_definition_for(datetime.now(UTC).date())
+    return demo_definition_for(real_today())  # the dev server runs on the real clock
 
 
-ROUND = round_on(this_years_definition(), datetime.now(UTC).date())
+ROUND = round_on(this_years_definition(), real_today())
 
 
 async def create(gateway: TemporalGateway, agreement_id: str) -> AgreementState:

@@ -50,11 +50,11 @@ RESULTS = DEMO_RESULTS
 
 @pytest.fixture
 async def api(
-    sqlite_db: Database, s3_server: S3Server, temporal_dev: WorkflowEnvironment, tmp_path: Path
+    own_database: Database, s3_server: S3Server, temporal_dev: WorkflowEnvironment, tmp_path: Path
 ) -> AsyncIterator[Api]:
-    with unit_of_work(sqlite_db) as session:
+    with unit_of_work(own_database) as session:
         save_definition(session, copy_for_year(seed000(), FY, new_id=TEMPLATE_ID))
-    async with running_api(sqlite_db, s3_server, temporal_dev, tmp_path, max_bytes=1024) as api:
+    async with running_api(own_database, s3_server, temporal_dev, tmp_path, max_bytes=1024) as api:
         yield api
 
 
@@ -259,17 +259,20 @@ async def test_a_round_runs_over_http_from_signing_to_acknowledgement(api: Api) 
     assert acknowledged["round_scores"][str(R)]["score"] == "3.6250"
     await _a_complaint_is_upheld_over_http(api, aid)
 
-    # Round 2 may take late submissions until a date typed in Thai digits and BE years.
+    # Round 2 may take late submissions until a date typed in Thai digits and BE years: the
+    # last day of this fiscal year, 30 September of its CE year (FY - 543).
+    thai_digits = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+    year_end = f"{FY - 543}-09-30"
     extended = await api.ok(
         api.post(
             "permsec",
             f"{base}/rounds/2/exception",
-            json={"until": "๓๐/๙/๒๕๗๐", "reason": "ระบบ GFMIS ขัดข้อง"},
+            json={"until": f"30/9/{FY}".translate(thai_digits), "reason": "ระบบ GFMIS ขัดข้อง"},
         )
     )
-    assert extended["rounds"]["2"]["exception_until"] == "2027-09-30"
+    assert extended["rounds"]["2"]["exception_until"] == year_end
     problem(
-        await api.post("cmi.head", f"{base}/rounds/2/exception", json={"until": "2027-09-30"}),
+        await api.post("cmi.head", f"{base}/rounds/2/exception", json={"until": year_end}),
         422,
         "validation",
     )

@@ -28,16 +28,16 @@ from tests.support.servers import S3Server
 
 @pytest.fixture
 async def api(
-    sqlite_db: Database, s3_server: S3Server, temporal_dev: WorkflowEnvironment, tmp_path: Path
+    own_database: Database, s3_server: S3Server, temporal_dev: WorkflowEnvironment, tmp_path: Path
 ) -> AsyncIterator[httpx.AsyncClient]:
-    loaded = load_demo(sqlite_db, tmp_path)
+    loaded = load_demo(own_database, tmp_path)
     store = s3_server.store(f"api-{uuid.uuid4().hex[:8]}")
 
     async def connect() -> Client:
         return temporal_dev.client
 
     services = Services(
-        db=sqlite_db,
+        db=own_database,
         store=store,
         temporal=TemporalGateway(connect, f"api-{uuid.uuid4()}"),
         token_ttl=timedelta(minutes=5),
@@ -65,7 +65,7 @@ RESULTS: dict[str, Any] = {
 
 
 async def test_preview_scores_and_stores_nothing(
-    api: httpx.AsyncClient, sqlite_db: Database
+    api: httpx.AsyncClient, own_database: Database
 ) -> None:
     definition = demo_definition().model_dump(mode="json")
     response = await api.post(
@@ -80,7 +80,7 @@ async def test_preview_scores_and_stores_nothing(
     total = report["rounds"][0]["total"]
     assert total["score"] == "1.7500"  # KPI 2 level 1 x 15 + KPI 10 level 4 x 5, over 20
     assert report["rounds"][0]["self_total"]["score"] == "3.0000"  # KPI 2 self: level 3
-    with sqlite_db.reader() as session:
+    with own_database.reader() as session:
         assert session.exec(select(AgreementRow)).first() is None
 
 

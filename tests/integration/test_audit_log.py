@@ -73,7 +73,8 @@ def event(command_id: str, n: int) -> AuditEvent:
 def verified(session: Session, signer: AuditSigner) -> tuple[bool, int | None, str]:
     out = io.BytesIO()
     write_export(session, out, origin=signer.name)
-    lines = out.getvalue().decode("utf-8").splitlines()
+    # Split on \n only: facts may hold U+2028/U+2029 raw (docs/audit-format.md).
+    lines = out.getvalue().decode("utf-8").split("\n")[:-1]
     report = verify_export(lines, parse_public_key(signer.verifier_key))
     detail = "; ".join(f.message for f in report.findings)
     return report.ok, report.first_bad, detail

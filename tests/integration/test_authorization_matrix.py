@@ -75,6 +75,11 @@ class World:
     collecting: str  # round R open, KPI results being entered
     reviewing: str  # round R submitted, in review
     published: str  # round R published, a complaint filed against KPI 2
+    to_sign: str  # a draft nobody has signed
+    to_return: str  # a draft nobody has signed, for the recipient to send back
+    to_revise: str  # a draft the recipient sent back to the maker
+    endorsing: str  # round R approved, waiting for the review chain (the recipient) to endorse
+    to_return_round: str  # the same, for the chain to send back
     evidence_id: str
     review_task: str
     complaint: str
@@ -128,6 +133,28 @@ async def _signed_with_round_open(api: Api, prefix: str) -> str:
     await api.ok(api.post("admin", "/v1/agreements", json=body), 201)
     await sign_all(api, aid, "cmi.head")
     await until_round_opens(api, aid)
+    return aid
+
+
+async def _drafted(api: Api, prefix: str, **more: Any) -> str:
+    aid = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    body = {"agreement_id": aid, "definition_id": DEMO_ID, "parties": parties("cmi", **more)}
+    await api.ok(api.post("admin", "/v1/agreements", json=body), 201)
+    return aid
+
+
+async def _awaiting_endorsement(api: Api, prefix: str) -> str:
+    """Round R entered, submitted and approved; the review chain (the recipient) is next."""
+    aid = await _drafted(api, prefix, review_chain=["u-permsec"])
+    await sign_all(api, aid, "cmi.head")
+    await until_round_opens(api, aid)
+    codes = sorted(DEMO_RESULTS)
+    await _enter(api, aid, codes)
+    await api.ok(api.post("cmi.staff", f"/v1/agreements/{aid}/rounds/{R}/submit"))
+    for code in codes:
+        path = f"/v1/agreements/{aid}/rounds/{R}/kpis/{code}/approve"
+        state = await api.ok(api.post("kpi.owner", path, json={}))
+    assert state["rounds"][str(R)]["status"] == "endorsing", state["rounds"][str(R)]
     return aid
 
 
@@ -189,6 +216,9 @@ async def _build(api: Api, db: Database) -> World:
         201,
     )
     definition = await api.ok(api.get("admin", f"/v1/definitions/{DEMO_ID}"))
+    to_revise = await _drafted(api, "mx-revise")
+    sent_back = {"comments": "ขอปรับค่าเป้าหมาย"}
+    await api.ok(api.post("permsec", f"/v1/agreements/{to_revise}/return-draft", json=sent_back))
     assert api.services is not None and api.services.audit_signer is not None
     with unit_of_work(db) as session:
         signed = sign_checkpoint(session, api.services.audit_signer, datetime.now(UTC))
@@ -205,6 +235,11 @@ async def _build(api: Api, db: Database) -> World:
         receipt_seq=approval["index"] + 1,
         checkpoint=signed.tree_size,
         definition=definition,
+        to_sign=await _drafted(api, "mx-sign"),
+        to_return=await _drafted(api, "mx-return"),
+        to_revise=to_revise,
+        endorsing=await _awaiting_endorsement(api, "mx-endorse"),
+        to_return_round=await _awaiting_endorsement(api, "mx-rreturn"),
     )
 
 
@@ -249,11 +284,6 @@ def agreement_write(actors: set[str], allowed: frozenset[int] = OK) -> Expect:
         return allowed if role in actors else REFUSED
 
     return expect
-
-
-def agreement_state(role: str, inside: bool) -> frozenset[int]:
-    """The state refuses before anyone's role is weighed."""
-    return STATE if inside and role in READERS else HIDDEN
 
 
 def top_overseers(role: str, inside: bool) -> frozenset[int]:
@@ -449,8 +479,8 @@ SPEC: dict[tuple[str, str], tuple[Call, Expect]] = {
         agreement_read(),
     ),
     ("POST", "/v1/agreements/{agreement_id}/sign"): (
-        post(lambda w: f"{A_COLLECT(w)}/sign", {"party": "maker"}),
-        agreement_state,
+        post(lambda w: f"/v1/agreements/{w.to_sign}/sign", {"party": "maker"}),
+        agreement_write({"maker"}),
     ),
     ("POST", "/v1/agreements/{agreement_id}/rounds/{round_number}/kpis/{kpi_code}/result"): (
         post(lambda w: f"{kpi(w, w.collecting, '2')}/result", DEMO_RESULTS["2"]),
@@ -465,24 +495,30 @@ SPEC: dict[tuple[str, str], tuple[Call, Expect]] = {
         agreement_write({"reviewer"}, OK | STATE),
     ),
     ("POST", "/v1/agreements/{agreement_id}/return-draft"): (
-        post(lambda w: f"{A_COLLECT(w)}/return-draft", {"comments": "แก้"}),
-        agreement_state,
+        post(lambda w: f"/v1/agreements/{w.to_return}/return-draft", {"comments": "แก้"}),
+        agreement_write({"recipient"}),
     ),
     ("POST", "/v1/agreements/{agreement_id}/revise"): (
-        post(lambda w: f"{A_COLLECT(w)}/revise", lambda w: {"definition": w.definition}),
-        agreement_state,
+        post(
+            lambda w: f"/v1/agreements/{w.to_revise}/revise",
+            lambda w: {"definition": _revision(w)["definition"]},
+        ),
+        agreement_write({"maker"}),
     ),
     ("POST", "/v1/agreements/{agreement_id}/rounds/{round_number}/submit"): (
         post(lambda w: f"{A_COLLECT(w)}/rounds/{R}/submit"),
         agreement_write({"staff", "maker"}, STATE),
     ),
     ("POST", "/v1/agreements/{agreement_id}/rounds/{round_number}/endorse"): (
-        post(lambda w: f"{A_REVIEW(w)}/rounds/{R}/endorse", {}),
-        agreement_state,
+        post(lambda w: f"/v1/agreements/{w.endorsing}/rounds/{R}/endorse", {}),
+        agreement_write({"recipient"}),
     ),
     ("POST", "/v1/agreements/{agreement_id}/rounds/{round_number}/return"): (
-        post(lambda w: f"{A_REVIEW(w)}/rounds/{R}/return", {"kpi_codes": ["2"], "reason": "ทบทวน"}),
-        agreement_state,
+        post(
+            lambda w: f"/v1/agreements/{w.to_return_round}/rounds/{R}/return",
+            {"kpi_codes": ["2"], "reason": "ทบทวน"},
+        ),
+        agreement_write({"recipient"}),
     ),
     ("POST", "/v1/agreements/{agreement_id}/rounds/{round_number}/acknowledge"): (
         post(lambda w: f"{A_PUB(w)}/rounds/{R}/acknowledge"),

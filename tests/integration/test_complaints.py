@@ -43,9 +43,8 @@ from domain.complaints import (
     FileComplaint,
     ProvideInformation,
 )
-from domain.criteria import ResultInput
 from domain.deadlines import round_on
-from rabrong.demo import DEMO_RESULTS, demo_definition, demo_definition_for
+from rabrong.demo import demo_definition, demo_definition_for
 from storage.agreements import save_definition, save_state
 from storage.audit_query import agreement_entries
 from storage.complaints import complaint_figures, get_complaint, list_complaints, score_versions
@@ -55,6 +54,7 @@ from storage.tables import AuditEntry
 from storage.unit_of_work import unit_of_work
 from tests.support.factories import ADMIN, MAKER, NOW, RECIPIENT, REVIEWER, STAFF, actor, evidence
 from tests.support.factories import parties as usual_parties
+from tests.support.journeys import RESULTS as ROUND_RESULTS
 from tests.support.journeys import publish, signed
 from tests.support.lifecycle import Driver
 from workflows.agreement import AgreementWorkflow
@@ -101,14 +101,13 @@ async def published(
     await driver.start(definition, ADMIN, title="ทดสอบข้อร้องเรียน", parties=usual_parties())
     await driver.send(Sign, MAKER, party=Party.MAKER)
     await driver.send(Sign, RECIPIENT, party=Party.RECIPIENT)
-    for code, raw in DEMO_RESULTS.items():
-        result = ResultInput.model_validate(raw)
+    for code, result in ROUND_RESULTS[number].items():  # the round's own criteria
         await driver.send(EnterResult, STAFF, round=number, kpi_code=code, result=result)
         attach = {"round": number, "kpi_code": code, "evidence": evidence(sha=f"{code:0>64}")}
         await driver.send(AttachEvidence, STAFF, **attach)
     await driver.send(SubmitRound, STAFF, round=number)
     state: AgreementState | None = None
-    for code in DEMO_RESULTS:
+    for code in ROUND_RESULTS[number]:
         state = await driver.send(ApproveResult, REVIEWER, round=number, kpi_code=code)
     assert state is not None and state.round_state(number).status is RoundStatus.PUBLISHED
     return state, number

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from domain.agreement import (
@@ -50,8 +53,22 @@ from tests.support.lifecycle import (
     tasks,
     worker_for,
 )
+from tests.support.today import time_skipping_from
 
-FY = 2571  # 1 Oct 2027 - 30 Sep 2028: still ahead of the test server's clock
+FY = 2571  # 1 Oct 2027 - 30 Sep 2028: the server starts before it (PINNED_START)
+
+# FY2571's weekdays and holidays are checked by hand below: the year is pinned, not derived.
+PINNED_START = datetime(2027, 9, 20, tzinfo=UTC)
+
+
+@pytest.fixture
+async def time_skipping(tmp_path: Path) -> AsyncIterator[WorkflowEnvironment]:
+    """The server's clock starts before FY2571 whatever today is (libfaketime once the real day
+    is past it), so this test passes on any date."""
+    async with time_skipping_from(PINNED_START, tmp_path) as env:
+        yield env
+
+
 MAKER, RECIPIENT, REVIEWER, HIGHER, STAFF = "gov-cmi", "permsec", "kpi-owner", "dg", "cmi-staff"
 RESULTS = ResultsDocument.model_validate_json(
     (FIXTURES / "results" / "seed000_results.json").read_text(encoding="utf-8")

@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from rabrong.demo import DEMO_RESULTS
 from rabrong.first_run import ensure_first_administrator
 from storage.db import Database
+from storage.idempotency import begin, release
 from storage.tables import AppUser, AuditEntry, EvidenceRow
 from storage.users import check_password
 from tests.support.http import (
@@ -95,15 +96,29 @@ async def test_a_retried_post_with_the_same_key_acts_once(api: Api) -> None:
         assert len(list(rows)) == 1
     assert len(_entries(db, aid, "evidence.attached")) == 1
 
-    # Sent twice at once: one acts; the other waits its turn or is told to retry.
-    body = DEMO_RESULTS["5"]
+    # A retry while the first is still running is 409, and acts once it has finished: the
+    # first is held running by taking its key as the middleware does when a request starts.
+    result_5 = f"/v1/agreements/{aid}/rounds/{R}/kpis/5/result"
+    begin(db, "u-cmi-staff", "r5", method="POST", path=result_5, now=datetime.now(UTC))
+    busy = await api.post("cmi.staff", result_5, "r5", json=DEMO_RESULTS["5"])
+    assert problem(busy, 409, "request_in_progress")["errors"][0]["field"] == "Idempotency-Key"
+    assert busy.headers["Retry-After"] == "1"
+    assert len(_entries(db, aid, "result.entered")) == 2
+    release(db, "u-cmi-staff", "r5")
+
+    # Sent twice at once: one acts; the other is told to retry (409) or, if it came after the
+    # first had finished, gets the first's answer replayed. Never a second act.
     both = await asyncio.gather(
-        *(
-            api.post("cmi.staff", f"/v1/agreements/{aid}/rounds/{R}/kpis/5/result", "r5", json=body)
-            for _ in "ab"
-        )
+        *(api.post("cmi.staff", result_5, "r5", json=DEMO_RESULTS["5"]) for _ in "ab")
     )
-    assert sorted(r.status_code for r in both) in ([200, 200], [200, 409])
+    acted = [r for r in both if r.status_code == 200 and "Idempotent-Replayed" not in r.headers]
+    assert len(acted) == 1, [r.text for r in both]
+    for other in (r for r in both if r is not acted[0]):
+        if other.status_code == 409:
+            problem(other, 409, "request_in_progress")
+        else:
+            assert other.status_code == 200 and other.headers["Idempotent-Replayed"] == "true"
+            assert other.json() == acted[0].json()
     assert len(_entries(db, aid, "result.entered")) == 3
 
 

@@ -4,7 +4,9 @@ task table or the outbox. Wrong role, wrong state, self-approval, late submissio
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,12 +29,25 @@ from rabrong.demo import demo_definition
 from storage.db import Database
 from tests.integration.test_fiscal_year import evidence
 from tests.support.lifecycle import Driver, audit, notifications, tasks, worker_for
+from tests.support.today import time_skipping_from
 
 # The reviewer also works in the unit: allowed, but never on what they entered themselves.
 PARTIES = Parties(
     maker="gov", recipient="permsec", reviewers=["owner"], submitters=["staff", "owner"]
 )
 RESULTS = {"2": {"steps_done": [1, 2, 3]}, "5": {"value": "55"}, "10": {"value": "52.5"}}
+
+
+# Late-submission and deadline dates are checked by hand below: FY2571 is pinned, not derived.
+PINNED_START = datetime(2027, 9, 20, tzinfo=UTC)
+
+
+@pytest.fixture
+async def time_skipping(tmp_path: Path) -> AsyncIterator[WorkflowEnvironment]:
+    """The server's clock starts before FY2571 whatever today is (libfaketime once the real day
+    is past it), so this test passes on any date."""
+    async with time_skipping_from(PINNED_START, tmp_path) as env:
+        yield env
 
 
 async def snapshot(driver: Driver, db: Database) -> tuple[Any, ...]:

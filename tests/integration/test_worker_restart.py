@@ -18,12 +18,15 @@ from temporalio.testing import WorkflowEnvironment
 from application.gateway import TemporalGateway
 from domain.agreement import Parties, Party, RoundStatus
 from domain.commands import ApproveResult, AttachEvidence, EnterResult, Sign, SubmitRound
+from domain.deadlines import round_on
+from domain.thai import fiscal_year_be
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.tables import AuditEntry, NotificationRow, TaskRow
 from tests.integration.test_fiscal_year import RESULTS, evidence
 from tests.support.lifecycle import Driver, provincial_agreement
 from tests.support.servers import S3Server
+from tests.support.today import real_today
 
 QUEUE = "restart-test"
 PARTIES = Parties(maker="gov", recipient="permsec", reviewers=["owner"], submitters=["staff"])
@@ -62,13 +65,15 @@ async def test_a_killed_worker_restarts_and_the_round_finishes_once(
         return temporal_dev.client
 
     driver = Driver(temporal_dev, TemporalGateway(connect, QUEUE), "restart-cmi")
-    definition = provincial_agreement(2570)  # round 1 runs now: 1 Oct 2026 - 31 Mar 2027
+    # The dev server runs on the real clock: the fiscal year and round that run today.
+    definition = provincial_agreement(fiscal_year_be(real_today()))
+    number = round_on(definition, real_today())
     try:
         await driver.start(definition, "admin", title="ทดสอบ", parties=PARTIES)
         await driver.send(Sign, "gov", party=Party.MAKER)
         await driver.send(Sign, "permsec", party=Party.RECIPIENT)
-        await driver.wait_for(lambda s: s.round_state(1).opened_at is not None)
-        kpis = [k.code for k in definition.scored_kpis(1)]
+        await driver.wait_for(lambda s: s.round_state(number).opened_at is not None)
+        kpis = [k.code for k in definition.scored_kpis(number)]
 
         at_once = asyncio.Semaphore(4)  # Temporal admits 10 in-flight updates per workflow
 
@@ -77,12 +82,12 @@ async def test_a_killed_worker_restarts_and_the_round_finishes_once(
                 await enter_one(code)
 
         async def enter_one(code: str) -> None:
-            result = RESULTS.rounds[1][code].result
-            await driver.send(EnterResult, "staff", round=1, kpi_code=code, result=result)
+            result = RESULTS.rounds[number][code].result
+            await driver.send(EnterResult, "staff", round=number, kpi_code=code, result=result)
             await driver.send(
                 AttachEvidence,
                 "staff",
-                round=1,
+                round=number,
                 kpi_code=code,
                 evidence=evidence(code),
             )
@@ -96,10 +101,10 @@ async def test_a_killed_worker_restarts_and_the_round_finishes_once(
         worker = start_worker(address, db_url, tmp_path, s3_server)
         await asyncio.gather(*burst)
 
-        await driver.send(SubmitRound, "staff", round=1)
+        await driver.send(SubmitRound, "staff", round=number)
         for code in kpis:
-            state = await driver.send(ApproveResult, "owner", round=1, kpi_code=code)
-        assert state.round_state(1).status is RoundStatus.PUBLISHED
+            state = await driver.send(ApproveResult, "owner", round=number, kpi_code=code)
+        assert state.round_state(number).status is RoundStatus.PUBLISHED
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=30)
@@ -116,7 +121,7 @@ async def test_a_killed_worker_restarts_and_the_round_finishes_once(
     assert actions["result.approved"] == len(kpis)
     assert actions["round.submitted"] == 1
     openings = Counter(r.key for r in rows)
-    assert openings[f"restart-cmi/r1/{kpis[0]}/enter"] == 1
+    assert openings[f"restart-cmi/r{number}/{kpis[0]}/enter"] == 1
     assert all(count == 1 for count in openings.values()), openings
     assert sum(1 for r in rows if r.closed_at is None and r.kind == "review") == 0
     published = [(n.kind, n.recipient) for n in sent if n.kind in ("round_open", "published")]

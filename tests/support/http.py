@@ -8,7 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,11 @@ from storage.evidence_store import EvidenceStore
 from storage.unit_of_work import unit_of_work
 from tests.support.lifecycle import worker_for
 from tests.support.servers import S3Server
+from tests.support.today import real_today
 
-FY = fiscal_year_be(datetime.now(UTC).date())  # a year whose rounds are open today
-R = round_on(copy_for_year(demo_definition(), FY, new_id="probe"), datetime.now(UTC).date())
+# The API's worker runs on the Temporal dev server, on the real clock (tests/support/today.py).
+FY = fiscal_year_be(real_today())  # a year whose rounds are open today
+R = round_on(copy_for_year(demo_definition(), FY, new_id="probe"), real_today())
 DEMO_ID = f"fy{FY}-demo"  # the demo's four KPIs moved to this fiscal year
 AUDIT_ORIGIN = "rabrong.test/audit"
 VAULT_LIMIT = 64 * 1024  # the evidence tests' upload limit: small, so oversize is cheap

@@ -1,9 +1,10 @@
 """Every difference between two OpenAPI documents, one line each, so that a change to the
 published contract is seen and has to be named.
 
-A line reads `added PATH`, `removed PATH` or `changed PATH: OLD -> NEW`, where PATH is a JSON
-pointer into the document (RFC 6901). A subtree that appears or goes whole is one line; lists
-of parameters are matched by (in, name), other lists are compared whole."""
+A line reads `added PATH`, `removed PATH` or `changed PATH: OLD -> NEW` (`changed PATH (text)`
+for long prose), where PATH is a JSON pointer into the document (RFC 6901). A subtree that
+appears or goes whole is one line; lists of parameters are matched by (in, name), other lists
+are compared whole."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ def _walk(old: Any, new: Any, path: str, found: list[str]) -> None:
                 _walk(old[key], new[key], where, found)
     elif _parameter_list(old) and _parameter_list(new):
         _walk(_by_name(old), _by_name(new), path, found)
+    elif old != new and _prose(old) and _prose(new):
+        found.append(f"changed {path} (text)")  # the old and new prose are in the documents
     elif old != new:
         found.append(f"changed {path}: {_short(old)} -> {_short(new)}")
 
@@ -43,6 +46,10 @@ def _parameter_list(value: Any) -> bool:
 
 def _by_name(parameters: list[dict[str, Any]]) -> dict[str, Any]:
     return {f"{p['in']}:{p['name']}": p for p in parameters}
+
+
+def _prose(value: Any) -> bool:
+    return isinstance(value, str) and len(value) > 60
 
 
 def _escape(key: str) -> str:

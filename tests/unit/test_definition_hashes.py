@@ -1,5 +1,5 @@
 """Signatures bind to a definition's content hash: every definition stored before a change to the
-models must hash to the same value after it (issue 21, acceptance 5; docs/decisions 0025).
+models must hash to the same value after it (issue 21, acceptance 5; docs/decisions 0026).
 
 The expected values were computed by the code as it was before measures were added, and are
 written here, not recomputed: a new field or a changed default that leaks into the hash fails.

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOT = ROOT / "tests/fixtures/openapi/snapshot-2026-12-06.json"
 RECORD = ROOT / "docs/decisions/0023-public-api-contract.md"
 HEADING = "## Differences from the snapshot"
+PROSE = "What the API is for, in words long enough to count as prose rather than a value."
 
 
 def served() -> dict[str, Any]:
@@ -50,6 +51,7 @@ def test_the_differ_names_what_was_added_removed_and_changed() -> None:
     old = {
         "paths": {"/a": {"get": {"parameters": [{"in": "query", "name": "x", "required": True}]}}},
         "components": {"schemas": {"S": {"properties": {"p": {"type": "string"}}}}},
+        "info": {"description": PROSE},
     }
     new = {
         "paths": {
@@ -57,9 +59,11 @@ def test_the_differ_names_what_was_added_removed_and_changed() -> None:
             "/b/{id}": {"get": {}},
         },
         "components": {"schemas": {"S": {"properties": {}}}},
+        "info": {"description": PROSE + " Now longer."},
     }
     assert differences(old, new) == [
         "added /paths/~1b~1{id}",
+        "changed /info/description (text)",
         "changed /paths/~1a/get/parameters/query:x/required: true -> false",
         "removed /components/schemas/S/properties/p",
     ]
