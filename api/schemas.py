@@ -7,7 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, Field
 
-from domain.agreement import AgreementState, Parties, Party, RevisionReason
+from application.public.agreements import AgreementDetail
+from domain.agreement import Parties, Party, RevisionReason
 from domain.cascade_plan import CascadeUnit
 from domain.deadline_policy import DeadlinePolicy
 from domain.definition import AgreementDefinition, HierarchyLevel
@@ -92,26 +93,6 @@ class CascadePublic(BaseModel):
     agreements: list[str]
 
 
-class AgreementPublic(BaseModel):
-    agreement: AgreementState
-    warnings: list[str] = Field(default_factory=list)
-
-
-class AgreementSummary(BaseModel):
-    id: str
-    title: str
-    status: str
-    definition_id: str
-    definition_version: int
-    maker_id: str
-    recipient_id: str
-
-
-class AgreementList(BaseModel):
-    data: list[AgreementSummary]
-    count: int
-
-
 class ProgressList(BaseModel):
     data: list[Progress]
     count: int
@@ -146,7 +127,7 @@ class EvidenceRecord(BaseModel):
 
 class EvidenceUploaded(EvidenceRecord):
     deduplicated: bool = Field(description="the same content was stored before; not stored again")
-    agreement: AgreementState
+    agreement: AgreementDetail
 
 
 class EvidenceList(BaseModel):

@@ -1,16 +1,27 @@
-"""Agreement commands: each goes to its agreement workflow's Update, whose validator decides
-through domain/ and whose handler has the recording activity write the projection and the
-audit entry. The actor travels inside the command (`command.actor`), as the workflow needs it.
+"""Agreement commands and reads.
+
+Commands go to the agreement workflow's Update (application.commands names it for each command
+class), whose validator decides through domain/ and whose handler has the recording activity
+write the projection and the audit entry. The actor travels inside the command
+(`command.actor`), as the workflow needs it. Reads answer with public models
+(application.public.agreements), never the workflow's state.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from application.commands import update_for
+from application.errors import Problem
 from application.gateway import TemporalGateway
+from application.public.agreements import AgreementPublic, agreement_detail
+from domain.access import OrgTree, Principal, may_read_agreement
 from domain.agreement import AgreementState
 from domain.commands import Command, CreateAgreement
 from domain.transition import AgreementWorkflowInput
+from storage.agreements import get_state
+from storage.db import Database
+from storage.users import agreement_unit
 
 
 async def start_agreement(
@@ -21,14 +32,34 @@ async def start_agreement(
 
 
 async def act_on_agreement(
-    *,
-    temporal: TemporalGateway,
-    agreement_id: str,
-    update: str,
-    command: Command,
-    known: bool = True,
+    *, temporal: TemporalGateway, agreement_id: str, command: Command
 ) -> AgreementState:
-    """One lifecycle command (sign, submit, approve, attach_evidence, ...) by its Update's name.
+    """One lifecycle command (sign, submit, approve, attach evidence, ...), sent as the Update
+    the command table names for it. The caller has read the agreement first, so a missing
+    workflow means it has finished."""
+    return await temporal.send(agreement_id, update_for(command), command, known=True)
 
-    `known`: the caller has read the agreement, so a missing workflow has finished."""
-    return await temporal.send(agreement_id, update, command, known=known)
+
+def not_found(agreement_id: str) -> Problem:
+    return Problem(404, "NotFound", "Not found", f"no agreement {agreement_id}")
+
+
+def visible_state(
+    *, db: Database, reader: Principal, tree: OrgTree, agreement_id: str
+) -> AgreementState:
+    """The agreement's internal state, if it exists for this reader: out of their scope it does
+    not (404). For deciding; what is shown goes through `read_agreement`."""
+    with db.reader() as session:
+        state = get_state(session, agreement_id)
+        unit = agreement_unit(session, state) if state is not None else None
+    if state is None or not may_read_agreement(state, reader, tree, unit):
+        raise not_found(agreement_id)
+    return state
+
+
+def read_agreement(
+    *, db: Database, reader: Principal, tree: OrgTree, agreement_id: str
+) -> AgreementPublic:
+    """One agreement as this reader may see it (404 out of their scope)."""
+    state = visible_state(db=db, reader=reader, tree=tree, agreement_id=agreement_id)
+    return AgreementPublic(agreement=agreement_detail(state, reader.user_id))

@@ -22,6 +22,7 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
 
 from application.errors import Problem, unavailable
 from domain.agreement import AgreementState
@@ -35,6 +36,9 @@ from workflows.cascade import CascadeWorkflow
 from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
 
 C = TypeVar("C", bound=BaseModel)
+# An Update handler of a workflow, referred to by its method (the name in history comes with it).
+AgreementUpdate = UpdateMethodMultiParam[[AgreementWorkflow, Any], AgreementState]
+ComplaintUpdate = UpdateMethodMultiParam[[ComplaintWorkflow, Any], ComplaintState]
 
 UPDATE_TIMEOUT = timedelta(seconds=60)
 FILING_TIMEOUT = timedelta(seconds=30)
@@ -101,18 +105,15 @@ class TemporalGateway:
         )
 
     async def send(
-        self, agreement_id: str, update: str, command: Command, *, known: bool = False
+        self, agreement_id: str, update: AgreementUpdate, command: Command, *, known: bool = False
     ) -> AgreementState:
-        """`known`: the caller has read the agreement, so a missing workflow has finished."""
+        """`update`: the workflow's Update method (application.commands finds it for a command).
+        `known`: the caller has read the agreement, so a missing workflow has finished."""
         client = await self.client()
-        handle = client.get_workflow_handle(agreement_id)
+        handle = client.get_workflow_handle_for(AgreementWorkflow.run, agreement_id)
         result = await _mapped(
             handle.execute_update(
-                update,
-                _stamped(command),
-                id=command.command_id,
-                result_type=AgreementState,
-                rpc_timeout=UPDATE_TIMEOUT,
+                update, _stamped(command), id=command.command_id, rpc_timeout=UPDATE_TIMEOUT
             ),
             finished=FINISHED_AGREEMENT if known else None,
         )
@@ -148,16 +149,16 @@ class TemporalGateway:
         raise unavailable("temporal", "the complaint was not recorded in time")
 
     async def send_complaint(
-        self, complaint_id: str, update: str, command: BaseModel, *, known: bool = True
+        self, complaint_id: str, update: ComplaintUpdate, command: BaseModel, *, known: bool = True
     ) -> ComplaintState:
         client = await self.client()
-        handle = client.get_workflow_handle(complaint_workflow_id(complaint_id))
+        workflow_id = complaint_workflow_id(complaint_id)
+        handle = client.get_workflow_handle_for(ComplaintWorkflow.run, workflow_id)
         result = await _mapped(
             handle.execute_update(
                 update,
                 _stamped(command),
                 id=getattr(command, "command_id", None),
-                result_type=ComplaintState,
                 rpc_timeout=UPDATE_TIMEOUT,
             ),
             finished=FINISHED_COMPLAINT if known else None,

@@ -18,6 +18,12 @@ from domain.scoring import KpiScore, RoundScore
 LEGACY_RULES = 1
 CURRENT_RULES = 2
 
+# The shape of AgreementState, which is internal: the workflow's payload in year-long recorded
+# histories and the read model's JSON column (agreement.state). Clients and pages read
+# application.public's models instead. A change of shape bumps this, and old payloads must still
+# decode (new fields get defaults); tests/unit/test_state_schema.py pins the shape to it.
+STATE_SCHEMA = 2
+
 
 class AgreementStatus(StrEnum):
     DRAFT = "draft"  # created or revised; waiting for signatures
@@ -220,6 +226,8 @@ class PendingRevision(BaseModel):
 
 
 class AgreementState(BaseModel):
+    """Internal, versioned by STATE_SCHEMA: never a response body (decision 0029)."""
+
     model_config = ConfigDict(frozen=True)
 
     agreement_id: str

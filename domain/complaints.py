@@ -149,7 +149,14 @@ class InformationRequest(_Frozen):
     answered_at: datetime | None = None
 
 
+# The shape of ComplaintState: internal like STATE_SCHEMA in domain/agreement.py (the complaint
+# workflow's payload and the complaint row's JSON); clients read application.public.complaints.
+COMPLAINT_STATE_SCHEMA = 1
+
+
 class ComplaintState(_Frozen):
+    """Internal, versioned by COMPLAINT_STATE_SCHEMA: never a response body (decision 0029)."""
+
     complaint_id: str
     agreement_id: str
     round: int

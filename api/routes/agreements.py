@@ -2,99 +2,30 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
-from sqlmodel import Session
+from fastapi import APIRouter, Query, Response
 
+from api.agreement_access import AgreementId, KpiCode, RoundNo, act, command_id, seen, visible
 from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
-from api.identity import Caller
+from api.parties import with_unit
 from api.plain_json import json_response
 from api.problems import Problem
-from api.schemas import (
-    AgreementCreate,
-    AgreementList,
-    AgreementPublic,
-    ApproveCreate,
-    ReturnCreate,
-    SignCreate,
-)
-from api.services import Services
-from application.agreements import act_on_agreement, start_agreement
+from api.schemas import AgreementCreate, ApproveCreate, ReturnCreate, SignCreate
+from application.agreements import read_agreement, start_agreement
+from application.public.agreements import AgreementDetail, AgreementList, AgreementPublic
 from domain.access import read_scope
-from domain.agreement import AgreementState, Parties
-from domain.commands import ApproveResult, Command, CreateAgreement, EnterResult, ReturnResult, Sign
+from domain.commands import ApproveResult, CreateAgreement, EnterResult, ReturnResult, Sign
 from domain.criteria import ResultInput
-from domain.errors import ValidationFailed, violation
 from domain.lifecycle import decide
 from domain.policies import require_may_create
 from domain.scoring import RoundScore
 from domain.transition import AgreementWorkflowInput
 from domain.validation import validate_definition
-from domain.visibility import as_seen_by
-from storage.agreements import agreements_in_scope, get_definition, get_state
-from storage.tables import OrgUnit
-from storage.users import unit_of
-
-
-def unit_of_id(session: Session, unit_id: str) -> OrgUnit | None:
-    return session.get(OrgUnit, unit_id)
-
+from storage.agreements import agreements_in_scope, get_definition
 
 router = APIRouter(prefix="/v1/agreements", tags=["agreements"])
-
-AgreementId = Annotated[str, Path(max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$")]
-RoundNo = Annotated[int, Path(ge=1, le=2)]
-KpiCode = Annotated[str, Path(max_length=32)]
-
-
-def command_id(key: str | None) -> str:
-    return key or str(uuid.uuid4())
-
-
-def not_found(agreement_id: str) -> Problem:
-    return Problem(404, "NotFound", "Not found", f"no agreement {agreement_id}")
-
-
-def seen(state: AgreementState, user: Caller) -> AgreementState:
-    """The state as this user may see it (unpublished scores hidden from the evaluated side)."""
-    return as_seen_by(state, user.id)
-
-
-def visible(services: Services, user: Caller, agreement_id: str) -> AgreementState:
-    """The agreement, if it exists for this user: out of their scope it does not (404)."""
-    with services.db.reader() as session:
-        state = get_state(session, agreement_id)
-    if state is None or not user.may_read(state):
-        raise not_found(agreement_id)
-    return state
-
-
-async def act(
-    services: Services, user: Caller, agreement_id: str, update: str, command: Command
-) -> AgreementState:
-    """A lifecycle action through the workflow's Update, once the agreement is in scope."""
-    visible(services, user, agreement_id)
-    state = await act_on_agreement(
-        temporal=services.temporal, agreement_id=agreement_id, update=update, command=command
-    )
-    return seen(state, user)
-
-
-def with_unit(session: Session, parties: Parties, where: str = "parties") -> Parties:
-    """An agreement belongs to a unit (its scope): the one named, else its maker's."""
-    if parties.unit is not None:
-        if unit_of_id(session, parties.unit) is None:
-            rule = violation(f"{where}.unit", "unit_exists", "unknown unit")
-            raise ValidationFailed(f"no unit {parties.unit}", [rule])
-        return parties
-    unit = unit_of(session, parties.maker)
-    if unit is None:
-        rule = violation(f"{where}.maker", "user_exists", "unknown user")
-        raise ValidationFailed(f"no user {parties.maker}", [rule])
-    return parties.model_copy(update={"unit": unit})
 
 
 @router.post("", status_code=201)
@@ -142,7 +73,9 @@ def list_all(
 def get_agreement(
     agreement_id: AgreementId, user: CurrentUser, services: ServicesDep
 ) -> AgreementPublic:
-    return AgreementPublic(agreement=seen(visible(services, user, agreement_id), user))
+    return read_agreement(
+        db=services.db, reader=user.principal, tree=user.tree, agreement_id=agreement_id
+    )
 
 
 @router.get("/{agreement_id}/rounds/{round_number}/score")
@@ -164,9 +97,9 @@ async def sign(
     user: CurrentUser,
     services: ServicesDep,
     key: IdempotencyKey,
-) -> AgreementState:
+) -> AgreementDetail:
     command = Sign(command_id=command_id(key), actor=actor_of(user), party=body.party)
-    return await act(services, user, agreement_id, "sign", command)
+    return await act(services, user, agreement_id, command)
 
 
 @router.post("/{agreement_id}/rounds/{round_number}/kpis/{kpi_code}/result")
@@ -178,7 +111,7 @@ async def enter_result(
     user: CurrentUser,
     services: ServicesDep,
     key: IdempotencyKey,
-) -> AgreementState:
+) -> AgreementDetail:
     command = EnterResult(
         command_id=command_id(key),
         actor=actor_of(user),
@@ -186,7 +119,7 @@ async def enter_result(
         kpi_code=kpi_code,
         result=body,
     )
-    return await act(services, user, agreement_id, "enter_result", command)
+    return await act(services, user, agreement_id, command)
 
 
 @router.post("/{agreement_id}/rounds/{round_number}/kpis/{kpi_code}/approve")
@@ -198,7 +131,7 @@ async def approve(
     user: CurrentUser,
     services: ServicesDep,
     key: IdempotencyKey,
-) -> AgreementState:
+) -> AgreementDetail:
     command = ApproveResult(
         command_id=command_id(key),
         actor=actor_of(user),
@@ -206,7 +139,7 @@ async def approve(
         kpi_code=kpi_code,
         note=body.note,
     )
-    return await act(services, user, agreement_id, "approve_result", command)
+    return await act(services, user, agreement_id, command)
 
 
 @router.post("/{agreement_id}/rounds/{round_number}/kpis/{kpi_code}/return")
@@ -218,7 +151,7 @@ async def return_for_correction(
     user: CurrentUser,
     services: ServicesDep,
     key: IdempotencyKey,
-) -> AgreementState:
+) -> AgreementDetail:
     command = ReturnResult(
         command_id=command_id(key),
         actor=actor_of(user),
@@ -227,4 +160,4 @@ async def return_for_correction(
         reason=body.reason,
         resubmit_by=body.resubmit_by,
     )
-    return await act(services, user, agreement_id, "return_result", command)
+    return await act(services, user, agreement_id, command)

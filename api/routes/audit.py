@@ -13,10 +13,10 @@ from fastapi import APIRouter, Query
 from fastapi import Path as FPath
 from pydantic import BaseModel
 
+from api.agreement_access import AgreementId, KpiCode, RoundNo, not_found
 from api.deps import CurrentUser, ServicesDep
 from api.identity import Caller
 from api.problems import Problem
-from api.routes.agreements import AgreementId, KpiCode, RoundNo, not_found
 from domain.agreement import AgreementState
 from domain.as_of import AsOfView, LoggedFact, as_of, last_decision
 from domain.audit import may_query_whole_log, may_read_timeline

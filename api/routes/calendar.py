@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.agreement_access import AgreementId, seen, visible
 from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
-from api.routes.agreements import AgreementId, seen, visible
 from application.calendar import apply_calendar
-from domain.agreement import AgreementState
+from application.public.agreements import AgreementDetail
 from domain.policies import require_may_apply_calendar
 
 router = APIRouter(prefix="/v1/agreements", tags=["calendar"])
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1/agreements", tags=["calendar"])
 @router.post("/{agreement_id}/calendar")
 async def apply_holiday_calendar(
     agreement_id: AgreementId, user: CurrentUser, services: ServicesDep, key: IdempotencyKey
-) -> AgreementState:
+) -> AgreementDetail:
     """Count the agreement's deadlines on the newest holiday calendar; audited, 409 when the
     agreement counts on it already."""
     state = visible(services, user, agreement_id)

@@ -7,8 +7,8 @@ import uuid
 from fastapi import APIRouter
 
 from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
+from api.parties import with_unit
 from api.problems import Problem
-from api.routes.agreements import with_unit
 from api.schemas import CascadeCreate, CascadePublic
 from application.cascades import run_cascade
 from domain.cascade_plan import CascadeRequest, plan

@@ -11,11 +11,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
+from api.agreement_access import command_id, not_found
 from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
 from api.identity import Caller
 from api.problems import Problem
-from api.routes.agreements import command_id, not_found
 from application.complaints import act_on_complaint, start_complaint
+from application.public.complaints import ComplaintList, ComplaintPublic, complaint_public
 from domain.audit import may_query_whole_log, may_read_timeline, may_see_complaint
 from domain.complaint_filing import COMMITTEE_ROLE, choose_committee, file_complaint
 from domain.complaints import (
@@ -33,6 +34,7 @@ from domain.thai import normalize_text
 from storage.agreements import get_state
 from storage.complaints import complaint_figures, contested, get_complaint, list_complaints
 from storage.users import users_with_role
+from workflows.complaint import ComplaintWorkflow
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 
@@ -64,15 +66,10 @@ class DecisionCreate(BaseModel):
     new_score: Decimal | None = None
 
 
-class ComplaintList(BaseModel):
-    data: list[ComplaintState]
-    count: int
-
-
 @router.post("", status_code=201)
 async def file(
     body: ComplaintCreate, user: CurrentUser, services: ServicesDep, key: IdempotencyKey
-) -> ComplaintState:
+) -> ComplaintPublic:
     """The evaluated person (or someone acting for them) contests a published KPI score; a
     committee of people who had no part in that score is assigned."""
     cid = command_id(key)
@@ -80,7 +77,9 @@ async def file(
     with services.db.reader() as session:
         filed = get_complaint(session, complaint_id)
         if filed is not None and _may_see(filed, user):
-            return filed  # a retry of a filing already recorded, open or long finished
+            return complaint_public(
+                filed
+            )  # a retry of a filing already recorded, open or long finished
         state = get_state(session, body.agreement_id)
         if state is None or not may_read_timeline(
             state, user.principal, user.tree, user.unit_of(state)
@@ -119,7 +118,8 @@ def list_all(
         rows, _ = list_complaints(session, agreement_id=agreement_id, status=status, limit=10_000)
     states = [ComplaintState.model_validate(r.state) for r in rows]
     visible = [s for s in states if _may_see(s, user)]
-    return ComplaintList(data=visible[offset : offset + limit], count=len(visible))
+    page = [complaint_public(s) for s in visible[offset : offset + limit]]
+    return ComplaintList(data=page, count=len(visible))
 
 
 @router.get("/figures")
@@ -136,8 +136,8 @@ def figures(
 
 
 @router.get("/{complaint_id}")
-def read(complaint_id: ComplaintId, user: CurrentUser, services: ServicesDep) -> ComplaintState:
-    return _visible(services, complaint_id, user)
+def read(complaint_id: ComplaintId, user: CurrentUser, services: ServicesDep) -> ComplaintPublic:
+    return complaint_public(_visible(services, complaint_id, user))
 
 
 @router.post("/{complaint_id}/questions")
@@ -147,7 +147,7 @@ async def ask(
     user: CurrentUser,
     services: ServicesDep,
     key: IdempotencyKey,
-) -> ComplaintState:
+) -> ComplaintPublic:
     _visible(services, complaint_id, user)
     command = AskForInformation(
         command_id=command_id(key), actor=actor_of(user), question=normalize_text(body.question)
@@ -155,7 +155,7 @@ async def ask(
     return await act_on_complaint(
         temporal=services.temporal,
         complaint_id=complaint_id,
-        update="ask_for_information",
+        update=ComplaintWorkflow.ask_for_information,
         command=command,
     )
 
@@ -167,7 +167,7 @@ async def answer(
     user: CurrentUser,
     services: ServicesDep,
     key: IdempotencyKey,
-) -> ComplaintState:
+) -> ComplaintPublic:
     _visible(services, complaint_id, user)
     command = ProvideInformation(
         command_id=command_id(key),
@@ -179,7 +179,7 @@ async def answer(
     return await act_on_complaint(
         temporal=services.temporal,
         complaint_id=complaint_id,
-        update="provide_information",
+        update=ComplaintWorkflow.provide_information,
         command=command,
     )
 
@@ -191,7 +191,7 @@ async def decide(
     user: CurrentUser,
     services: ServicesDep,
     key: IdempotencyKey,
-) -> ComplaintState:
+) -> ComplaintPublic:
     _visible(services, complaint_id, user)
     command = DecideComplaint(
         command_id=command_id(key),
@@ -203,7 +203,7 @@ async def decide(
     return await act_on_complaint(
         temporal=services.temporal,
         complaint_id=complaint_id,
-        update="decide",
+        update=ComplaintWorkflow.decide,
         command=command,
     )
 
@@ -211,13 +211,13 @@ async def decide(
 @router.post("/{complaint_id}/acknowledge")
 async def acknowledge(
     complaint_id: ComplaintId, user: CurrentUser, services: ServicesDep, key: IdempotencyKey
-) -> ComplaintState:
+) -> ComplaintPublic:
     _visible(services, complaint_id, user)
     command = AcknowledgeOutcome(command_id=command_id(key), actor=actor_of(user))
     return await act_on_complaint(
         temporal=services.temporal,
         complaint_id=complaint_id,
-        update="acknowledge",
+        update=ComplaintWorkflow.acknowledge,
         command=command,
     )
 

@@ -17,10 +17,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
-from api.identity import Caller
-from api.problems import Problem, unavailable
-from api.routes.agreements import (
+from api.agreement_access import (
     AgreementId,
     KpiCode,
     RoundNo,
@@ -30,6 +27,9 @@ from api.routes.agreements import (
     seen,
     visible,
 )
+from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
+from api.identity import Caller
+from api.problems import Problem, unavailable
 from api.schemas import (
     DownloadLink,
     EvidenceList,
@@ -42,6 +42,7 @@ from api.services import Services
 from api.uploads import FILE_FIELD, Received, declared_sha256, receive, receive_declared
 from application.agreements import act_on_agreement
 from application.evidence_reads import record_evidence_read
+from application.public.agreements import AgreementDetail
 from domain.access import may_query_whole_log
 from domain.agreement import AgreementState, EvidenceRef
 from domain.commands import AttachEvidence, WithdrawEvidence
@@ -142,7 +143,6 @@ async def upload_evidence(
     new_state = await act_on_agreement(
         temporal=services.temporal,
         agreement_id=agreement_id,
-        update="attach_evidence",
         command=draft.model_copy(update={"evidence": evidence}),
     )
     log.info(
@@ -173,7 +173,7 @@ async def withdraw_evidence(
     user: CurrentUser,
     services: ServicesDep,
     key: IdempotencyKey,
-) -> AgreementState:
+) -> AgreementDetail:
     """Withdrawn evidence stays stored and listed (status=superseded); it no longer counts."""
     command = WithdrawEvidence(
         command_id=command_id(key),
@@ -183,7 +183,7 @@ async def withdraw_evidence(
         evidence_id=evidence_id,
         reason=body.reason,
     )
-    return await act(services, user, agreement_id, "withdraw_evidence", command)
+    return await act(services, user, agreement_id, command)
 
 
 @router.get("/v1/evidence")

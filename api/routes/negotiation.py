@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.agreement_access import AgreementId, act, command_id
 from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
-from api.routes.agreements import AgreementId, act, command_id
 from api.schemas import ReturnDraftCreate, ReviseDraftCreate
-from domain.agreement import AgreementState
+from application.public.agreements import AgreementDetail
 from domain.commands import ReturnDraft, ReviseDraft
 
 router = APIRouter(prefix="/v1/agreements", tags=["negotiation"])
@@ -20,9 +20,9 @@ async def return_draft(
     user: CurrentUser,
     services: ServicesDep,
     key: IdempotencyKey,
-) -> AgreementState:
+) -> AgreementDetail:
     command = ReturnDraft(command_id=command_id(key), actor=actor_of(user), comments=body.comments)
-    return await act(services, user, agreement_id, "return_draft", command)
+    return await act(services, user, agreement_id, command)
 
 
 @router.post("/{agreement_id}/revise")
@@ -32,8 +32,8 @@ async def revise_draft(
     user: CurrentUser,
     services: ServicesDep,
     key: IdempotencyKey,
-) -> AgreementState:
+) -> AgreementDetail:
     command = ReviseDraft(
         command_id=command_id(key), actor=actor_of(user), definition=body.definition, note=body.note
     )
-    return await act(services, user, agreement_id, "revise_draft", command)
+    return await act(services, user, agreement_id, command)

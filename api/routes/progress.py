@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.agreement_access import AgreementId, not_found, visible
 from api.deps import CurrentUser, ServicesDep
 from api.identity import Caller
-from api.routes.agreements import AgreementId, not_found, seen, visible
 from api.schemas import ProgressList
 from domain.agreement import AgreementState
 from domain.progress import Progress, progress
+from domain.visibility import as_seen_by
 from storage.agreements import children_of, get_definition, get_state
 from storage.db import Database
 
@@ -21,7 +22,8 @@ def _progress(db: Database, state: AgreementState, user: Caller) -> Progress:
         definition = get_definition(session, state.definition_id, state.definition_version)
     if definition is None:
         raise not_found(state.agreement_id)
-    return progress(seen(state, user), definition)
+    # Scores not yet published count for nothing in what the evaluated side is shown.
+    return progress(as_seen_by(state, user.id), definition)
 
 
 @router.get("/{agreement_id}/progress")

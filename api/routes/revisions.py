@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.agreement_access import AgreementId, act, command_id
 from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
-from api.routes.agreements import AgreementId, act, command_id
 from api.schemas import RevisionCreate, RevisionDecisionCreate
-from domain.agreement import AgreementState
+from application.public.agreements import AgreementDetail
 from domain.commands import DecideRevision, ProposeRevision
 
 router = APIRouter(prefix="/v1/agreements", tags=["revisions"])
@@ -20,7 +20,7 @@ async def propose(
     user: CurrentUser,
     services: ServicesDep,
     key: IdempotencyKey,
-) -> AgreementState:
+) -> AgreementDetail:
     command = ProposeRevision(
         command_id=command_id(key),
         actor=actor_of(user),
@@ -28,7 +28,7 @@ async def propose(
         reason_code=body.reason_code,
         reason=body.reason,
     )
-    return await act(services, user, agreement_id, "propose_revision", command)
+    return await act(services, user, agreement_id, command)
 
 
 @router.post("/{agreement_id}/revisions/decision")
@@ -38,8 +38,8 @@ async def decide(
     user: CurrentUser,
     services: ServicesDep,
     key: IdempotencyKey,
-) -> AgreementState:
+) -> AgreementDetail:
     command = DecideRevision(
         command_id=command_id(key), actor=actor_of(user), approve=body.approve, note=body.note
     )
-    return await act(services, user, agreement_id, "decide_revision", command)
+    return await act(services, user, agreement_id, command)

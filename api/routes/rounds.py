@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.agreement_access import AgreementId, RoundNo, act, command_id
 from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
-from api.routes.agreements import AgreementId, RoundNo, act, command_id
 from api.schemas import EndorseCreate, ExceptionCreate, RoundReturnCreate
-from domain.agreement import AgreementState
+from application.public.agreements import AgreementDetail
 from domain.commands import (
     AcknowledgeRound,
     EndorseRound,
@@ -26,9 +26,9 @@ async def submit(
     user: CurrentUser,
     services: ServicesDep,
     key: IdempotencyKey,
-) -> AgreementState:
+) -> AgreementDetail:
     command = SubmitRound(command_id=command_id(key), actor=actor_of(user), round=round_number)
-    return await act(services, user, agreement_id, "submit_round", command)
+    return await act(services, user, agreement_id, command)
 
 
 @router.post("/{agreement_id}/rounds/{round_number}/endorse")
@@ -39,14 +39,14 @@ async def endorse(
     services: ServicesDep,
     key: IdempotencyKey,
     body: EndorseCreate | None = None,
-) -> AgreementState:
+) -> AgreementDetail:
     command = EndorseRound(
         command_id=command_id(key),
         actor=actor_of(user),
         round=round_number,
         note=body.note if body else None,
     )
-    return await act(services, user, agreement_id, "endorse_round", command)
+    return await act(services, user, agreement_id, command)
 
 
 @router.post("/{agreement_id}/rounds/{round_number}/return")
@@ -57,7 +57,7 @@ async def return_round(
     user: CurrentUser,
     services: ServicesDep,
     key: IdempotencyKey,
-) -> AgreementState:
+) -> AgreementDetail:
     command = ReturnRound(
         command_id=command_id(key),
         actor=actor_of(user),
@@ -65,7 +65,7 @@ async def return_round(
         kpi_codes=body.kpi_codes,
         reason=body.reason,
     )
-    return await act(services, user, agreement_id, "return_round", command)
+    return await act(services, user, agreement_id, command)
 
 
 @router.post("/{agreement_id}/rounds/{round_number}/acknowledge")
@@ -75,9 +75,9 @@ async def acknowledge(
     user: CurrentUser,
     services: ServicesDep,
     key: IdempotencyKey,
-) -> AgreementState:
+) -> AgreementDetail:
     command = AcknowledgeRound(command_id=command_id(key), actor=actor_of(user), round=round_number)
-    return await act(services, user, agreement_id, "acknowledge_round", command)
+    return await act(services, user, agreement_id, command)
 
 
 @router.post("/{agreement_id}/rounds/{round_number}/exception")
@@ -88,7 +88,7 @@ async def grant_exception(
     user: CurrentUser,
     services: ServicesDep,
     key: IdempotencyKey,
-) -> AgreementState:
+) -> AgreementDetail:
     command = GrantException(
         command_id=command_id(key),
         actor=actor_of(user),
@@ -96,4 +96,4 @@ async def grant_exception(
         until=body.until,
         reason=body.reason,
     )
-    return await act(services, user, agreement_id, "grant_exception", command)
+    return await act(services, user, agreement_id, command)

@@ -50,9 +50,11 @@ from domain.lifecycle.revision import decide_revision, propose_revision
 from domain.lifecycle.submission import enter_result, submit_round
 from domain.notifications import numbered
 
-__all__ = ["Decision", "decide"]
+__all__ = ["STEPS", "Decision", "decide"]
 
-_STEPS: dict[type, Step] = {
+# The step that decides each command on an existing agreement (creation is `drafting.create`);
+# application/commands.py names them all beside their routes, Updates and audit actions.
+STEPS: dict[type, Step] = {
     ReturnDraft: return_draft,
     ReviseDraft: revise_draft,
     Sign: sign,
@@ -85,5 +87,5 @@ def decide(
         return create(state, book, command, command.at)
     if state is None:
         raise NotFound("no such agreement", [violation("agreement_id", "exists", "not created")])
-    decision = _STEPS[type(command)](state, book, command, command.at)
+    decision = STEPS[type(command)](state, book, command, command.at)
     return replace(decision, notifications=numbered(command.command_id, decision.notifications))

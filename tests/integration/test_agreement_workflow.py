@@ -93,8 +93,12 @@ async def create(gateway: TemporalGateway, agreement_id: str) -> AgreementState:
 async def to_submitted(gateway: TemporalGateway, agreement_id: str) -> AgreementState:
     """Signed, every KPI of the current round entered with evidence, and submitted."""
     await create(gateway, agreement_id)
-    await gateway.send(agreement_id, "sign", command(Sign, MAKER, party=Party.MAKER))
-    await gateway.send(agreement_id, "sign", command(Sign, RECIPIENT, party=Party.RECIPIENT))
+    await gateway.send(
+        agreement_id, AgreementWorkflow.sign, command(Sign, MAKER, party=Party.MAKER)
+    )
+    await gateway.send(
+        agreement_id, AgreementWorkflow.sign, command(Sign, RECIPIENT, party=Party.RECIPIENT)
+    )
     for code, result in RESULTS.items():
         entry = command(
             EnterResult,
@@ -103,13 +107,13 @@ async def to_submitted(gateway: TemporalGateway, agreement_id: str) -> Agreement
             kpi_code=code,
             result=ResultInput.model_validate(result),
         )
-        await gateway.send(agreement_id, "enter_result", entry)
+        await gateway.send(agreement_id, AgreementWorkflow.enter_result, entry)
         attach = command(
             AttachEvidence, STAFF, round=ROUND, kpi_code=code, evidence=evidence(sha=f"{code:0>64}")
         )
-        await gateway.send(agreement_id, "attach_evidence", attach)
+        await gateway.send(agreement_id, AgreementWorkflow.attach_evidence, attach)
     return await gateway.send(
-        agreement_id, "submit_round", command(SubmitRound, STAFF, round=ROUND)
+        agreement_id, AgreementWorkflow.submit_round, command(SubmitRound, STAFF, round=ROUND)
     )
 
 
@@ -127,7 +131,7 @@ async def test_an_agreement_runs_from_draft_to_a_round_score(
         assert state.status is AgreementStatus.ACTIVE
         for code in RESULTS:
             approve = command(ApproveResult, REVIEWER, round=ROUND, kpi_code=code)
-            state = await gateway.send("wf-happy", "approve_result", approve)
+            state = await gateway.send("wf-happy", AgreementWorkflow.approve_result, approve)
         current = await temporal_dev.client.get_workflow_handle("wf-happy").query(
             AgreementWorkflow.get_state
         )
@@ -160,7 +164,7 @@ async def test_a_refused_update_changes_nothing_and_says_why(
         before = await to_submitted(gateway, "wf-refused")
         self_approval = command(ApproveResult, STAFF, round=ROUND, kpi_code="10")
         with pytest.raises(NotAuthorized) as refused:
-            await gateway.send("wf-refused", "approve_result", self_approval)
+            await gateway.send("wf-refused", AgreementWorkflow.approve_result, self_approval)
         handle = temporal_dev.client.get_workflow_handle("wf-refused")
         after = await handle.query(AgreementWorkflow.get_state)
     assert refused.value.violations[0].rule == "is_reviewer"
@@ -174,8 +178,8 @@ async def test_a_retried_command_acts_once(
     async with running_worker(temporal_dev.client, sqlite_db) as gateway:
         await create(gateway, "wf-retry")
         sign = command(Sign, MAKER, party=Party.MAKER)
-        first = await gateway.send("wf-retry", "sign", sign)
-        again = await gateway.send("wf-retry", "sign", sign)
+        first = await gateway.send("wf-retry", AgreementWorkflow.sign, sign)
+        again = await gateway.send("wf-retry", AgreementWorkflow.sign, sign)
     assert first == again
     assert audit_actions(sqlite_db, "wf-retry").count("agreement.signed") == 1
 
@@ -204,7 +208,9 @@ async def test_a_missing_agreement_is_not_found(
 ) -> None:
     async with running_worker(temporal_dev.client, sqlite_db) as gateway:
         with pytest.raises(Problem) as missing:
-            await gateway.send("wf-nowhere", "sign", command(Sign, MAKER, party=Party.MAKER))
+            await gateway.send(
+                "wf-nowhere", AgreementWorkflow.sign, command(Sign, MAKER, party=Party.MAKER)
+            )
     assert missing.value.status == 404
 
 

@@ -99,20 +99,16 @@ async def published(
     number = round_on(definition, today)
     driver = Driver(env, gateway, agreement_id)
     await driver.start(definition, ADMIN, title="ทดสอบข้อร้องเรียน", parties=usual_parties())
-    await driver.send("sign", Sign, MAKER, party=Party.MAKER)
-    await driver.send("sign", Sign, RECIPIENT, party=Party.RECIPIENT)
+    await driver.send(Sign, MAKER, party=Party.MAKER)
+    await driver.send(Sign, RECIPIENT, party=Party.RECIPIENT)
     for code, result in ROUND_RESULTS[number].items():  # the round's own criteria
-        await driver.send(
-            "enter_result", EnterResult, STAFF, round=number, kpi_code=code, result=result
-        )
+        await driver.send(EnterResult, STAFF, round=number, kpi_code=code, result=result)
         attach = {"round": number, "kpi_code": code, "evidence": evidence(sha=f"{code:0>64}")}
-        await driver.send("attach_evidence", AttachEvidence, STAFF, **attach)
-    await driver.send("submit_round", SubmitRound, STAFF, round=number)
+        await driver.send(AttachEvidence, STAFF, **attach)
+    await driver.send(SubmitRound, STAFF, round=number)
     state: AgreementState | None = None
     for code in ROUND_RESULTS[number]:
-        state = await driver.send(
-            "approve_result", ApproveResult, REVIEWER, round=number, kpi_code=code
-        )
+        state = await driver.send(ApproveResult, REVIEWER, round=number, kpi_code=code)
     assert state is not None and state.round_state(number).status is RoundStatus.PUBLISHED
     return state, number
 

@@ -117,11 +117,8 @@ async def collect(
     for kpi in definition.scored_kpis(number):
         entry = RESULTS.rounds[number][kpi.code]
         assert entry.result is not None
+        await driver.send(EnterResult, STAFF, round=number, kpi_code=kpi.code, result=entry.result)
         await driver.send(
-            "enter_result", EnterResult, STAFF, round=number, kpi_code=kpi.code, result=entry.result
-        )
-        await driver.send(
-            "attach_evidence",
             AttachEvidence,
             STAFF,
             round=number,
@@ -131,7 +128,6 @@ async def collect(
         for item in kpi.evidence:
             if item.round == number and item.due is not None and (kpi.code, item.code) != skip:
                 await driver.send(
-                    "attach_evidence",
                     AttachEvidence,
                     STAFF,
                     round=number,
@@ -145,9 +141,7 @@ async def review(
 ) -> None:
     for kpi in definition.scored_kpis(number):
         if kpi.code not in leave:
-            await driver.send(
-                "approve_result", ApproveResult, REVIEWER, round=number, kpi_code=kpi.code
-            )
+            await driver.send(ApproveResult, REVIEWER, round=number, kpi_code=kpi.code)
 
 
 def expected_round(definition: AgreementDefinition, number: int) -> Decimal:
@@ -177,8 +171,8 @@ async def test_a_provincial_agreement_lives_a_whole_fiscal_year(
         await driver.start(
             definition, "admin", title="คำรับรอง จ.เชียงใหม่", parties=parties, policy=policy
         )
-        await driver.send("sign", Sign, MAKER, party=Party.MAKER)
-        state = await driver.send("sign", Sign, RECIPIENT, party=Party.RECIPIENT)
+        await driver.send(Sign, MAKER, party=Party.MAKER)
+        state = await driver.send(Sign, RECIPIENT, party=Party.RECIPIENT)
         assert state.status is AgreementStatus.ACTIVE
 
         # Round 1: everything in by 10 January, except one report due on 31 January.
@@ -188,7 +182,6 @@ async def test_a_provincial_agreement_lives_a_whole_fiscal_year(
         late_key = f"fy2571-cmi/r1/2/evidence/{LATE_ITEM[1]}"
         assert [t.key for t in tasks(sqlite_db, "fy2571-cmi") if t.overdue] == [late_key]
         await driver.send(
-            "attach_evidence",
             AttachEvidence,
             STAFF,
             round=1,
@@ -198,11 +191,10 @@ async def test_a_provincial_agreement_lives_a_whole_fiscal_year(
         assert late_key not in {t.key for t in tasks(sqlite_db, "fy2571-cmi")}
 
         await driver.until(bkk(date(2028, 4, 3)))  # Monday; submissions close after 10 April
-        await driver.send("submit_round", SubmitRound, STAFF, round=1)
+        await driver.send(SubmitRound, STAFF, round=1)
         await driver.until(bkk(date(2028, 4, 5)))
         await review(driver, definition, 1, leave={"2", "9"})
         returned = await driver.send(
-            "return_result",
             ReturnResult,
             REVIEWER,
             round=1,
@@ -216,7 +208,6 @@ async def test_a_provincial_agreement_lives_a_whole_fiscal_year(
         before = await driver.state()
         try:
             await driver.send(
-                "enter_result",
                 EnterResult,
                 STAFF,
                 round=1,
@@ -228,14 +219,13 @@ async def test_a_provincial_agreement_lives_a_whole_fiscal_year(
             assert refused.violations[0].rule == "before_cutoff"
         assert await driver.state() == before
         await driver.send(
-            "enter_result",
             EnterResult,
             STAFF,
             round=1,
             kpi_code="2",
             result=RESULTS.rounds[1]["2"].result,
         )
-        await driver.send("approve_result", ApproveResult, REVIEWER, round=1, kpi_code="2")
+        await driver.send(ApproveResult, REVIEWER, round=1, kpi_code="2")
 
         # KPI 9's review is left past its 10-working-day SLA: due 21 April (Chakri Day,
         # Songkran and its substitution day are not working days).
@@ -243,33 +233,31 @@ async def test_a_provincial_agreement_lives_a_whole_fiscal_year(
         review_key = "fy2571-cmi/r1/9/review"
         overdue = {t.key: t for t in tasks(sqlite_db, "fy2571-cmi") if t.overdue}
         assert overdue[review_key].due == date(2028, 4, 21)
-        state = await driver.send("approve_result", ApproveResult, REVIEWER, round=1, kpi_code="9")
+        state = await driver.send(ApproveResult, REVIEWER, round=1, kpi_code="9")
         assert state.round_state(1).status is RoundStatus.ENDORSING
-        state = await driver.send("endorse_round", EndorseRound, HIGHER, round=1)
+        state = await driver.send(EndorseRound, HIGHER, round=1)
         assert state.round_state(1).status is RoundStatus.PUBLISHED
-        await driver.send("acknowledge_round", AcknowledgeRound, MAKER, round=1)
+        await driver.send(AcknowledgeRound, MAKER, round=1)
 
         # A mid-year revision: round 1 keeps version 1, round 2 is scored with version 2.
         await driver.until(bkk(date(2028, 5, 10)))
         version_2 = revised(definition)
         await driver.send(
-            "propose_revision",
             ProposeRevision,
             MAKER,
             definition=version_2,
             reason_code="budget_cut",
             reason="สำนักงบประมาณปรับลดงบ",
         )
-        state = await driver.send("decide_revision", DecideRevision, RECIPIENT, approve=True)
+        state = await driver.send(DecideRevision, RECIPIENT, approve=True)
         assert state.definition_version == 2
 
         await driver.until(bkk(date(2028, 9, 1)))
         await collect(driver, version_2, 2)
         await driver.until(bkk(date(2028, 10, 2)))
-        await driver.send("submit_round", SubmitRound, STAFF, round=2)
+        await driver.send(SubmitRound, STAFF, round=2)
         await review(driver, version_2, 2, leave={"10"})
         await driver.send(
-            "return_result",
             ReturnResult,
             REVIEWER,
             round=2,
@@ -277,16 +265,15 @@ async def test_a_provincial_agreement_lives_a_whole_fiscal_year(
             reason="แนบรายงาน GFMIS ฉบับลงนาม",
         )
         await driver.send(
-            "attach_evidence",
             AttachEvidence,
             STAFF,
             round=2,
             kpi_code="10",
             evidence=evidence("10", copy=2),
         )
-        await driver.send("approve_result", ApproveResult, REVIEWER, round=2, kpi_code="10")
-        await driver.send("endorse_round", EndorseRound, HIGHER, round=2)
-        state = await driver.send("acknowledge_round", AcknowledgeRound, MAKER, round=2)
+        await driver.send(ApproveResult, REVIEWER, round=2, kpi_code="10")
+        await driver.send(EndorseRound, HIGHER, round=2)
+        state = await driver.send(AcknowledgeRound, MAKER, round=2)
 
         assert state.status is AgreementStatus.CLOSED
         version_1 = definition.model_copy(update={"version": 1})

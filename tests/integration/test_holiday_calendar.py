@@ -86,8 +86,8 @@ class Release:
 async def start_signed(driver: Driver) -> None:
     await driver.until(at_local(date(2027, 1, 4), 10))
     await driver.start(fy2570_round_1_to_15_february(), "admin", title="คำรับรอง", parties=PARTIES)
-    await driver.send("sign", Sign, MAKER, party=Party.MAKER)
-    state = await driver.send("sign", Sign, RECIPIENT, party=Party.RECIPIENT)
+    await driver.send(Sign, MAKER, party=Party.MAKER)
+    state = await driver.send(Sign, RECIPIENT, party=Party.RECIPIENT)
     assert state.status is AgreementStatus.ACTIVE
 
 
@@ -156,7 +156,7 @@ async def test_an_old_agreement_keeps_its_calendar_until_one_is_applied(
         release.source = thai_government_calendar
         await driver.until(at_local(date(2027, 2, 1), 10))
         result = RESULTS.rounds[1]["1"].result
-        await driver.send("enter_result", EnterResult, STAFF, round=1, kpi_code="1", result=result)
+        await driver.send(EnterResult, STAFF, round=1, kpi_code="1", result=result)
         assert due_dates(sqlite_db, aid) == {OLD_DUE}
 
         code, report = await apply_each(g, [aid], operator())

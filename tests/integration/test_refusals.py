@@ -66,14 +66,13 @@ async def refused(
     db: Database,
     error: type[DomainError],
     rule: str,
-    update: str,
     kind: type[Any],
     user: str,
     **fields: Any,
 ) -> None:
     before = await snapshot(driver, db)
     with pytest.raises(error) as caught:
-        await driver.send(update, kind, user, **fields)
+        await driver.send(kind, user, **fields)
     assert rule in [v.rule for v in caught.value.violations], caught.value.violations
     assert caught.value.message
     assert await snapshot(driver, db) == before
@@ -94,7 +93,6 @@ async def test_refusals_change_nothing(
             sqlite_db,
             NotAuthorized,
             "signer_is_party",
-            "sign",
             Sign,
             "owner",
             party=Party.MAKER,
@@ -104,19 +102,17 @@ async def test_refusals_change_nothing(
             sqlite_db,
             InvalidTransition,
             "signing_order",
-            "sign",
             Sign,
             "permsec",
             party=Party.RECIPIENT,
         )
-        await driver.send("sign", Sign, "gov", party=Party.MAKER)
-        await driver.send("sign", Sign, "permsec", party=Party.RECIPIENT)
+        await driver.send(Sign, "gov", party=Party.MAKER)
+        await driver.send(Sign, "permsec", party=Party.RECIPIENT)
         await driver.wait_for(lambda s: s.round_state(1).opened_at is not None)
 
         for code, result in RESULTS.items():
             user = "owner" if code == "10" else "staff"
             await driver.send(
-                "enter_result",
                 EnterResult,
                 user,
                 round=1,
@@ -124,7 +120,6 @@ async def test_refusals_change_nothing(
                 result=ResultInput.model_validate(result),
             )
             await driver.send(
-                "attach_evidence",
                 AttachEvidence,
                 "staff",
                 round=1,
@@ -137,7 +132,6 @@ async def test_refusals_change_nothing(
             sqlite_db,
             InvalidTransition,
             "in_review",
-            "approve_result",
             ApproveResult,
             "owner",
             round=1,
@@ -148,7 +142,6 @@ async def test_refusals_change_nothing(
             sqlite_db,
             ValidationFailed,
             "result_entered",
-            "submit_round",
             SubmitRound,
             "staff",
             round=1,
@@ -165,7 +158,6 @@ async def test_refusals_change_nothing(
             sqlite_db,
             InvalidTransition,
             "before_cutoff",
-            "enter_result",
             EnterResult,
             "staff",
             round=1,
@@ -177,7 +169,6 @@ async def test_refusals_change_nothing(
             sqlite_db,
             NotAuthorized,
             "is_recipient",
-            "grant_exception",
             GrantException,
             "gov",
             round=1,
@@ -185,23 +176,21 @@ async def test_refusals_change_nothing(
             reason="ขอขยายเวลา",
         )
         await driver.send(
-            "grant_exception",
             GrantException,
             "permsec",
             round=1,
             until=date(2028, 4, 18),
             reason="ระบบ GFMIS ขัดข้อง",
         )
-        await driver.send("enter_result", EnterResult, "staff", round=1, kpi_code="8", result=late)
+        await driver.send(EnterResult, "staff", round=1, kpi_code="8", result=late)
         await driver.send(
-            "attach_evidence",
             AttachEvidence,
             "staff",
             round=1,
             kpi_code="8",
             evidence=evidence("8"),
         )
-        await driver.send("submit_round", SubmitRound, "staff", round=1)
+        await driver.send(SubmitRound, "staff", round=1)
 
         # Self-approval: the owner entered KPI 10 and may not approve it; KPI 5 is fine.
         await refused(
@@ -209,13 +198,12 @@ async def test_refusals_change_nothing(
             sqlite_db,
             NotAuthorized,
             "separation_of_duties",
-            "approve_result",
             ApproveResult,
             "owner",
             round=1,
             kpi_code="10",
         )
-        state = await driver.send("approve_result", ApproveResult, "owner", round=1, kpi_code="5")
+        state = await driver.send(ApproveResult, "owner", round=1, kpi_code="5")
         assert state.kpi_round(1, "5").reviewed_by == "owner"
         # After the exception ends, the lock is back.
         await driver.until(at_local(date(2028, 4, 19), 9))
@@ -224,7 +212,6 @@ async def test_refusals_change_nothing(
             sqlite_db,
             InvalidTransition,
             "before_cutoff",
-            "enter_result",
             EnterResult,
             "staff",
             round=1,

@@ -16,6 +16,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from activities.holiday_calendar import HolidayCalendars
+from application.commands import update_for
 from application.gateway import TemporalGateway
 from domain.agreement import Actor, AgreementState
 from domain.cascade import UnitAssignment, instantiate
@@ -121,9 +122,10 @@ class Driver:
         if moment > now:
             await self.env.sleep(moment - now)
 
-    async def send(self, update: str, kind: type[Any], user: str, **fields: Any) -> AgreementState:
+    async def send(self, kind: type[Any], user: str, **fields: Any) -> AgreementState:
+        """The command goes as the Update application.commands names for it, as routes send."""
         command = kind(command_id=str(uuid.uuid4()), actor=Actor(user_id=user), **fields)
-        return await self.gateway.send(self.agreement_id, update, command)
+        return await self.gateway.send(self.agreement_id, update_for(command), command)
 
 
 def notifications(db: Database, agreement_id: str) -> list[NotificationRow]:

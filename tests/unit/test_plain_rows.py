@@ -5,7 +5,7 @@ declare stays true."""
 from __future__ import annotations
 
 from api.routes.inbox import TaskPublic
-from api.schemas import AgreementSummary
+from application.public.agreements import AgreementSummary
 from storage.agreements import SUMMARY_COLUMNS
 from storage.inbox import TASK_COLUMNS
 
