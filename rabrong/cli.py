@@ -150,6 +150,7 @@ def serve_api(settings: Settings) -> int:
     from rabrong.resources import audit_signer, database, evidence_store, temporal_client
     from storage.incoming import clear_spool
     from storage.key_files import load_or_create_session_key
+    from web.app import install_web
 
     clear_spool(settings.spool_dir)
     db = database(settings)
@@ -168,6 +169,7 @@ def serve_api(settings: Settings) -> int:
         api_token_ttl=timedelta(days=settings.api_token_days),
     )
     app = create_app(services)
+    install_web(app, db)  # the pages at /, after every /v1 route
     uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_config=None)
     return 0
 
