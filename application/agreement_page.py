@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sqlmodel import Session
+
 from domain.access import Principal, may_read_agreement
 from domain.agreement import AgreementState
 from domain.criteria import Banded, Criteria, Milestones, StepSum, ThresholdLadder
@@ -135,6 +137,25 @@ def _kpi_row(definition: AgreementDefinition, state: AgreementState, code: str) 
     )
 
 
+_DEFINITIONS: dict[tuple[str, int, str], AgreementDefinition] = {}
+
+
+def _definition(session: Session, state: AgreementState) -> AgreementDefinition:
+    """A definition version never changes once in force, and its hash in the state says which
+    content it is: parsed once per process (it is the page's largest read)."""
+    key = (state.definition_id, state.definition_version, state.definition_hash)
+    cached = _DEFINITIONS.get(key)
+    if cached is None:
+        found = get_definition(session, state.definition_id, state.definition_version)
+        assert found is not None  # an agreement's definition is never deleted
+        if found.content_hash() != state.definition_hash:
+            return found  # not what the state names: shown, never kept
+        if len(_DEFINITIONS) > 256:
+            _DEFINITIONS.clear()
+        cached = _DEFINITIONS[key] = found
+    return cached
+
+
 def agreement_view(*, db: Database, actor: Principal, agreement_id: str) -> AgreementView | None:
     """The agreement as the paper form shows it, as this actor may see it; None when it does not
     exist or is out of their scope (the page answers 404 for both, as the API does)."""
@@ -146,13 +167,12 @@ def agreement_view(*, db: Database, actor: Principal, agreement_id: str) -> Agre
         if not may_read_agreement(state, actor, org_tree(session), unit_id):
             return None
         state = as_seen_by(state, actor.user_id)
-        definition = get_definition(session, state.definition_id, state.definition_version)
+        definition = _definition(session, state)
         unit = session.get(OrgUnit, unit_id) if unit_id else None
         people = {state.parties.maker, state.parties.recipient}
         people |= {s.signer for s in state.signatures}
         people |= {s.on_behalf_of for s in state.signatures if s.on_behalf_of}
         names = {u: user.display_name for u in people if (user := session.get(AppUser, u))}
-    assert definition is not None  # an agreement's definition is never deleted
     rounds = []
     for r in definition.rounds:
         seen = state.round_scores.get(r.number)

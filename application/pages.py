@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlmodel import Session
+
 from application.inbox import reach_of
 from domain.access import Principal
 from domain.calendar import WorkingCalendar
@@ -109,16 +111,14 @@ class IdentityView:
     standings: list[StandingView]
 
 
-def identity_view(*, db: Database, actor: Principal) -> IdentityView:
-    with db.reader() as session:
-        user = session.get(AppUser, actor.user_id)
-        assert user is not None  # a principal is built from a user row
-        unit = session.get(OrgUnit, user.unit_id) if user.unit_id else None
-        standings = []
-        for s in actor.acting_for:
-            principal = session.get(AppUser, s.principal)
-            name = principal.display_name if principal else s.principal
-            standings.append(StandingView(s.kind, s.principal, name, s.order_ref))
+def identity_of(session: Session, user: AppUser, actor: Principal) -> IdentityView:
+    """Read in the session that resumed the browser's sign-in: one trip per page."""
+    unit = session.get(OrgUnit, user.unit_id) if user.unit_id else None
+    standings = []
+    for s in actor.acting_for:
+        principal = session.get(AppUser, s.principal)
+        name = principal.display_name if principal else s.principal
+        standings.append(StandingView(s.kind, s.principal, name, s.order_ref))
     return IdentityView(
         user.display_name,
         user.position,

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from application.pages import IdentityView, identity_of
 from domain.access import Principal
 from domain.delegation import standings
 from storage.db import Database
@@ -15,10 +16,11 @@ from storage.delegations import delegations_to
 from storage.tables import AppUser, WebSession
 from storage.unit_of_work import unit_of_work
 from storage.users import check_password, grants_of, hash_password, needs_rehash, user_by_username
-from storage.web_sessions import create_web_session, web_session
+from storage.web_sessions import create_web_session, touch_web_session, web_session
 
 IDLE = timedelta(minutes=30)  # a government PC left unattended at lunch signs out
 ABSOLUTE = timedelta(hours=10)  # a working day, then sign in again
+TOUCH_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class SignedIn:
     user: AppUser
     principal: Principal
     csrf_token: str
+    identity: IdentityView
 
 
 def sign_in(*, db: Database, username: str, password: str, now: datetime) -> str | None:
@@ -55,15 +58,12 @@ def _live(row: WebSession | None, now: datetime) -> bool:
 
 def resume(*, db: Database, session_id: str, now: datetime) -> SignedIn | None:
     """The signed-in user behind a cookie, or None when the session is unknown, signed out,
-    idle too long or past its absolute limit. Seen-at moves at most once a minute: a page
-    view is a read, and most should not write."""
-    with unit_of_work(db) as session:
+    idle too long or past its absolute limit. A page view is a read: seen-at is written at
+    most once a minute, in a transaction of its own."""
+    with db.reader() as session:
         row = web_session(session, session_id)
         if row is None or not _live(row, now):
             return None
-        if now - row.last_seen_at > timedelta(minutes=1):
-            row.last_seen_at = now
-            session.add(row)
         user = session.get(AppUser, row.user_id)
         if user is None:
             return None
@@ -74,8 +74,14 @@ def resume(*, db: Database, session_id: str, now: datetime) -> SignedIn | None:
             grants=tuple(grants_of(session, user)),
             acting_for=standings(delegations_to(session, user.id, today), user.id, today),
         )
+        identity = identity_of(session, user, principal)
         session.expunge(user)
-        return SignedIn(user=user, principal=principal, csrf_token=row.csrf_token)
+        signed_in = SignedIn(user, principal, row.csrf_token, identity)
+        stale = now - row.last_seen_at > TOUCH_EVERY
+    if stale:
+        with unit_of_work(db) as session:
+            touch_web_session(session, session_id, now)
+    return signed_in
 
 
 def sign_out(*, db: Database, session_id: str, now: datetime) -> None:

@@ -36,6 +36,13 @@ def web_session(session: Session, session_id: str) -> WebSession | None:
     return session.get(WebSession, _hash(session_id))
 
 
+def touch_web_session(session: Session, session_id: str, now: datetime) -> None:
+    row = web_session(session, session_id)
+    if row is not None and row.last_seen_at < now:
+        row.last_seen_at = now
+        session.add(row)
+
+
 def revoke_web_sessions_of(session: Session, user_id: str, now: datetime) -> int:
     """Ends every open session of a user (an administrator's lever); how many were open."""
     rows = session.exec(

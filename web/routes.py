@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from application import inbox, web_sessions
 from application.agreement_page import agreement_view
 from application.errors import Problem
-from application.pages import display_names, identity_view, inbox_view
+from application.pages import display_names, inbox_view
 from application.web_sessions import SignedIn
 from storage.db import Database
 from web import cookies
@@ -69,8 +69,14 @@ def error_page(request: Request, status: int, detail: str | None = None) -> Resp
 
 def shown(request: Request, who: SignedIn, name: str, **values: Any) -> Response:
     """A private page, with who is signed in on top and the token its forms carry."""
-    me = identity_view(db=db_of(request), actor=who.principal)
-    return page(name, lang_of(request), me=me, csrf=who.csrf_token, path=request.url.path, **values)
+    return page(
+        name,
+        lang_of(request),
+        me=who.identity,
+        csrf=who.csrf_token,
+        path=request.url.path,
+        **values,
+    )
 
 
 async def form_of(request: Request) -> dict[str, str]:
