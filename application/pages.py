@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from application.inbox import reach_of
 from domain.access import Principal
@@ -17,7 +17,7 @@ from domain.task_actions import COMPLETES, claimable
 from domain.thai import format_date_th
 from storage.db import Database
 from storage.inbox import InboxFilter, inbox_counts, inbox_page
-from storage.tables import AppUser, OrgUnit, TaskRow
+from storage.tables import AgreementRow, AppUser, OrgUnit, TaskRow
 
 CALENDAR = WorkingCalendar()
 
@@ -50,6 +50,7 @@ class InboxView:
     tasks: list[TaskView]
     total: int
     counts: dict[str, dict[str, int]]
+    titles: dict[str, str]  # agreement id -> title, for the page's tasks
 
 
 def _due(day: date | None, overdue: bool, today: date) -> Due | None:
@@ -89,7 +90,12 @@ def inbox_view(
         counts = inbox_counts(session, reach)
         known = sum(c["open"] for c in counts.values()) if where.empty else None
         rows, total = inbox_page(session, reach, where, offset=0, limit=limit, known_total=known)
-    return InboxView([_task(r, actor, today) for r in rows], total, counts)
+        ids = sorted({r.agreement_id for r in rows})
+        found = session.exec(
+            select(AgreementRow.id, AgreementRow.title).where(col(AgreementRow.id).in_(ids))
+        ).all()
+    titles = {agreement_id: title for agreement_id, title in found}
+    return InboxView([_task(r, actor, today) for r in rows], total, counts, titles)
 
 
 @dataclass(frozen=True)

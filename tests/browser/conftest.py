@@ -186,10 +186,13 @@ async def watched_page(browser: Browser, width: int = 1280) -> Watched:
 
 
 async def shot(page: Page, name: str) -> Path:
-    """Every screen a test visits, saved for a person to look at (var/ is not committed)."""
+    """Every screen a test visits, saved for a person to look at (var/ is not committed): the
+    whole page, and the first screenful as the user sees it on arrival."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / (re.sub(r"[^a-z0-9_.-]+", "-", name.lower()) + ".png")
+    stem = re.sub(r"[^a-z0-9_.-]+", "-", name.lower())
+    path = SCREENSHOTS / f"{stem}.png"
     await page.screenshot(path=str(path), full_page=True)
+    await page.screenshot(path=str(SCREENSHOTS / f"{stem}-first-screen.png"))
     return path
 
 
