@@ -17,6 +17,7 @@ from domain.task_actions import COMPLETES, claimable
 from domain.thai import format_date_th
 from storage.db import Database
 from storage.inbox import InboxFilter, inbox_counts, inbox_page
+from storage.outbox import notifications_page
 from storage.tables import AgreementRow, AppUser, OrgUnit, TaskRow
 
 CALENDAR = WorkingCalendar()
@@ -46,11 +47,20 @@ class TaskView:
 
 
 @dataclass(frozen=True)
+class NotificationView:
+    subject_th: str
+    subject_en: str
+    agreement_id: str
+    on: str  # the Thai date it was written
+
+
+@dataclass(frozen=True)
 class InboxView:
     tasks: list[TaskView]
     total: int
     counts: dict[str, dict[str, int]]
     titles: dict[str, str]  # agreement id -> title, for the page's tasks
+    notifications: list[NotificationView]  # the latest few, newest first
 
 
 def _due(day: date | None, overdue: bool, today: date) -> Due | None:
@@ -94,8 +104,23 @@ def inbox_view(
         found = session.exec(
             select(AgreementRow.id, AgreementRow.title).where(col(AgreementRow.id).in_(ids))
         ).all()
+        notes = _latest_notifications(session, actor.user_id)
     titles = {agreement_id: title for agreement_id, title in found}
-    return InboxView([_task(r, actor, today) for r in rows], total, counts, titles)
+    return InboxView([_task(r, actor, today) for r in rows], total, counts, titles, notes)
+
+
+def _latest_notifications(session: Session, user_id: str, few: int = 5) -> list[NotificationView]:
+    # The outbox pages oldest first (as /v1/notifications does); the page wants the newest.
+    _, total = notifications_page(session, agreement_id=None, recipient=user_id, offset=0, limit=1)
+    rows, _ = notifications_page(
+        session, agreement_id=None, recipient=user_id, offset=max(total - few, 0), limit=few
+    )
+    return [
+        NotificationView(
+            n.subject_th, n.subject_en, n.agreement_id, format_date_th(n.created_at.date())
+        )
+        for n in reversed(rows)
+    ]
 
 
 @dataclass(frozen=True)

@@ -226,3 +226,28 @@ def test_both_catalogues_hold_the_same_messages() -> None:
 
     assert set(catalogue("th")) == set(catalogue("en"))
     assert not re.search(r"<[a-z]", json.dumps(catalogue("th"), ensure_ascii=False))
+
+
+async def test_signing_in_and_reaching_the_first_task_by_keyboard_alone(
+    site: Site, browser: Browser
+) -> None:
+    watched = await watched_page(browser)
+    page = watched.page
+    await page.goto(site.url + "/")
+    await page.keyboard.type("cmi.head")  # the username field has the focus on arrival
+    await page.keyboard.press("Tab")
+    await page.keyboard.type(site.password)
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(site.url + "/")
+    first_action = page.locator("li.task a.button").first
+    for _ in range(40):
+        await page.keyboard.press("Tab")
+        if await first_action.evaluate("a => a === document.activeElement"):
+            break
+    else:
+        raise AssertionError("Tab never reached the first task's action")
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(re.compile(r"/agreements/"))
+    await shot(page, "keyboard-reached-agreement")
+    watched.assert_clean()
+    await page.context.close()
