@@ -1,11 +1,15 @@
 # The two commands of the README: `make up` and `make test`. Both build .venv from this
-# project's own files on a machine that has only Python 3.11, pip and make.
+# project's own files on a machine that has only Python 3.11, pip and make. `make verifier`
+# builds the auditors' standalone verifier (needs only Python and `cryptography`).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: up test lint unit integration e2e browser chromium bench clean
+VERIFIER ?= dist/auditverify.pyz
+VERIFIER_BUILD ?= build/verifier
+
+.PHONY: up test lint unit integration e2e browser chromium bench clean verifier
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,5 +60,17 @@ bench: $(STAMP)
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/api.py
 
+# A zipapp of the auditverify package alone (it imports nothing of the server): run it with
+# `python3 -I auditverify.pyz verify FILE --public-key KEY` on a Python with `cryptography`.
+verifier: $(VERIFIER)
+
+$(VERIFIER): $(wildcard auditverify/*.py)
+	rm -rf $(VERIFIER_BUILD)
+	mkdir -p $(VERIFIER_BUILD)/auditverify $(dir $(VERIFIER))
+	cp auditverify/*.py $(VERIFIER_BUILD)/auditverify/
+	# The package's own __main__ (it passes main()'s exit status on, which zipapp -m would not).
+	cp auditverify/__main__.py $(VERIFIER_BUILD)/__main__.py
+	$(PYTHON) -m zipapp $(VERIFIER_BUILD) -o $(VERIFIER) -p '/usr/bin/env python3' -c
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditverify.canonical import ZERO_HASH, JsonError, is_hex_hash, parse_json
+from auditverify.checkpoints import claimed_size
 from auditverify.entries import EntryLine, read_entry
 from auditverify.findings import Finding, FindingSink, Kind, Report, UnusableInput
-from auditverify.merkle import verify_inclusion
-from auditverify.note import Checkpoint, NoteError, PublicKey, verify_note
+from auditverify.keychain import KeyChain
+from auditverify.merkle import verify_consistency, verify_inclusion
+from auditverify.note import Checkpoint, NoteError, PublicKey
 
 FORMAT = "rabrong-audit-bundle/1"
 MANIFEST = "manifest.json"
@@ -33,22 +35,27 @@ class _Manifest:
     tree_size: int | None = None
     note: str | None = None
     evidence: dict[str, str] = field(default_factory=dict)
+    handovers: list[str] = field(default_factory=list)
+    consistency: dict[int, list[bytes]] = field(default_factory=dict)  # from size -> proof
 
 
-def verify_bundle(path: Path, key: PublicKey) -> Report:
-    """Verify the bundle at `path`; raise UnusableInput if it is not a readable ZIP archive."""
+def verify_bundle(path: Path, key: PublicKey, trusted: str | None = None) -> Report:
+    """Verify the bundle at `path`, and, given the note of a checkpoint the auditor trusts,
+    that the bundle's checkpoint extends it (by the manifest's consistency proof); raise
+    UnusableInput if it is not a readable ZIP archive."""
     try:
         archive = zipfile.ZipFile(path)
     except (*_READ_ERRORS, ValueError) as error:
         raise UnusableInput(f"cannot read {path} as a ZIP archive: {error}") from error
     with archive:
-        return _BundleCheck(archive, key).run()
+        return _BundleCheck(archive, key, trusted).run()
 
 
 class _BundleCheck:
-    def __init__(self, archive: zipfile.ZipFile, key: PublicKey) -> None:
+    def __init__(self, archive: zipfile.ZipFile, key: PublicKey, trusted: str | None) -> None:
         self.archive = archive
-        self.key = key
+        self.keys = KeyChain(key)
+        self.trusted = trusted
         self.sink = FindingSink()
         self.names = [info.filename for info in archive.infolist()]
         self.entries_checked = 0
@@ -61,6 +68,8 @@ class _BundleCheck:
         self.layout()
         manifest = self.manifest()
         checkpoint = self.checkpoint(manifest)
+        if self.trusted is not None:
+            self.extends_trusted(self.trusted, checkpoint, manifest)
         self.entries(checkpoint)
         self.evidence(manifest)
         return Report(
@@ -101,10 +110,19 @@ class _BundleCheck:
         return result
 
     def checkpoint(self, manifest: _Manifest) -> Checkpoint | None:
+        for note in manifest.handovers:
+            # Each introduces the next key, signed by the one before: the chain from the key
+            # the auditor was given to the key that signed the bundle's checkpoint.
+            try:
+                self.keys.verify(note)
+            except NoteError as error:
+                message = f"a key handover in the manifest (tree size {error.tree_size}): "
+                finding = Finding(error.kind, message + error.reason, tree_size=error.tree_size)
+                self.add(finding)
         if manifest.note is None:
             return None
         try:
-            checkpoint = verify_note(manifest.note, self.key)
+            checkpoint = self.keys.verify(manifest.note)
         except NoteError as error:
             size = error.tree_size
             message = f"the manifest's checkpoint (tree size {size}): {error.reason}"
@@ -120,6 +138,46 @@ class _BundleCheck:
             message = f"the checkpoint's origin {checkpoint.origin!r} is not the manifest's"
             self.add(Finding(Kind.CHECKPOINT_ORIGIN, message, tree_size=checkpoint.tree_size))
         return checkpoint
+
+    def extends_trusted(
+        self, trusted: str, checkpoint: Checkpoint | None, manifest: _Manifest
+    ) -> None:
+        def refuse(message: str, size: int | None) -> None:
+            self.add(Finding(Kind.TRUSTED_CHECKPOINT, message, tree_size=size))
+
+        try:
+            size = claimed_size(trusted)
+            if checkpoint is not None and size > checkpoint.tree_size:
+                # Refused whoever signed it: the auditor holds it already.
+                refuse(
+                    f"the trusted checkpoint is at tree size {size} but the bundle's only at "
+                    f"{checkpoint.tree_size}: it does not extend what you already trust",
+                    size,
+                )
+                return
+            old = self.keys.verify(trusted)
+        except NoteError as error:
+            refuse(f"the trusted checkpoint does not verify: {error.reason}", error.tree_size)
+            return
+        if checkpoint is None:
+            refuse("the bundle has no verified checkpoint to compare with the trusted one", size)
+        elif size == checkpoint.tree_size:
+            if old.root != checkpoint.root:
+                refuse(f"two different roots signed for tree size {size}: the log forked", size)
+        elif size not in manifest.consistency:
+            refuse(
+                f"the bundle carries no consistency proof from tree size {size}; ask for one "
+                f"made with `rabrong audit bundle ... --consistency-from {size}`",
+                size,
+            )
+        elif not verify_consistency(
+            size, checkpoint.tree_size, old.root, checkpoint.root, manifest.consistency[size]
+        ):
+            refuse(
+                f"the consistency proof from tree size {size} to {checkpoint.tree_size} does "
+                "not hold: the log was rewritten since the trusted checkpoint",
+                size,
+            )
 
     def entries(self, checkpoint: Checkpoint | None) -> None:
         if ENTRIES not in self.names:
@@ -191,6 +249,7 @@ def _manifest_problems(data: dict[str, object], result: _Manifest) -> list[str]:
         problems.append("checkpoint is missing: nothing vouches for the entries")
     if not isinstance(scope, dict):
         problems.append("scope is not an object")
+    problems += _optional_members(data, result)
     if not isinstance(evidence, dict):
         problems.append("evidence is not an object")
         return problems
@@ -214,7 +273,7 @@ class _EntryChecks:
         self.attached: dict[str, int] = {}  # evidence sha256 -> seq of a proven attachment
 
     def add(self, kind: Kind, message: str, seq: int | None, line: int) -> None:
-        self.sink.add(Finding(kind, message, seq=seq, line=line))
+        self.sink.add(Finding(kind, message, seq=seq, line=line, entry_seq=seq))
 
     def line(self, number: int, raw: bytes) -> int:
         """Check one line; the number of entries it holds (0 or 1)."""
@@ -289,6 +348,27 @@ class _EntryChecks:
         digest = facts.get("sha256")
         if isinstance(digest, str) and entry.seq is not None:
             self.attached.setdefault(digest, entry.seq)
+
+
+def _optional_members(data: dict[str, object], result: _Manifest) -> list[str]:
+    """`key_handovers` (notes, oldest first) and `consistency` (proofs from earlier sizes)."""
+    problems: list[str] = []
+    handovers = data.get("key_handovers", [])
+    if isinstance(handovers, list) and all(isinstance(note, str) for note in handovers):
+        result.handovers = [str(note) for note in handovers]
+    else:
+        problems.append("key_handovers is not a list of checkpoint notes")
+    consistency = data.get("consistency", [])
+    if not isinstance(consistency, list):
+        return [*problems, "consistency is not a list"]
+    for item in consistency:
+        size = item.get("tree_size") if isinstance(item, dict) else None
+        proof = _hashes(item.get("proof")) if isinstance(item, dict) else None
+        if isinstance(size, int) and not isinstance(size, bool) and proof is not None:
+            result.consistency[size] = proof
+        else:
+            problems.append("a consistency member is not {tree_size, proof: [hex, ...]}")
+    return problems
 
 
 def _hashes(value: object) -> list[bytes] | None:

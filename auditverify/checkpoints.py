@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from auditverify.findings import Finding, FindingSink, Kind
+from auditverify.keychain import KeyChain
 from auditverify.merkle import LeafStore
-from auditverify.note import Checkpoint, NoteError, PublicKey, verify_note
+from auditverify.note import Checkpoint, NoteError, parse_checkpoint, split_note
 
 GROUP = "checkpoints"
 
@@ -28,7 +29,7 @@ def _name(size: int | None, line: int) -> str:
 def check_checkpoints(
     notes: Sequence[NoteLine],
     leaves: LeafStore,
-    key: PublicKey,
+    keys: KeyChain,
     origin: str | None,
     sink: FindingSink,
 ) -> None:
@@ -38,7 +39,7 @@ def check_checkpoints(
     mismatched: list[tuple[int, int]] = []
     signed = 0  # the largest size any correctly signed checkpoint speaks for
     for item in notes:
-        checkpoint = _check_one(item, leaves, key, origin, sink)
+        checkpoint = _check_one(item, leaves, keys, origin, sink)
         if checkpoint is None:
             continue
         size = checkpoint.tree_size
@@ -58,11 +59,11 @@ def check_checkpoints(
 
 
 def _check_one(
-    item: NoteLine, leaves: LeafStore, key: PublicKey, origin: str | None, sink: FindingSink
+    item: NoteLine, leaves: LeafStore, keys: KeyChain, origin: str | None, sink: FindingSink
 ) -> Checkpoint | None:
     """The checkpoint if its signature holds (reporting it if the entries do not reach it)."""
     try:
-        checkpoint = verify_note(item.note, key)
+        checkpoint = keys.verify(item.note)
     except NoteError as error:
         message = f"{_name(error.tree_size, item.line)}: {error.reason}"
         sink.add(Finding(error.kind, message, tree_size=error.tree_size, line=item.line), GROUP)
@@ -105,3 +106,38 @@ def _unsigned_tail(covered: int, count: int, sink: FindingSink) -> None:
         "are not vouched for by any signature"
     )
     sink.add(Finding(Kind.UNSIGNED_TAIL, message, seq_range=(covered + 1, count)), GROUP)
+
+
+def claimed_size(note: str) -> int:
+    """The tree size a note claims, unverified; NoteError if it cannot be read."""
+    text, _ = split_note(note)
+    return parse_checkpoint(text).tree_size
+
+
+def check_trusted(trusted: str, leaves: LeafStore, keys: KeyChain, sink: FindingSink) -> None:
+    """Does the log extend the checkpoint the auditor trusts? Its size (the log cannot be
+    shorter: refused whoever signed it, since the auditor holds it already), its signature
+    (by a key of the chain) and its root (the first `tree_size` entries must be the ones it
+    signed: the export holds every leaf, so the consistency is checked by recomputing the
+    root)."""
+    try:
+        size = claimed_size(trusted)
+        if size > len(leaves):
+            message = (
+                f"the trusted checkpoint is at tree size {size} but this log holds only "
+                f"{len(leaves)} entries: it does not extend what you already trust (cut back "
+                "to an older checkpoint, or entries removed)"
+            )
+            sink.add(Finding(Kind.TRUSTED_CHECKPOINT, message, tree_size=size), GROUP)
+            return
+        checkpoint = keys.verify(trusted)
+    except NoteError as error:
+        message = f"the trusted checkpoint does not verify with the key: {error.reason}"
+        sink.add(Finding(Kind.TRUSTED_CHECKPOINT, message, tree_size=error.tree_size), GROUP)
+        return
+    if leaves.root(size) != checkpoint.root:
+        message = (
+            f"the first {size} entries are not those of the trusted checkpoint: "
+            "the log was rewritten since"
+        )
+        sink.add(Finding(Kind.TRUSTED_CHECKPOINT, message, None, size, (1, size)), GROUP)

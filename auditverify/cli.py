@@ -37,7 +37,7 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="rabrong audit verify",
-        usage="%(prog)s [verify] FILE --public-key KEY [--json]",
+        usage="%(prog)s [verify] FILE --public-key KEY [--trusted-checkpoint NOTE] [--json]",
         description="Verify a Rabrong audit export (JSON Lines) or bundle (ZIP) offline.",
     )
     # One word or two: callers may or may not pass the command word `verify` along.
@@ -46,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
         "--public-key",
         required=True,
         help="a file holding the PEM key or the verifier key string, or that string itself",
+    )
+    parser.add_argument(
+        "--trusted-checkpoint",
+        metavar="NOTE",
+        help="a checkpoint note you already trust (kept from before, or read from the locked "
+        "bucket): the log must extend it",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
@@ -65,14 +71,25 @@ def load_key(argument: str) -> PublicKey:
     return parse_public_key(text)
 
 
-def verify_file(path: Path, key: PublicKey) -> Report:
+def load_trusted(argument: str | None) -> str | None:
+    """The trusted checkpoint's note text, as written in the bucket or an export."""
+    if argument is None:
+        return None
+    try:
+        return Path(argument).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UnusableInput(f"cannot read the trusted checkpoint {argument}: {error}") from error
+
+
+def verify_file(path: Path, key: PublicKey, trusted: str | None = None) -> Report:
     """Verify an export or a bundle, told apart by the ZIP magic bytes."""
     try:
         with path.open("rb") as stream:
             if stream.read(4) == ZIP_MAGIC:
-                return verify_bundle(path, key)
+                return verify_bundle(path, key, trusted)
             stream.seek(0)
-            return verify_export(stream, key)
+            # Binary lines: split on b"\n" only, as the format says (bodies hold U+2028).
+            return verify_export(stream, key, trusted)
     except OSError as error:
         raise UnusableInput(f"cannot read {path}: {error}") from error
 
@@ -117,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_.code if isinstance(exit_.code, int) else OK
     try:
         key = load_key(args.public_key)
-        report = verify_file(Path(words[0]), key)
+        report = verify_file(Path(words[0]), key, load_trusted(args.trusted_checkpoint))
     except (KeyFormatError, UnusableInput) as error:
         return _fail(str(error), as_json)
     if args.json:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from auditverify.canonical import ZERO_HASH, JsonError, parse_json
-from auditverify.checkpoints import NoteLine, check_checkpoints
+from auditverify.checkpoints import NoteLine, check_checkpoints, check_trusted
 from auditverify.entries import EntryLine, read_entry
 from auditverify.findings import Finding, FindingSink, Kind, Report
+from auditverify.keychain import KeyChain
 from auditverify.merkle import LeafStore, leaf_hash
 from auditverify.note import PublicKey
 
@@ -34,8 +35,9 @@ def _raw_bytes(raw: bytes | str) -> bytes:
 class _ExportCheck:
     """The state carried from one line to the next."""
 
-    def __init__(self, key: PublicKey) -> None:
-        self.key = key
+    def __init__(self, key: PublicKey, trusted: str | None) -> None:
+        self.keys = KeyChain(key)
+        self.trusted = trusted
         self.sink = FindingSink()
         self.leaves = LeafStore()
         self.notes: list[NoteLine] = []
@@ -48,6 +50,29 @@ class _ExportCheck:
 
     def add(self, kind: Kind, message: str, seq: int | None, line: int) -> None:
         self.sink.add(Finding(kind, message, seq=seq, line=line))
+
+    def add_entry(
+        self, kind: Kind, message: str, line: int, position: int, entry: EntryLine | None
+    ) -> None:
+        """A finding about the entry at `position`, naming it there."""
+        self.add_at(kind, message, line, position, entry, position)
+
+    def add_at(
+        self,
+        kind: Kind,
+        message: str,
+        line: int,
+        position: int,
+        entry: EntryLine | None,
+        first_bad: int,
+    ) -> None:
+        """A finding about the entry at `position` that shows the log going wrong from
+        `first_bad` on; it names the entry both by position and by the seq it carries."""
+        entry_seq = None if entry is None else entry.seq
+        finding = Finding(
+            kind, message, seq=first_bad, line=line, position=position, entry_seq=entry_seq
+        )
+        self.sink.add(finding)
 
     def feed(self, number: int, raw: bytes | str) -> None:
         """Check one line."""
@@ -89,7 +114,7 @@ class _ExportCheck:
         else:
             position = len(self.leaves) + 1
             message = f"line {number} is not an entry line: {reason}"
-            self.add(Kind.MALFORMED, message, position, number)
+            self.add_entry(Kind.MALFORMED, message, number, position, None)
             self.leaves.append(leaf_hash(_raw_bytes(raw)))
             self.expected_prev, self.prev_seq = None, None
 
@@ -116,10 +141,10 @@ class _ExportCheck:
             self.add(Kind.LAYOUT, f"line {number}: an entry after the checkpoints", None, number)
         entry = read_entry(line)
         for reason in entry.malformed:
-            self.add(Kind.MALFORMED, reason, position, number)
+            self.add_entry(Kind.MALFORMED, reason, number, position, entry)
         if entry.shape:
             message = "body does not follow the format: " + "; ".join(entry.shape)
-            self.add(Kind.BODY, message, position, number)
+            self.add_entry(Kind.BODY, message, number, position, entry)
         self.chain(number, position, entry)
         leaf = entry.leaf
         # An unreadable body still takes its place in the tree, with a leaf that cannot match.
@@ -131,16 +156,23 @@ class _ExportCheck:
         if self.expected_prev is not None and entry.prev_hash is not None:
             prev_ok = entry.prev_hash == self.expected_prev
         own_ok = entry.own_hash_ok
-        self.seq(number, position, entry.seq, own_ok, prev_ok)
+        self.seq(number, position, entry, own_ok, prev_ok)
         if prev_ok is False:
             what = "64 zeros" if position == 1 else "the previous entry's entry_hash"
-            self.add(Kind.PREV_HASH, f"prev_hash is not {what}", position, number)
+            self.add_entry(Kind.PREV_HASH, f"prev_hash is not {what}", number, position, entry)
         if own_ok is False:
-            self.add(Kind.ENTRY_HASH, "entry_hash does not match its body", position, number)
+            message = "entry_hash does not match its body"
+            self.add_entry(Kind.ENTRY_HASH, message, number, position, entry)
 
     def seq(
-        self, number: int, position: int, seq: int | None, own_ok: bool | None, prev_ok: bool | None
+        self,
+        number: int,
+        position: int,
+        entry: EntryLine,
+        own_ok: bool | None,
+        prev_ok: bool | None,
     ) -> None:
+        seq = entry.seq
         if seq is None or seq == position:
             return
         if self.prev_seq is not None and seq == self.prev_seq + 1:
@@ -153,7 +185,7 @@ class _ExportCheck:
             f"seq is {seq} but the entry is at position {position} "
             "(an entry was deleted, inserted or moved)"
         )
-        self.add(Kind.SEQ, message, first, number)
+        self.add_at(Kind.SEQ, message, number, position, entry, first)
 
     def checkpoint(self, number: int, line: dict[str, object]) -> None:
         note = line.get("note")
@@ -174,7 +206,9 @@ class _ExportCheck:
         elif size is not None and count > size:
             message = f"the header says {size} entries but the export has {count}"
             self.sink.add(Finding(Kind.EXTRA_ENTRIES, message, seq=size + 1), "totals")
-        check_checkpoints(self.notes, self.leaves, self.key, self.origin, self.sink)
+        check_checkpoints(self.notes, self.leaves, self.keys, self.origin, self.sink)
+        if self.trusted is not None:
+            check_trusted(self.trusted, self.leaves, self.keys, self.sink)
         return Report(
             source="export",
             findings=self.sink.findings,
@@ -186,9 +220,12 @@ class _ExportCheck:
         )
 
 
-def verify_export(lines: Iterable[bytes | str], key: PublicKey) -> Report:
-    """Verify an export given as its lines (with or without their line ends)."""
-    check = _ExportCheck(key)
+def verify_export(
+    lines: Iterable[bytes | str], key: PublicKey, trusted: str | None = None
+) -> Report:
+    """Verify an export given as its lines (with or without their line ends), and, given the
+    note of a checkpoint the auditor trusts, that it extends that checkpoint."""
+    check = _ExportCheck(key, trusted)
     for number, raw in enumerate(lines, start=1):
         check.feed(number, raw)
     return check.finish()

@@ -32,6 +32,8 @@ class Kind(StrEnum):
     CHECKPOINT_KEY_ID = "checkpoint_key_id"
     CHECKPOINT_SIGNATURE = "checkpoint_signature"
     CHECKPOINT_ORIGIN = "checkpoint_origin"
+    KEY_HANDOVER = "key_handover"
+    TRUSTED_CHECKPOINT = "trusted_checkpoint"
     UNSIGNED_TAIL = "unsigned_tail"
     HEADER = "header"
     LAYOUT = "layout"
@@ -48,9 +50,14 @@ _RANK = {kind: rank for rank, kind in enumerate(Kind)}
 class Finding:
     """One thing that did not verify.
 
-    `seq` is set only when the finding names one entry; `seq_range` (first, last) when it
-    names a stretch of entries, as a checkpoint root mismatch does; `tree_size` when it is
-    about a checkpoint; `line` is the 1-based line of the export or entries file.
+    `seq` is set only when the finding names one entry: the index where the log first goes
+    wrong (leaf index `seq - 1`); `seq_range` (first, last) when it names a stretch of
+    entries, as a checkpoint root mismatch does; `tree_size` when it is about a checkpoint;
+    `line` is the 1-based line of the export or entries file.
+
+    A finding about one entry line also says which line that is, both ways, since they differ
+    exactly when entries were moved: `position`, where the entry sits (1-based, exports), and
+    `entry_seq`, the seq the entry itself carries (None when unreadable).
     """
 
     kind: Kind
@@ -59,6 +66,8 @@ class Finding:
     tree_size: int | None = None
     seq_range: tuple[int, int] | None = None
     line: int | None = None
+    position: int | None = None
+    entry_seq: int | None = None
 
     @property
     def leaf_index(self) -> int | None:
@@ -75,13 +84,28 @@ class Finding:
             "tree_size": self.tree_size,
             "seq_range": None if self.seq_range is None else list(self.seq_range),
             "line": self.line,
+            "position": self.position,
+            "entry_seq": self.entry_seq,
         }
 
     def describe(self) -> str:
         """One line naming where the finding is and what it is."""
-        if self.seq is not None:
-            return f"seq {self.seq} (leaf index {self.seq - 1}): {self.message}"
-        return self.message
+        where = self.where()
+        return f"{where}: {self.message}" if where else self.message
+
+    def where(self) -> str:
+        """The entry's position and the seq it carries, and where the log first goes wrong
+        when that is elsewhere; empty for a finding about no entry."""
+        if self.position is None and self.entry_seq is None:
+            return "" if self.seq is None else f"seq {self.seq} (leaf index {self.seq - 1})"
+        carried = "seq unreadable" if self.entry_seq is None else f"seq {self.entry_seq}"
+        if self.position is None:  # a bundle's entries are a subset, named by their seq
+            return carried if self.line is None else f"{carried} (entries.jsonl line {self.line})"
+        text = f"position {self.position}, {carried}"
+        if self.seq is not None and self.seq != self.position:
+            first = f"position {self.seq}, leaf index {self.seq - 1}"
+            return f"{text} (the log goes wrong from {first})"
+        return f"{text} (leaf index {self.position - 1})"
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:

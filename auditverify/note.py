@@ -63,6 +63,7 @@ class Checkpoint:
     tree_size: int
     root: bytes
     time: str
+    new_key: str | None = None  # a handover's `New-Key:` line: the verifier key it introduces
 
 
 def key_id(name: str, raw: bytes) -> bytes:
@@ -108,9 +109,26 @@ def _parse_vkey(text: str) -> PublicKey:
 
 
 def parse_public_key(text: str) -> PublicKey:
-    """A PEM Ed25519 public key or a verifier key string."""
+    """A verifier key string, a PEM Ed25519 public key, or both (what `rabrong audit
+    public-key` prints: the verifier key line, then the PEM block), which must agree."""
     text = text.strip()
-    key = _parse_pem(text) if text.startswith("-----BEGIN") else _parse_vkey(text)
+    start = text.find("-----BEGIN")
+    if start < 0:
+        try:
+            key = _parse_vkey(text)
+        except KeyFormatError as error:
+            raise KeyFormatError(
+                f"neither a verifier key nor a PEM public key: {error}; expected "
+                "<name>+<key id, 8 hex>+<base64 key> or -----BEGIN PUBLIC KEY-----"
+            ) from error
+    else:
+        key = _parse_pem(text[start:])
+        before = text[:start].strip()
+        if before:
+            named = _parse_vkey(before)
+            if named.raw != key.raw:
+                raise KeyFormatError("the verifier key and the PEM key given are different keys")
+            key = named
     try:
         Ed25519PublicKey.from_public_bytes(key.raw)
     except ValueError as error:
@@ -133,7 +151,7 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
-def _split_note(note: str) -> tuple[str, list[_Signature]]:
+def split_note(note: str) -> tuple[str, list[_Signature]]:
     """The signed text and the signature lines, per c2sp.org/signed-note."""
     if any(ord(c) < 0x20 and c != "\n" for c in note) or not _is_utf8(note):
         raise NoteError(Kind.CHECKPOINT_MALFORMED, "the note is not UTF-8 text without controls")
@@ -167,12 +185,22 @@ def _utc_time(text: str) -> bool:
     return moment.utcoffset() == timedelta(0)
 
 
+NEW_KEY = "New-Key: "
+
+
 def parse_checkpoint(text: str) -> Checkpoint:
-    """The four lines origin, tree size, base64 root, `Time: ...` (unverified)."""
+    """The four lines origin, tree size, base64 root, `Time: ...`, and on a key handover a
+    fifth, `New-Key: <verifier key>` (unverified)."""
     lines = text.split("\n")
-    if len(lines) != 5 or lines[-1] != "":
+    if len(lines) not in (5, 6) or lines[-1] != "":
         raise NoteError(Kind.CHECKPOINT_MALFORMED, "the checkpoint text is not four lines")
-    origin, size_text, root_text, time_line, _ = lines
+    new_key = None
+    if len(lines) == 6:
+        if not lines[4].startswith(NEW_KEY):
+            reason = "the checkpoint's fifth line is not 'New-Key: <verifier key>'"
+            raise NoteError(Kind.CHECKPOINT_MALFORMED, reason)
+        new_key = lines[4].removeprefix(NEW_KEY)
+    origin, size_text, root_text, time_line = lines[:4]
     if not origin or not _TREE_SIZE.fullmatch(size_text):
         raise NoteError(Kind.CHECKPOINT_MALFORMED, "bad origin or tree size line")
     size = int(size_text)
@@ -185,12 +213,12 @@ def parse_checkpoint(text: str) -> Checkpoint:
     time = time_line.removeprefix("Time: ")
     if time == time_line or not _utc_time(time):
         raise NoteError(Kind.CHECKPOINT_MALFORMED, "no 'Time: <ISO 8601 UTC>' line", size)
-    return Checkpoint(origin, size, root, time)
+    return Checkpoint(origin, size, root, time, new_key)
 
 
 def verify_note(note: str, key: PublicKey) -> Checkpoint:
     """Parse a checkpoint note and verify its signature by `key`; raise NoteError if not."""
-    text, signatures = _split_note(note)
+    text, signatures = split_note(note)
     checkpoint = parse_checkpoint(text)
     size = checkpoint.tree_size
     name = key.name if key.name is not None else checkpoint.origin

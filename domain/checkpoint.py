@@ -20,12 +20,14 @@ class CheckpointBody:
     tree_size: int
     root: bytes
     time: datetime
+    new_key: str | None = None  # a key handover: the verifier key that signs from here on
 
     def text(self) -> str:
         """The signed message: every line, the last one too, ends with a newline."""
         when = self.time.astimezone(UTC).isoformat()
         root = base64.b64encode(self.root).decode("ascii")
-        return f"{self.origin}\n{self.tree_size}\n{root}\nTime: {when}\n"
+        handover = "" if self.new_key is None else f"New-Key: {self.new_key}\n"
+        return f"{self.origin}\n{self.tree_size}\n{root}\nTime: {when}\n{handover}"
 
 
 def key_id(name: str, public_key: bytes) -> bytes:
@@ -39,5 +41,14 @@ def verifier_key(name: str, public_key: bytes) -> str:
 
 
 def signed_note(body: CheckpointBody, public_key: bytes, signature: bytes) -> str:
-    stamp = base64.b64encode(key_id(body.origin, public_key) + signature).decode("ascii")
-    return f"{body.text()}\n— {body.origin} {stamp}\n"
+    return cosigned_note(body, [(public_key, signature)])
+
+
+def cosigned_note(body: CheckpointBody, signatures: list[tuple[bytes, bytes]]) -> str:
+    """One signature line per (public key, signature), in order: a key handover is signed by
+    the key in force and by the new key (C2SP signed notes allow several lines)."""
+    lines = []
+    for public_key, signature in signatures:
+        stamp = base64.b64encode(key_id(body.origin, public_key) + signature).decode("ascii")
+        lines.append(f"— {body.origin} {stamp}\n")
+    return f"{body.text()}\n{''.join(lines)}"

@@ -10,11 +10,12 @@ from pathlib import Path
 
 from application.checkpoints import sign_checkpoint
 from domain.thai import be_year_as_written, thai_digits_to_ascii
-from rabrong.resources import audit_signer, checkpointer, database, evidence_store
+from rabrong.keys import audit_signer
+from rabrong.resources import checkpointer, database, evidence_store
 from rabrong.settings import Settings
 from storage.audit_bundle import agreements_of_unit, write_bundle
 from storage.audit_export import write_export
-from storage.checkpoints import latest_checkpoint
+from storage.checkpoints import Checkpointer, latest_checkpoint
 from storage.evidence_store import StorageUnavailable
 
 
@@ -42,6 +43,7 @@ def bundle(
     agreement_id: str | None = None,
     unit: str | None = None,
     year: str | None = None,
+    consistency_from: list[int] | None = None,
 ) -> tuple[int, str]:
     """One agreement, or a unit's agreements (its own and those below it) in a fiscal year."""
     if agreement_id is None and (unit is None or year is None):
@@ -59,7 +61,13 @@ def bundle(
                 ids = agreements_of_unit(session, unit, fiscal_year)
                 scope = {"unit": unit, "fiscal_year_be": fiscal_year, "agreement_ids": ids}
             manifest = write_bundle(
-                session, store, out, agreement_ids=ids, scope=scope, origin=settings.audit_origin
+                session,
+                store,
+                out,
+                agreement_ids=ids,
+                scope=scope,
+                origin=settings.audit_origin,
+                consistency_from=consistency_from or [],
             )
     except StorageUnavailable as exc:
         return 2, f"object store unavailable: {exc}"
@@ -84,10 +92,14 @@ def fiscal_year_be_of(raw: str) -> int:
 
 
 def sign_now(settings: Settings) -> tuple[int, str]:
+    signer = audit_signer(settings)  # refuses before touching the database when it is missing
     db = database(settings)
     try:
         row = sign_checkpoint(
-            checkpointer=checkpointer(settings, db, evidence_store(settings)), at=datetime.now(UTC)
+            checkpointer=Checkpointer(
+                db, signer, evidence_store(settings), every=settings.audit_checkpoint_every
+            ),
+            at=datetime.now(UTC),
         )
     finally:
         db.dispose()
@@ -96,6 +108,11 @@ def sign_now(settings: Settings) -> tuple[int, str]:
     return 0, row.note
 
 
-def public_key(settings: Settings) -> tuple[int, str]:
+def public_key(settings: Settings, out: Path | None = None) -> tuple[int, str]:
+    """The verifier key and the PEM form; with `out`, the verifier key alone written there,
+    which is what `audit verify --public-key FILE` reads."""
     signer = audit_signer(settings)
-    return 0, f"{signer.verifier_key}\n{signer.public_pem}"
+    if out is None:
+        return 0, f"{signer.verifier_key}\n{signer.public_pem}"
+    out.write_text(signer.verifier_key + "\n", encoding="utf-8")
+    return 0, f"verifier key {signer.verifier_key} written to {out}"

@@ -1,4 +1,4 @@
-"""The `rabrong` command: up, api, worker, migrate, demo, score, schema, evidence, audit."""
+"""The `rabrong` command: up, api, worker, migrate, demo, score, schema, evidence, audit, keys."""
 
 from __future__ import annotations
 
@@ -42,6 +42,14 @@ def main(argv: list[str] | None = None) -> int:
     for sub in (verify, reconcile):
         sub.add_argument("--json", action="store_true", help="the report as JSON")
     _audit_commands(commands)
+    keys = commands.add_parser("keys", help="make or rotate the audit signing and session keys")
+    key_actions = keys.add_subparsers(dest="keys", required=True)
+    key_actions.add_parser("init", help="create the keys that are missing (never replaces one)")
+    key_actions.add_parser(
+        "rotate",
+        help="a new audit signing key, introduced by a checkpoint signed by the old and the new "
+        "key (stop the API and the worker first)",
+    )
     args = parser.parse_args(argv)
     if args.command in ("score", "schema"):
         return offline(args)
@@ -52,6 +60,18 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings()
     configure_logging(settings.log_level)
+    from storage.checkpoints import RetiredKey
+    from storage.key_files import MissingKey
+
+    try:
+        return run(settings, args)
+    except (MissingKey, RetiredKey) as unusable:
+        sys.stderr.write(f"rabrong: {unusable}\n")
+        return 2
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    """The commands that need settings (and may need keys)."""
     if args.command == "up":
         from rabrong.supervisor import Stack
 
@@ -68,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         return code
     if args.command == "audit":
         return run_audit(settings, args)
+    if args.command == "keys":
+        return run_keys(settings, args.keys)
     if args.command == "migrate":
         from storage.migrate import upgrade
 
@@ -97,12 +119,23 @@ def _audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser
     scope.add_argument("--unit", help="a unit's agreements and those of the units below it")
     bundle.add_argument("--year", help="with --unit: the fiscal year, BE (2568) or CE (2025)")
     bundle.add_argument("--out", type=Path, required=True)
+    bundle.add_argument(
+        "--consistency-from",
+        type=int,
+        action="append",
+        default=[],
+        metavar="TREE_SIZE",
+        help="add a consistency proof from this checkpoint size (the auditor's trusted one)",
+    )
     verify = actions.add_parser(
         "verify", help="check an export or bundle offline", add_help=False, prefix_chars="\0"
     )
     verify.add_argument("verify_argv", nargs=argparse.REMAINDER)
     actions.add_parser("checkpoint", help="sign a checkpoint of the log now")
-    actions.add_parser("public-key", help="print the checkpoint verifier key")
+    public_key = actions.add_parser("public-key", help="print the checkpoint verifier key")
+    public_key.add_argument(
+        "--out", type=Path, help="write the verifier key, the form --public-key reads, to FILE"
+    )
 
 
 def run_audit(settings: Settings, args: argparse.Namespace) -> int:
@@ -112,12 +145,31 @@ def run_audit(settings: Settings, args: argparse.Namespace) -> int:
         code, text = auditcli.export(settings, args.out, sign_first=not args.no_checkpoint)
     elif args.audit == "bundle":
         code, text = auditcli.bundle(
-            settings, args.out, agreement_id=args.agreement, unit=args.unit, year=args.year
+            settings,
+            args.out,
+            agreement_id=args.agreement,
+            unit=args.unit,
+            year=args.year,
+            consistency_from=args.consistency_from,
         )
     elif args.audit == "checkpoint":
         code, text = auditcli.sign_now(settings)
     else:
-        code, text = auditcli.public_key(settings)
+        code, text = auditcli.public_key(settings, args.out)
+    say(text)
+    return code
+
+
+def run_keys(settings: Settings, action: str) -> int:
+    from rabrong import keys
+
+    if action == "init":
+        for key in keys.init_keys(settings):
+            say(key.describe())
+        return 0
+    from rabrong.key_rotation import rotate
+
+    code, text = rotate(settings)
     say(text)
     return code
 
@@ -147,11 +199,13 @@ def serve_api(settings: Settings) -> int:
     from api.services import Services
     from application.gateway import TemporalGateway
     from rabrong.first_run import ensure_first_administrator
-    from rabrong.resources import audit_signer, database, evidence_store, temporal_client
+    from rabrong.keys import audit_signer, session_key
+    from rabrong.resources import database, evidence_store, temporal_client
     from storage.incoming import clear_spool
-    from storage.key_files import load_or_create_session_key
     from web.app import install_web
 
+    # The keys first: without them the API must not start, nor touch anything before refusing.
+    signer, session = audit_signer(settings), session_key(settings)
     clear_spool(settings.spool_dir)
     db = database(settings)
     ensure_first_administrator(db, settings.var_dir)
@@ -163,8 +217,8 @@ def serve_api(settings: Settings) -> int:
         evidence_max_bytes=settings.evidence_max_bytes,
         spool_dir=settings.spool_dir,
         download_ttl=timedelta(minutes=settings.evidence_download_minutes),
-        audit_signer=audit_signer(settings),
-        session_key=load_or_create_session_key(settings.session_key_path),
+        audit_signer=signer,
+        session_key=session,
         refresh_ttl=timedelta(days=settings.refresh_ttl_days),
         api_token_ttl=timedelta(days=settings.api_token_days),
     )
@@ -178,15 +232,17 @@ def run_worker(settings: Settings) -> int:
     from rabrong.resources import checkpointer, database, evidence_store, temporal_client
     from rabrong.worker import run_worker as run
 
+    db, store = database(settings), evidence_store(settings)
+    signing = checkpointer(settings, db, store)  # refuses here, before connecting, without a key
+
     async def go() -> None:
         client = await temporal_client(settings)
-        db, store = database(settings), evidence_store(settings)
         await run(
             client,
             task_queue=settings.task_queue,
             db=db,
             store=store,
-            checkpointer=checkpointer(settings, db, store),
+            checkpointer=signing,
             vault_check_every=timedelta(hours=settings.evidence_check_hours),
             checkpoint_every=timedelta(minutes=settings.audit_checkpoint_minutes),
         )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from temporalio.client import Client
 
+from rabrong.keys import audit_signer
 from rabrong.settings import Settings
-from storage.audit_keys import AuditSigner, load_or_create_signer
 from storage.checkpoints import Checkpointer
 from storage.db import Database
 from storage.evidence_store import EvidenceStore
@@ -27,10 +27,6 @@ def evidence_store(settings: Settings) -> EvidenceStore:
         region=settings.s3_region,
         retention_days=settings.evidence_retention_days,
     )
-
-
-def audit_signer(settings: Settings) -> AuditSigner:
-    return load_or_create_signer(settings.audit_key_path, settings.audit_origin)
 
 
 def checkpointer(settings: Settings, db: Database, store: EvidenceStore | None) -> Checkpointer:

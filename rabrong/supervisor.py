@@ -22,6 +22,7 @@ from rabrong import embedded
 from rabrong.children import Child, start_child
 from rabrong.demo import demo_agreement_id, demo_parties, load_demo
 from rabrong.first_run import ensure_first_administrator
+from rabrong.keys import KeyFile, init_keys
 from rabrong.resources import database, evidence_store, temporal_client
 from rabrong.settings import Settings
 from storage.agreements import get_state
@@ -44,6 +45,7 @@ class Stack:
         self.children: list[Child] = []
         self.stopping = threading.Event()
         self.run_file = settings.var_dir / "run" / "up.json"
+        self.keys: list[KeyFile] = []
 
     def run(self) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -63,6 +65,8 @@ class Stack:
     def _start(self) -> None:
         settings = self.settings
         settings.var_dir.mkdir(parents=True, exist_ok=True)
+        # `rabrong keys init`, before any child needs a key: the first start makes them, loudly.
+        self.keys = init_keys(settings)
         logs = settings.var_dir / "log"
         identities = embedded.ensure_s3_credentials(settings)
         env = {
@@ -161,6 +165,9 @@ class Stack:
             ]
         if first_admin is not None:
             lines.append(f"  first administrator  admin; password in {first_admin}")
+        for key in self.keys:
+            if key.created:
+                lines.append(f"  NEW {key.what}  {key.path}  {key.fingerprint}")
         self.say("\n".join(lines) + "\n")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from domain.agreement import AgreementState
 from storage.audit_export import entry_line
 from storage.audit_query import agreement_entries
 from storage.audit_tree import AuditTree
-from storage.checkpoints import latest_checkpoint
+from storage.checkpoints import handovers, latest_checkpoint
 from storage.evidence_store import EvidenceStore
 from storage.tables import AgreementRow, DefinitionRow, EvidenceRow, OrgUnit
 from storage.users import agreement_unit, org_tree
@@ -49,13 +50,22 @@ def write_bundle(
     agreement_ids: list[str],
     scope: dict[str, Any],
     origin: str,
+    consistency_from: Sequence[int] = (),
 ) -> dict[str, Any]:
-    """Write the bundle of these agreements for the latest checkpoint; the manifest written."""
+    """Write the bundle of these agreements for the latest checkpoint; the manifest written.
+
+    The manifest also carries the key handovers up to that checkpoint (so a verifier given
+    the first key reaches the key in force) and, for each size in `consistency_from`, the
+    consistency proof from that size (so it can check the bundle against a checkpoint the
+    auditor already trusts)."""
     checkpoint = latest_checkpoint(session)
     if checkpoint is None:
         raise LookupError("the audit log has no checkpoint yet")
     size = checkpoint.tree_size
     tree = AuditTree(session)
+    for old in consistency_from:
+        if not 0 < old <= size:
+            raise ValueError(f"--consistency-from {old}: not a tree size in 1..{size}")
     # An entry can be about two agreements of the scope (a cascade names its children).
     about = {e.seq: e for a in agreement_ids for e in agreement_entries(session, a)}
     entries = [about[seq] for seq in sorted(about) if seq <= size]
@@ -67,6 +77,11 @@ def write_bundle(
         "tree_size": size,
         "checkpoint": checkpoint.note,
         "evidence": {sha: f"evidence/{sha}" for sha in files},
+        "key_handovers": [row.note for row in handovers(session, up_to=size)],
+        "consistency": [
+            {"tree_size": old, "proof": [node.hex() for node in tree.consistency_proof(old, size)]}
+            for old in sorted(set(consistency_from))
+        ],
     }
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))

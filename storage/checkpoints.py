@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 import structlog
 from sqlmodel import Session, col, select
 
-from domain.checkpoint import CheckpointBody, signed_note
+from domain.agreement import SYSTEM
+from domain.checkpoint import CheckpointBody, cosigned_note, signed_note
 from storage.audit import tree_size
+from storage.audit_append import append_entry
 from storage.audit_keys import AuditSigner
 from storage.audit_tree import AuditTree
 from storage.db import Database
@@ -60,8 +62,76 @@ def recent_checkpoints(session: Session, count: int) -> list[AuditCheckpoint]:
     return list(reversed(session.exec(statement.limit(count)).all()))
 
 
+HANDOVER_MARK = "\nNew-Key: "
+KEY_ROTATED = "audit.key_rotated"
+
+
+class RetiredKey(Exception):
+    """The signer's key was handed over to another: checkpoints it signed would be refused."""
+
+
+def handovers(session: Session, *, up_to: int | None = None) -> list[AuditCheckpoint]:
+    """The key handover checkpoints, oldest first: the chain from the first key to the key
+    in force."""
+    statement = select(AuditCheckpoint).where(col(AuditCheckpoint.note).contains(HANDOVER_MARK))
+    if up_to is not None:
+        statement = statement.where(AuditCheckpoint.tree_size <= up_to)
+    return list(session.exec(statement.order_by(col(AuditCheckpoint.tree_size))))
+
+
+def key_in_force(session: Session) -> str | None:
+    """The verifier key the latest handover introduced; None before any rotation."""
+    statement = (
+        select(AuditCheckpoint.note)
+        .where(col(AuditCheckpoint.note).contains(HANDOVER_MARK))
+        .order_by(col(AuditCheckpoint.tree_size).desc())
+        .limit(1)
+    )
+    text = session.exec(statement).first()
+    if text is None:
+        return None
+    start = text.index(HANDOVER_MARK) + len(HANDOVER_MARK)
+    return text[start : text.index("\n", start)]
+
+
+def sign_handover(
+    session: Session, current: AuditSigner, new: AuditSigner, at: datetime
+) -> AuditCheckpoint:
+    """Rotate: record the rotation in the log, then sign a checkpoint of the tree holding it
+    that names the new key, by the key in force and by the new key."""
+    append_entry(
+        session,
+        command_id=None,
+        at=at,
+        actor_id=SYSTEM.user_id,
+        action=KEY_ROTATED,
+        subject_type="audit_log",
+        subject_id=current.name,
+        facts={"old_key": current.verifier_key, "new_key": new.verifier_key},
+    )
+    size = tree_size(session)
+    root = AuditTree(session).root(size)
+    body = CheckpointBody(current.name, size, root, at, new_key=new.verifier_key)
+    message = body.text().encode("utf-8")
+    signatures = [
+        (current.public_key, current.sign(message)),
+        (new.public_key, new.sign(message)),
+    ]
+    note = cosigned_note(body, signatures)
+    row = AuditCheckpoint(tree_size=size, root_hash=root.hex(), signed_at=at, note=note)
+    session.add(row)
+    session.flush()
+    return row
+
+
 def sign_checkpoint(session: Session, signer: AuditSigner, at: datetime) -> AuditCheckpoint | None:
     """Sign the current tree unless the latest checkpoint already covers it."""
+    in_force = key_in_force(session)
+    if in_force is not None and in_force != signer.verifier_key:
+        raise RetiredKey(
+            f"the audit key {signer.verifier_key} was handed over to {in_force}: "
+            "restart with the key file `rabrong keys rotate` installed"
+        )
     size = tree_size(session)
     latest = latest_checkpoint(session)
     if size == 0 or (latest is not None and latest.tree_size >= size):

@@ -51,12 +51,17 @@ async def test_an_auditor_exports_bundles_and_verifies_without_the_server(
     def run(*args: str) -> subprocess.CompletedProcess[bytes]:
         return rabrong(*args, db=sqlite_db, api=vault, s3=s3_server, var_dir=server)
 
-    shown = run("public-key")
-    assert shown.returncode == 0, shown.stderr.decode()[-2000:]
-    assert (server / "keys" / "audit-ed25519.pem").stat().st_mode & 0o777 == 0o600
     key = tmp_path / "auditor" / "rabrong.vkey"
     key.parent.mkdir()
-    key.write_text(shown.stdout.decode().splitlines()[0])
+    written = run("public-key", "--out", str(key))
+    assert written.returncode == 0, written.stderr.decode()[-2000:]
+    assert (server / "keys" / "audit-ed25519.pem").stat().st_mode & 0o777 == 0o600
+    # What the command prints (both forms), saved as it is, is a key file too.
+    shown = run("public-key")
+    assert shown.returncode == 0, shown.stderr.decode()[-2000:]
+    assert shown.stdout.decode().splitlines()[0] == key.read_text().strip()
+    printed = tmp_path / "auditor" / "printed.txt"
+    printed.write_bytes(shown.stdout)
 
     export = tmp_path / "auditor" / "log.jsonl"
     done = run("export", "--out", str(export))
@@ -67,6 +72,7 @@ async def test_an_auditor_exports_bundles_and_verifies_without_the_server(
     checked = run("verify", str(export), "--public-key", str(key), "--json")
     assert checked.returncode == 0, checked.stdout.decode()[-2000:]
     assert json.loads(checked.stdout)["ok"] is True
+    assert run("verify", str(export), "--public-key", str(printed)).returncode == 0
 
     bundle = tmp_path / "auditor" / f"{agreement_id}.zip"
     done = run("bundle", "--agreement", agreement_id, "--out", str(bundle))
@@ -113,7 +119,7 @@ async def test_a_bundle_holds_a_units_agreements_of_one_fiscal_year(
         return rabrong(*args, db=sqlite_db, api=vault, s3=s3_server, var_dir=server)
 
     key = auditor / "rabrong.vkey"
-    key.write_text(run("public-key").stdout.decode().splitlines()[0])
+    assert run("public-key", "--out", str(key)).returncode == 0
 
     def bundle(unit: str, year: str) -> tuple[dict[str, Any], set[str]]:
         out = auditor / f"{unit}-{year}.zip"

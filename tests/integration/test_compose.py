@@ -34,11 +34,13 @@ SERVICES = (
     "temporal-ui",
     "minio",
     "minio-init",
+    "keys",
     "migrate",
     "api",
     "worker",
 )
 APP_COMMANDS = {
+    "keys": ["rabrong", "keys", "init"],
     "migrate": ["rabrong", "migrate"],
     "api": ["rabrong", "api"],
     "worker": ["rabrong", "worker"],
@@ -165,7 +167,7 @@ def test_app_services_build_from_the_dockerfile_and_run_their_command() -> None:
 def test_app_services_share_one_environment() -> None:
     envs = [environment(name) for name in APP_COMMANDS]
     assert envs[0], "the app services have no environment"
-    assert envs[0] == envs[1] == envs[2]
+    assert all(env == envs[0] for env in envs[1:])
 
 
 def test_app_environment_points_at_the_services_of_the_recipe() -> None:
@@ -261,7 +263,11 @@ def test_minio_init_creates_a_locked_versioned_bucket_with_compliance_retention(
 
 def test_dependencies_start_in_order() -> None:
     assert depends_on("migrate") == {"postgres": "service_healthy"}
+    # The keys are made by the one-shot `keys` service, never by whichever process starts first.
+    assert not depends_on("keys")
+    assert service("keys").get("restart") == "no"
     expected = {
+        "keys": "service_completed_successfully",
         "migrate": "service_completed_successfully",
         "temporal": "service_started",
         "minio-init": "service_completed_successfully",
@@ -383,7 +389,7 @@ def test_compose_config_is_valid() -> None:
     # The standalone binary exits 0 even when interpolation fails: judge by what it prints.
     assert ok.returncode == 0 and "error" not in ok.stderr.lower(), ok.stderr
     rendered = yaml.safe_load(ok.stdout)
-    assert {"api", "worker", "migrate", "postgres", "temporal", "minio"} <= set(
+    assert {"api", "worker", "keys", "migrate", "postgres", "temporal", "minio"} <= set(
         rendered["services"]
     )
 

@@ -169,6 +169,17 @@ def checkpoint_text(origin: str, size: int, root: bytes, time: str = TIME) -> st
     return f"{origin}\n{size}\n{base64.b64encode(root).decode()}\nTime: {time}\n"
 
 
+def handover(signers: Sequence[Signer], size: int, root: bytes, new: Signer) -> str:
+    """A key handover: the checkpoint text with a `New-Key:` line, one signature line per
+    signer (C2SP signed notes allow several)."""
+    text = checkpoint_text(new.name, size, root) + f"New-Key: {new.vkey}\n"
+    lines = []
+    for signer in signers:
+        signature = signer.key_id + signer.private.sign(text.encode())
+        lines.append(f"\u2014 {signer.name} {base64.b64encode(signature).decode()}\n")
+    return f"{text}\n{''.join(lines)}"
+
+
 @dataclass
 class Export:
     """An export's parts, to be tampered with and then rendered as lines."""

@@ -238,6 +238,22 @@ def test_both_key_forms_give_the_same_key(signer: Signer) -> None:
     assert parse_public_key(f"  {signer.vkey}\n").raw == signer.raw
 
 
+def test_what_rabrong_audit_public_key_prints_is_a_key_file(
+    signer: Signer, stranger: Signer
+) -> None:
+    """The verifier key line, then the PEM block: saved as it is, it reads as the named key;
+    two forms of different keys are refused."""
+    both = parse_public_key(f"{signer.vkey}\n{signer.pem}")
+    assert both == PublicKey(signer.name, signer.key_id, signer.raw)
+    with pytest.raises(KeyFormatError, match="different keys"):
+        parse_public_key(f"{signer.vkey}\n{stranger.pem}")
+
+
+def test_a_key_in_neither_form_is_named_as_such() -> None:
+    with pytest.raises(KeyFormatError, match="neither a verifier key nor a PEM public key"):
+        parse_public_key("rabrong.local/audit abcdef")
+
+
 def test_unusable_keys_are_refused(signer: Signer, stranger: Signer) -> None:
     name, hex_id, encoded = signer.vkey.split("+", 2)
     ec_pem = (
@@ -447,7 +463,8 @@ def test_the_summary_names_the_first_bad_entry(export: Export, signer: Signer) -
     export.entries[16] = {**export.entries[16], "body": body}
     report = verify(export, signer)
     assert report.summary() == (
-        "FAILED: first bad entry seq 17 (leaf index 16): entry_hash does not match its body"
+        "FAILED: first bad entry position 17, seq 17 (leaf index 16): "
+        "entry_hash does not match its body"
     )
     # Checkpoints 37 and 50 no longer match either; entry 17 explains them, so it comes first.
     kinds = [(f.kind, f.seq, f.seq_range) for f in report.findings]
@@ -496,6 +513,24 @@ def test_a_deleted_moved_or_inserted_entry_is_found_where_it_happened(
 ) -> None:
     change(export.entries, k)
     assert_first_bad(verify(export, signer), k)
+
+
+def test_a_reordered_entry_is_named_by_position_and_seq_in_every_finding(
+    export: Export, signer: Signer
+) -> None:
+    export.entries[9], export.entries[14] = export.entries[14], export.entries[9]
+    report = verify(export, signer)
+    about_entries = [f for f in report.findings if f.seq is not None]
+    assert about_entries and all(f.position is not None for f in about_entries)
+    where = {(f.kind, f.position, f.entry_seq) for f in about_entries}
+    assert {(Kind.SEQ, 10, 15), (Kind.SEQ, 15, 10)} <= where
+    moved = [f for f in about_entries if f.kind is Kind.SEQ]
+    assert [f.describe().split(":")[0] for f in moved] == [
+        "position 10, seq 15 (leaf index 9)",
+        "position 15, seq 10 (the log goes wrong from position 10, leaf index 9)",
+    ]
+    assert report.findings[0].to_dict()["position"] == 10
+    assert report.findings[0].to_dict()["entry_seq"] == 15
 
 
 @pytest.mark.parametrize("change", [delete, insert_forged], ids=lambda c: c.__name__)
@@ -830,7 +865,8 @@ def test_the_cli_reports_findings(
     code, out = run(["verify", file, "--public-key", signer.vkey], capsys)
     assert code == 1
     assert out.splitlines()[0] == (
-        "FAILED: first bad entry seq 17 (leaf index 16): entry_hash does not match its body"
+        "FAILED: first bad entry position 17, seq 17 (leaf index 16): "
+        "entry_hash does not match its body"
     )
     code, out = run(["verify", file, "--public-key", signer.vkey, "--json"], capsys)
     report = json.loads(out)
