@@ -17,7 +17,7 @@ from domain.task_actions import COMPLETES, claimable
 from domain.thai import format_date_th
 from storage.db import Database
 from storage.inbox import InboxFilter, inbox_counts, inbox_page
-from storage.outbox import notifications_page
+from storage.outbox import latest_notifications
 from storage.tables import AgreementRow, AppUser, OrgUnit, TaskRow
 
 CALENDAR = WorkingCalendar()
@@ -110,16 +110,11 @@ def inbox_view(
 
 
 def _latest_notifications(session: Session, user_id: str, few: int = 5) -> list[NotificationView]:
-    # The outbox pages oldest first (as /v1/notifications does); the page wants the newest.
-    _, total = notifications_page(session, agreement_id=None, recipient=user_id, offset=0, limit=1)
-    rows, _ = notifications_page(
-        session, agreement_id=None, recipient=user_id, offset=max(total - few, 0), limit=few
-    )
     return [
         NotificationView(
             n.subject_th, n.subject_en, n.agreement_id, format_date_th(n.created_at.date())
         )
-        for n in reversed(rows)
+        for n in latest_notifications(session, user_id, few)
     ]
 
 
