@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 VERIFIER ?= dist/auditverify.pyz
 VERIFIER_BUILD ?= build/verifier
 
-.PHONY: up test lint unit integration e2e bench clean verifier
+.PHONY: up test lint unit integration e2e browser chromium bench clean verifier
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 up: $(STAMP)
 	$(BIN)/rabrong up --demo
 
-test: $(STAMP) lint
+test: $(STAMP) lint chromium
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -37,6 +37,20 @@ integration: $(STAMP)
 
 e2e: $(STAMP)
 	$(BIN)/pytest tests/e2e
+
+browser: $(STAMP) chromium
+	$(BIN)/pytest tests/browser
+
+# The browser tests drive Debian's chromium (Playwright's own download is not used): installed
+# here when missing and this machine allows it, otherwise named exactly.
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update && apt-get install -y chromium; \
+	  else \
+	    echo "the browser tests need Debian's chromium at /usr/bin/chromium:" \
+	      "run 'sudo apt-get install -y chromium' (Debian/Ubuntu)" >&2; exit 1; \
+	  fi; }
 
 # Every benchmark, one after the other, each ending with its `ratio:` line; slow (see README).
 bench: $(STAMP)

@@ -150,6 +150,7 @@ class Stack:
         lines = [
             "",
             "Rabrong is up (Ctrl-C stops everything):",
+            f"  web app      {s.api_url}/",
             f"  API docs     {s.api_url}/docs",
             f"  health       {s.api_url}/healthz",
             f"  Temporal UI  http://{embedded.host_port(s.temporal_address)[0]}:{s.temporal_ui_port}",

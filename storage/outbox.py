@@ -56,3 +56,14 @@ def notifications_page(
         .limit(limit)
     )
     return list(session.exec(statement)), int(total)
+
+
+def latest_notifications(session: Session, recipient: str, limit: int) -> list[NotificationRow]:
+    """The newest few for one person, newest first: one indexed query (the inbox page's)."""
+    statement = (
+        select(NotificationRow)
+        .where(col(NotificationRow.recipient) == recipient)
+        .order_by(col(NotificationRow.created_at).desc(), col(NotificationRow.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(statement).all())

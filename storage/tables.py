@@ -403,3 +403,18 @@ class ScoreVersionRow(SQLModel, table=True):
     derivation_en: str
     recorded_at: datetime = Field(sa_column=_utc())
     command_id: str = Field(max_length=100)
+
+
+class WebSession(SQLModel, table=True):
+    """A browser's signed-in session: the cookie carries an opaque id, the row only its SHA-256.
+    Server-side, so two tabs share it and signing out (or an administrator) ends it at once."""
+
+    __tablename__ = "web_session"
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(foreign_key="app_user.id", index=True, max_length=64)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=_utc())
+    last_seen_at: datetime = Field(sa_column=_utc())
+    expires_at: datetime = Field(sa_column=_utc())  # the absolute timeout
+    revoked_at: datetime | None = Field(default=None, sa_column=_utc_or_none())

@@ -113,6 +113,17 @@ def processes_using(path: Path) -> list[str]:
     return found
 
 
+def _web_app_is_announced_first_and_served(product: Product) -> None:
+    """`rabrong up` names the web app before anything else, and serves it at `/`."""
+    banner = (product.var_dir.parent / "up.out").read_text().split(READY, 1)[1].splitlines()
+    assert banner[1].split() == ["web", "app", f"{product.url}/"], banner[:3]
+    front = httpx.get(f"{product.url}/", timeout=30)
+    assert front.status_code == 303 and front.headers["location"].startswith("/signin")
+    form = httpx.get(f"{product.url}/signin", timeout=30)
+    assert form.status_code == 200 and "content-security-policy" in form.headers
+    assert 'name="csrf"' in form.text and "rabrong_signin" in form.headers["set-cookie"]
+
+
 def test_the_product_end_to_end(tmp_path: Path) -> None:
     product = Product(tmp_path / "var")
     lines: list[str] = []
@@ -124,6 +135,7 @@ def test_the_product_end_to_end(tmp_path: Path) -> None:
         assert score["score"] == "3.6250" and score["score_100"] == "72.5000"
         assert any(": 3.6250 (x20 = 72.5000)" in line for line in lines)
         _problems_are_rfc9457(product.url, walk)
+        _web_app_is_announced_first_and_served(product)
         before = _get(product.url, walk, "/v1/agreements/e2e-skw")
         children = product.children()
         assert set(children) == {"temporal", "seaweedfs", "worker", "api"}

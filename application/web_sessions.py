@@ -1,0 +1,98 @@
+"""Browser sessions of the web app: sign in with the same users and passwords as the API, resume
+a session from its cookie (idle and absolute timeouts), sign out. The JWT flow stays for API
+clients; a browser holds no token, only an opaque session id (decision 0031)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from application.pages import IdentityView, identity_of
+from domain.access import Principal
+from domain.delegation import standings
+from storage.db import Database
+from storage.delegations import delegations_to
+from storage.tables import AppUser, WebSession
+from storage.unit_of_work import unit_of_work
+from storage.users import check_password, grants_of, hash_password, needs_rehash, user_by_username
+from storage.web_sessions import create_web_session, touch_web_session, web_session
+
+IDLE = timedelta(minutes=30)  # a government PC left unattended at lunch signs out
+ABSOLUTE = timedelta(hours=10)  # a working day, then sign in again
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who the browser is, for one request: the user, what they may do today, the form token."""
+
+    user: AppUser
+    principal: Principal
+    csrf_token: str
+    identity: IdentityView
+
+
+def sign_in(*, db: Database, username: str, password: str, now: datetime) -> str | None:
+    """A new session's id for the user whose password this is; None for a wrong pair (the page
+    says so without telling which half was wrong)."""
+    with unit_of_work(db) as session:
+        user = user_by_username(session, username.strip())
+        if user is None or not check_password(password, user.password_hash):
+            return None
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+            session.add(user)
+        _, session_id = create_web_session(session, user.id, now=now, absolute=ABSOLUTE)
+    return session_id
+
+
+def _live(row: WebSession | None, now: datetime) -> bool:
+    return (
+        row is not None
+        and row.revoked_at is None
+        and now < row.expires_at
+        and now - row.last_seen_at < IDLE
+    )
+
+
+def resume(*, db: Database, session_id: str, now: datetime) -> SignedIn | None:
+    """The signed-in user behind a cookie, or None when the session is unknown, signed out,
+    idle too long or past its absolute limit. A page view is a read: seen-at is written at
+    most once a minute, in a transaction of its own."""
+    with db.reader() as session:
+        row = web_session(session, session_id)
+        if row is None or not _live(row, now):
+            return None
+        user = session.get(AppUser, row.user_id)
+        if user is None:
+            return None
+        today = now.date()
+        principal = Principal(
+            user_id=user.id,
+            unit=user.unit_id,
+            grants=tuple(grants_of(session, user)),
+            acting_for=standings(delegations_to(session, user.id, today), user.id, today),
+        )
+        identity = identity_of(session, user, principal)
+        session.expunge(user)
+        signed_in = SignedIn(user, principal, row.csrf_token, identity)
+        stale = now - row.last_seen_at > TOUCH_EVERY
+    if stale:
+        with unit_of_work(db) as session:
+            touch_web_session(session, session_id, now)
+    return signed_in
+
+
+def sign_out(*, db: Database, session_id: str, now: datetime) -> None:
+    """Ends the session for good: its id is refused from now on, in every tab."""
+    with unit_of_work(db) as session:
+        row = web_session(session, session_id)
+        if row is not None and row.revoked_at is None:
+            row.revoked_at = now
+            session.add(row)
+
+
+def same_token(sent: str | None, expected: str) -> bool:
+    """The form's CSRF token against the session's, in constant time."""
+    return sent is not None and secrets.compare_digest(sent.encode(), expected.encode())

@@ -1,0 +1,66 @@
+"""Puts the web app on the product's FastAPI application, at `/` beside the JSON API's `/v1`;
+called by the composition root with the database the pages read."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from importlib import resources
+from pathlib import Path
+
+import structlog
+from fastapi import FastAPI
+from sqlalchemy.exc import DBAPIError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+
+from storage.db import Database
+from web.i18n import COOKIE, language
+from web.render import page
+from web.routes import router
+from web.security import is_page, page_headers
+
+log = structlog.get_logger(__name__)
+STATIC = Path(str(resources.files(__package__).joinpath("static")))
+
+
+async def error_pages(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """No page shows a stack trace: a dependency down is a 503 page that says to try again,
+    anything else a 500 page with the reference that finds it in the log."""
+    if not is_page(request.url.path):
+        return await call_next(request)
+    try:
+        return await call_next(request)
+    except (DBAPIError, ConnectionError, TimeoutError) as down:
+        log.warning("page_dependency_down", path=request.url.path, error=str(down))
+        status = 503
+    except Exception:
+        log.exception("page_failed", path=request.url.path)
+        status = 500
+    lang = language(request.cookies.get(COOKIE))
+    reference = getattr(request.state, "request_id", "")
+    response = page(
+        "error.html",
+        lang,
+        status,
+        status_code=status,
+        detail=None,
+        reference=reference,
+        me=None,
+        path=request.url.path,
+    )
+    if status == 503:
+        response.headers["Retry-After"] = "30"
+    return response
+
+
+def install_web(app: FastAPI, db: Database) -> None:
+    """Adds the pages last, so every API route keeps its path; the catch-all 404 page comes
+    after them."""
+    app.state.web_db = db
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(router)
+    app.middleware("http")(error_pages)
+    app.middleware("http")(page_headers)
