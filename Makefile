@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 VERIFIER ?= dist/auditverify.pyz
 VERIFIER_BUILD ?= build/verifier
 
-.PHONY: up test lint unit integration e2e browser chromium bench clean verifier
+.PHONY: up test lint unit integration e2e browser chromium system-packages bench clean verifier
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 up: $(STAMP)
 	$(BIN)/rabrong up --demo
 
-test: $(STAMP) lint chromium
+test: $(STAMP) lint system-packages
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -38,19 +38,28 @@ integration: $(STAMP)
 e2e: $(STAMP)
 	$(BIN)/pytest tests/e2e
 
-browser: $(STAMP) chromium
+browser: $(STAMP) system-packages
 	$(BIN)/pytest tests/browser
 
-# The browser tests drive Debian's chromium (Playwright's own download is not used): installed
-# here when missing and this machine allows it, otherwise named exactly.
-chromium:
-	@test -x /usr/bin/chromium || { \
+# What pip cannot install, as Debian package:file it provides. The browser tests drive
+# Debian's chromium (Playwright's own download is not used); tests run as of another date start
+# the time-skipping server under libfaketime (tests/support/today.py). Installed here when
+# missing and this machine allows it, otherwise named exactly.
+SYSTEM_PACKAGES := chromium:/usr/bin/chromium faketime:/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1
+
+chromium system-packages:
+	@missing=""; \
+	for pair in $(SYSTEM_PACKAGES); do \
+	  test -e "$${pair#*:}" || missing="$$missing $${pair%%:*}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update && apt-get install -y chromium; \
+	    apt-get update && apt-get install -y $$missing; \
 	  else \
-	    echo "the browser tests need Debian's chromium at /usr/bin/chromium:" \
-	      "run 'sudo apt-get install -y chromium' (Debian/Ubuntu)" >&2; exit 1; \
-	  fi; }
+	    echo "the tests need Debian's$$missing: run 'sudo apt-get install -y$$missing'" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
 
 # Every benchmark, one after the other, each ending with its `ratio:` line; slow (see README).
 bench: $(STAMP)
@@ -59,6 +68,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/evidence.py
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/web.py
 
 # A zipapp of the auditverify package alone (it imports nothing of the server): run it with
 # `python3 -I auditverify.pyz verify FILE --public-key KEY` on a Python with `cryptography`.

@@ -137,7 +137,7 @@ async def browser() -> AsyncIterator[Browser]:
     if not CHROMIUM.exists() and shutil.which("chromium") is None:
         pytest.fail(
             "the browser tests need Debian's chromium at /usr/bin/chromium: "
-            "run 'make chromium' as root, or 'sudo apt-get install -y chromium'"
+            "run 'make system-packages' as root, or 'sudo apt-get install -y chromium'"
         )
     async with async_playwright() as pw:
         launched = await pw.chromium.launch(
