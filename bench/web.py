@@ -82,7 +82,7 @@ def real_agreements(url: str, users: list[str]) -> list[Client]:
         save_definition(session, definition)
         for i, user_id in enumerate(users):
             user = session.get(AppUser, user_id)
-            row = session.get(AgreementRow, f"fy2569-{i:05d}")
+            row = session.get(AgreementRow, f"fy2569-{i:06d}")  # as bench/api.py names them
             assert user is not None and row is not None
             state = AgreementState(
                 agreement_id=row.id,
@@ -102,7 +102,7 @@ def real_agreements(url: str, users: list[str]) -> list[Client]:
                 updated_at=NOW,
             )
             row.state = state.model_dump(mode="json")
-            row.definition_id, row.maker_id = definition.id, user.id
+            row.definition_id, row.maker_id, row.unit = definition.id, user.id, user.unit_id
             session.add(row)
             clients.append(Client(user.username, user.display_name, row.id))
         session.commit()
