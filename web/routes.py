@@ -79,6 +79,18 @@ def shown(request: Request, who: SignedIn, name: str, **values: Any) -> Response
     )
 
 
+async def signed_form(request: Request) -> tuple[SignedIn, dict[str, str]] | Response:
+    """A state-changing form from a signed-in user carrying their session's CSRF token; else
+    the answer to give instead (the sign-in page, or 403)."""
+    who = signed_in(request)
+    if who is None:
+        return to_sign_in(request)
+    form = await form_of(request)
+    if not web_sessions.same_token(form.get("csrf"), who.csrf_token):
+        return error_page(request, 403)
+    return who, form
+
+
 async def form_of(request: Request) -> dict[str, str]:
     form = await request.form()
     return {k: v for k, v in form.items() if isinstance(v, str)}
@@ -127,12 +139,9 @@ async def sign_in(request: Request) -> Response:
 
 @router.post("/signout")
 async def sign_out(request: Request) -> Response:
-    who = signed_in(request)
-    if who is None:
-        return to_sign_in(request)
-    form = await form_of(request)
-    if not web_sessions.same_token(form.get("csrf"), who.csrf_token):
-        return error_page(request, 403)
+    posted = await signed_form(request)
+    if isinstance(posted, Response):
+        return posted
     session_id = request.cookies.get(cookies.SESSION, "")
     web_sessions.sign_out(db=db_of(request), session_id=session_id, now=now())
     response = RedirectResponse("/signin?bye=1", status_code=303)
@@ -169,12 +178,10 @@ def inbox_page(request: Request) -> Response:
 
 @router.post("/tasks/claim")
 async def claim(request: Request) -> Response:
-    who = signed_in(request)
-    if who is None:
-        return to_sign_in(request)
-    form = await form_of(request)
-    if not web_sessions.same_token(form.get("csrf"), who.csrf_token):
-        return error_page(request, 403)
+    posted = await signed_form(request)
+    if isinstance(posted, Response):
+        return posted
+    who, form = posted
     try:
         inbox.claim_task(
             db=db_of(request),
