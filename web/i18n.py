@@ -1,5 +1,9 @@
 """Thai first, English a click away: the strings of both languages live in message catalogues,
-never in templates; a missing key fails the tests (both catalogues hold the same keys)."""
+never in templates; a missing key fails the tests (both catalogues hold the same keys).
+
+A language's catalogue is the union of its files, one per feature (`messages/th/inbox.json`
+beside `messages/en/inbox.json`), so screens added side by side never edit the same file; a key
+defined in two files is refused rather than one silently winning."""
 
 from __future__ import annotations
 
@@ -15,9 +19,17 @@ YEAR_SECONDS = 365 * 24 * 3600
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    text = resources.files(__package__).joinpath(f"messages/{lang}.json").read_text("utf-8")
-    loaded: dict[str, str] = json.loads(text)
-    return loaded
+    folder = resources.files(__package__).joinpath(f"messages/{lang}")
+    merged: dict[str, str] = {}
+    for part in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not part.name.endswith(".json"):
+            continue
+        loaded: dict[str, str] = json.loads(part.read_text("utf-8"))
+        twice = merged.keys() & loaded.keys()
+        if twice:
+            raise ValueError(f"messages/{lang}/{part.name} repeats {sorted(twice)}")
+        merged.update(loaded)
+    return merged
 
 
 def language(raw: str | None) -> str:

@@ -1,0 +1,16 @@
+"""The pages, one module per screen or feature. Each reads through application/ and writes only
+through it; nothing here calls the product's own HTTP API. A new screen adds its module to
+SCREENS; the catch-all 404 page stays last."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from web.routes import agreement, fallback, inbox, signin
+
+SCREENS: tuple[APIRouter, ...] = (signin.router, inbox.router, agreement.router)
+
+router = APIRouter(include_in_schema=False)
+for screen in SCREENS:
+    router.include_router(screen)
+router.include_router(fallback.router)

@@ -1,0 +1,89 @@
+"""What every page handler needs: the database, the language, who is signed in, and the
+answers given instead of a page (to sign in, an error page); and `signed_form`, the one check of
+a posted form (signed in, carrying the session's CSRF token)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Request
+from starlette.responses import RedirectResponse, Response
+
+from application import web_sessions
+from application.web_sessions import SignedIn
+from storage.db import Database
+from web import cookies
+from web.i18n import COOKIE, language
+from web.render import page
+
+
+def db_of(request: Request) -> Database:
+    db = request.app.state.web_db
+    assert isinstance(db, Database)
+    return db
+
+
+def lang_of(request: Request) -> str:
+    return language(request.cookies.get(COOKIE))
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def signed_in(request: Request) -> SignedIn | None:
+    session_id = request.cookies.get(cookies.SESSION)
+    if not session_id:
+        return None
+    return web_sessions.resume(db=db_of(request), session_id=session_id, now=now())
+
+
+def to_sign_in(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    response = RedirectResponse(f"/signin?next={target}", status_code=303)
+    if request.cookies.get(cookies.SESSION):
+        cookies.forget(request, response, cookies.SESSION)
+    return response
+
+
+def error_page(request: Request, status: int, detail: str | None = None) -> Response:
+    return page(
+        "error.html",
+        lang_of(request),
+        status,
+        status_code=status,
+        detail=detail,
+        reference=getattr(request.state, "request_id", ""),
+        me=None,
+        path=request.url.path,
+    )
+
+
+def shown(request: Request, who: SignedIn, name: str, **values: Any) -> Response:
+    """A private page, with who is signed in on top and the token its forms carry."""
+    return page(
+        name,
+        lang_of(request),
+        me=who.identity,
+        csrf=who.csrf_token,
+        path=request.url.path,
+        **values,
+    )
+
+
+async def signed_form(request: Request) -> tuple[SignedIn, dict[str, str]] | Response:
+    """A state-changing form from a signed-in user carrying their session's CSRF token; else
+    the answer to give instead (the sign-in page, or 403)."""
+    who = signed_in(request)
+    if who is None:
+        return to_sign_in(request)
+    form = await form_of(request)
+    if not web_sessions.same_token(form.get("csrf"), who.csrf_token):
+        return error_page(request, 403)
+    return who, form
+
+
+async def form_of(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}

@@ -1,0 +1,49 @@
+"""The inbox, the front page: my tasks, my principals', the group's; claim and release."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from application import inbox
+from application.errors import Problem
+from application.pages import display_names, inbox_view
+from web.filters import BadFilter, inbox_filter
+from web.routes.context import db_of, error_page, now, shown, signed_form, signed_in, to_sign_in
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def inbox_page(request: Request) -> Response:
+    who = signed_in(request)
+    if who is None:
+        return to_sign_in(request)
+    params = dict(request.query_params)
+    try:
+        where = inbox_filter(params)
+    except BadFilter as bad:
+        return error_page(request, 400, f"{bad.field}: {bad.rule}")
+    today = now().date()
+    view = inbox_view(db=db_of(request), actor=who.principal, where=where, today=today)
+    others = {t.for_someone_else for t in view.tasks if t.for_someone_else}
+    names = display_names(db=db_of(request), user_ids=others)
+    return shown(request, who, "inbox.html", inbox=view, params=params, names=names)
+
+
+@router.post("/tasks/claim")
+async def claim(request: Request) -> Response:
+    posted = await signed_form(request)
+    if isinstance(posted, Response):
+        return posted
+    who, form = posted
+    try:
+        inbox.claim_task(
+            db=db_of(request),
+            actor=who.principal,
+            task_id=form.get("task_id", ""),
+            take=form.get("take") == "1",
+        )
+    except Problem as refused:
+        return error_page(request, refused.status, refused.detail)
+    return RedirectResponse("/", status_code=303)
