@@ -17,6 +17,7 @@ from playwright.async_api import Browser, Page, expect
 from sqlmodel import col, select
 
 from domain.media import UnsupportedMedia, sniff
+from domain.thai import fiscal_year_bounds, format_date_th
 from storage.tables import AuditEntry, EvidenceRow
 from tests.browser.conftest import Site, Watched, shot, sign_in, watched_page
 from tests.browser.evidence_steps import (
@@ -29,10 +30,11 @@ from tests.browser.evidence_steps import (
     upload_evidence,
     wait_finished,
 )
-from tests.support.http import open_round
+from tests.support.http import FY, open_round
 
 MIB = 1024 * 1024
 THAI = re.compile(r"[\u0E00-\u0E7F]")
+TO_THAI = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 
 
 @dataclass
@@ -228,6 +230,45 @@ async def test_a_disguised_executable_is_refused_with_the_servers_reason_on_the_
     await shot(page, "evidence-refused-1280")
     # The browser's console names the 415 response; that is the refusal, not a page fault.
     watched.problems = [p for p in watched.problems if "415" not in p]
+    clean(watched)
+    await page.context.close()
+
+
+async def test_a_period_that_ends_before_it_starts_is_refused_next_to_the_field(
+    room: Room, browser: Browser, tmp_path: Path
+) -> None:
+    """Thai digits and BE years are accepted; the refusal keeps what was typed and says why
+    next to the field; corrected, the same file goes and its period is listed."""
+    start, _ = fiscal_year_bounds(FY)
+    first = f"{start.day}/{start.month}/{start.year + 543}".translate(TO_THAI)
+    earlier = f"{start.day}/{start.month}/{start.year + 542}".translate(TO_THAI)
+    period = tmp_path / "ผลการดำเนินงาน.pdf"
+    period.write_bytes(pdf_bytes("period"))
+    watched = await staff_on_page(room, browser)
+    page = watched.page
+    await page.locator("#effective_from").fill(first)
+    await page.locator("#effective_to").fill(earlier)
+    before = await choose_and_send(page, [period])
+    await wait_finished(page, before, 1)
+    row = page.locator(ROWS).nth(before)
+    assert await row.get_attribute("data-phase") == "refused"
+    await expect(page.locator("#effective_to-error")).to_have_text("วันสิ้นสุดต้องไม่ก่อนวันเริ่มต้น")
+    assert await page.locator("#effective_to").get_attribute("aria-invalid") == "true"
+    assert await page.locator("#effective_from").input_value() == first
+    assert await page.locator("#effective_to").input_value() == earlier
+    await shot(page, "evidence-period-refused-1280")
+    await page.locator("#effective_to").fill("")
+    await page.locator("#effective_from").fill("31/13/2569")
+    before = await choose_and_send(page, [period])
+    await wait_finished(page, before, 1)
+    await expect(page.locator("#effective_from-error")).to_contain_text("๓๑/๓/๒๕๖๙")
+    await page.locator("#effective_from").fill(first)
+    digest = await upload_evidence(page, period)
+    assert not await page.locator("#effective_from-error").is_visible()
+    assert evidence_named(room, digest).effective_from == start
+    card = page.locator(f"#evidence-list [data-evidence='{evidence_named(room, digest).id}']")
+    await expect(card).to_contain_text(format_date_th(start))
+    watched.problems = [p for p in watched.problems if "422" not in p]
     clean(watched)
     await page.context.close()
 

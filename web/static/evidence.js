@@ -25,6 +25,17 @@
     return data.lang === "th" ? text.slice(0, cut) : text.slice(cut + 3);
   }
 
+  var rules = JSON.parse(data.rules || "{}");
+
+  function said(field, rule, message) {
+    // The page's own words for the rules it knows (in its language); else the server's.
+    if (rules[rule]) { return rules[rule]; }
+    if ((field === "effective_from" || field === "effective_to") && !/ \/ /.test(message)) {
+      return rules.date;
+    }
+    return words(message);
+  }
+
   function sizeText(n) {
     if (n >= 1048576) { return (n / 1048576).toFixed(1) + " MiB"; }
     if (n >= 1024) { return (n / 1024).toFixed(1) + " KiB"; }
@@ -164,9 +175,10 @@
         var reasons = [];
         if (body && body.errors) {
           body.errors.forEach(function (e) {
-            var text = words(e.message || "");
+            var field = String(e.field || "").replace(/^query\./, "");
+            var text = said(field, e.rule, e.message || "");
             reasons.push(text);
-            if (e.field !== "file") { fieldError(e.field, text); }
+            if (field !== "file") { fieldError(field, text); }
           });
         }
         if (!reasons.length && body && body.detail) { reasons.push(words(body.detail)); }
