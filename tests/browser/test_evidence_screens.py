@@ -289,6 +289,47 @@ async def test_the_upload_route_needs_the_session_and_its_csrf_header(
     await page.context.close()
 
 
+async def test_a_new_file_replaces_an_earlier_one_which_stays_listed(
+    room: Room, browser: Browser, tmp_path: Path
+) -> None:
+    old, new = tmp_path / "แผนงาน-เดิม.pdf", tmp_path / "แผนงาน-ฉบับแก้.pdf"
+    old.write_bytes(pdf_bytes("old plan"))
+    new.write_bytes(pdf_bytes("new plan"))
+    watched = await staff_on_page(room, browser)
+    page = watched.page
+    first = evidence_named(room, await upload_evidence(page, old))
+    # The list and the "replaces" choices were refreshed after the upload, without a reload.
+    await page.locator("#supersedes").select_option(first.id)
+    second = evidence_named(room, await upload_evidence(page, new))
+    past = page.locator(f".evidence.past [data-evidence='{first.id}']")
+    await expect(past).to_contain_text("ถูกแทนที่ด้วยไฟล์ใหม่")
+    await expect(
+        page.locator(f"#evidence-list > ul:not(.past) [data-evidence='{second.id}']")
+    ).to_have_count(1)
+    with room.site.db.reader() as session:
+        replaced = session.get(EvidenceRow, first.id)
+    assert replaced is not None and replaced.superseded_by == second.id
+    clean(watched)
+    await page.context.close()
+
+
+async def test_out_of_scope_evidence_is_a_404_and_no_read_is_recorded(
+    room: Room, browser: Browser, tmp_path: Path
+) -> None:
+    secret = tmp_path / "ลับ.pdf"
+    secret.write_bytes(pdf_bytes("scope"))
+    watched = await staff_on_page(room, browser)
+    row = evidence_named(room, await upload_evidence(watched.page, secret))
+    await watched.page.context.close()
+    other = await watched_page(browser)
+    await sign_in(room.site, other, "skw.head")  # another province's head
+    for path in (room.path, f"/evidence/{row.id}", f"/evidence/{row.id}/view"):
+        response = await other.page.goto(room.site.url + path)
+        assert response is not None and response.status == 404, path
+    assert reads_of(room, row.id) == []
+    await other.page.context.close()
+
+
 async def test_withdrawal_needs_a_reason_and_keeps_the_file_listed(
     room: Room, browser: Browser, tmp_path: Path
 ) -> None:

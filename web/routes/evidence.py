@@ -46,6 +46,8 @@ PREVIEW_CSP = (
 )
 
 
+# The store, the Temporal gateway and the upload limit are the ones the composition root gave
+# the API (app.state.services); the web app may not import api/, so it checks their types here.
 def _store(request: Request) -> EvidenceStore:
     store = request.app.state.services.store
     assert isinstance(store, EvidenceStore)
@@ -187,7 +189,9 @@ def preview_screen(request: Request, evidence_id: str) -> Response:
     )
     if view is None:
         return error_page(request, 404)
-    item = next(i for i in [*view.active, *view.past] if i.id == evidence_id)
+    item = next((i for i in [*view.active, *view.past] if i.id == evidence_id), None)
+    if item is None:
+        return error_page(request, 404)
     return shown(request, who, "evidence_preview.html", view=view, item=item)
 
 
