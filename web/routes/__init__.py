@@ -6,9 +6,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.routes import agreement, fallback, inbox, signin
+from web.routes import agreement, audit_desk, complaints, fallback, inbox, signin
 
-SCREENS: tuple[APIRouter, ...] = (signin.router, inbox.router, agreement.router)
+SCREENS: tuple[APIRouter, ...] = (
+    signin.router,
+    inbox.router,
+    agreement.router,
+    complaints.router,
+    audit_desk.router,
+)
 
 router = APIRouter(include_in_schema=False)
 for screen in SCREENS:
