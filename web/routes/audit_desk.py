@@ -92,10 +92,10 @@ def desk(request: Request) -> Response:
         return to_sign_in(request)
     db = db_of(request)
     if not audit_desk.is_auditor(db=db, reader=who.principal):
-        return error_page(request, 403)
+        return error_page(request, 404)  # the desk is not theirs: as out of scope, it is not there
     params = dict(request.query_params)
     signer = services_of(request).signer
-    status = audit_desk.log_status(
+    log = audit_desk.log_status(
         db=db,
         reader=who.principal,
         verifier_key=signer.verifier_key if signer else None,
@@ -118,7 +118,7 @@ def desk(request: Request) -> Response:
         request,
         who,
         "audit_desk.html",
-        status=status,
+        log=log,
         params=params,
         results=results,
         errors=errors,
