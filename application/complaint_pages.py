@@ -5,7 +5,7 @@ receipts, and which steps this reader may take now (the domain refuses the rest 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlmodel import Session, col, select
@@ -44,6 +44,14 @@ def moment(at: datetime) -> Moment:
     return Moment(
         local.isoformat(timespec="minutes"), f"{format_date_th(local.date())} {clock}", en
     )
+
+
+def last_day(end: datetime) -> Moment:
+    """A deadline that ends at midnight (the end of its last day) as people say it: by that
+    last day, not at 00:00 of the next."""
+    day = local_date(end - timedelta(microseconds=1))
+    en = f"{day.day} {_EN_MONTHS[day.month - 1]} {day.year}"
+    return Moment(day.isoformat(), format_date_th(day), en)
 
 
 @dataclass(frozen=True)
@@ -128,8 +136,9 @@ class FilingView:
 
 
 def _deadline(due: datetime, overdue: bool, now: datetime) -> Deadline:
-    left = (local_date(due) - local_date(now)).days
-    return Deadline(moment(due), left, overdue or due < now)
+    shown = last_day(due)
+    left = (date.fromisoformat(shown.iso) - local_date(now)).days
+    return Deadline(shown, left, overdue or due < now)
 
 
 def _names(session: Session, people: set[str]) -> dict[str, str]:
@@ -309,7 +318,7 @@ def filing_view(
         closes = window_closes(round_state.published_at, policy)
         if closes < now:
             continue
-        for kr in sorted(state.kpi_rounds.values(), key=lambda k: k.kpi_code):
+        for kr in sorted(state.kpi_rounds.values(), key=lambda k: _natural(k.kpi_code)):
             if kr.round == number and kr.score is not None:
                 scores.append(
                     Contestable(
@@ -318,11 +327,12 @@ def filing_view(
                 )
     evidence = [
         EvidenceChoice(e.evidence_id, f"{kr.round} · {kr.kpi_code} · {e.original_name}")
-        for kr in sorted(state.kpi_rounds.values(), key=lambda k: (k.round, k.kpi_code))
+        for kr in sorted(state.kpi_rounds.values(), key=lambda k: (k.round, _natural(k.kpi_code)))
         for e in kr.evidence
     ]
     return FilingView(agreement_id, state.title, scores, evidence)
 
 
-def today(now: datetime) -> date:
-    return local_date(now)
+def _natural(code: str) -> tuple[int, str]:
+    """KPI codes as the form numbers them: 2 before 10."""
+    return (int(code), "") if code.isdigit() else (10**9, code)

@@ -17,7 +17,10 @@ from tests.support.http import DEMO_ID, R, eventually, parties, sign_all, until_
 EVIDENCE_PDF = b"%PDF-1.4\n%%EOF\n"
 THAI = re.compile(r"[\u0E00-\u0E7F]")
 # What a screen says in its own words (not the people, titles and reasons users typed).
-LABELS = "h1, h2, h3, legend, dt, th, button, summary, .tag, .top nav a, label, .note, .pager a"
+LABELS = (
+    "h1, h2, h3, legend, dt, th, button, summary, .tag, .top nav a:not(.lang), label, .note,"
+    " .pager a"
+)
 
 
 async def published_agreement(site: Site) -> str:
@@ -43,7 +46,8 @@ async def published_agreement(site: Site) -> str:
     for code, result in DEMO_RESULTS.items():
         kpi = f"{base}/rounds/{R}/kpis/{code}"
         await api.ok(api.post("cmi.staff", f"{kpi}/result", json=result))
-        files = {"file": (f"evidence-kpi-{code}.pdf", EVIDENCE_PDF, "application/pdf")}
+        pdf = EVIDENCE_PDF + f"% KPI {code}\n".encode()  # each its own file, none deduplicated
+        files = {"file": (f"evidence-kpi-{code}.pdf", pdf, "application/pdf")}
         await api.ok(api.post("cmi.staff", f"{kpi}/evidence", files=files), 201)
     await api.ok(api.post("cmi.staff", f"{base}/rounds/{R}/submit"))
     for code in DEMO_RESULTS:

@@ -16,6 +16,7 @@ from application import audit_desk
 from application.audit_desk import LogSearch
 from application.complaint_pages import moment
 from application.errors import Problem
+from application.pages import display_names
 from application.receipts import decision_receipt
 from domain.calendar import at_local
 from domain.receipts import LABELS
@@ -233,7 +234,9 @@ def receipt(request: Request, seq: str) -> Response:
     except Problem:
         return error_page(request, 404)
     at = moment(datetime.fromisoformat(found.at))
-    return shown(request, who, "receipt.html", receipt=found, at=at, labels=LABELS)
+    people = {found.decided_by, *([found.on_behalf_of] if found.on_behalf_of else [])}
+    names = display_names(db=db_of(request), user_ids=people)
+    return shown(request, who, "receipt.html", receipt=found, at=at, labels=LABELS, names=names)
 
 
 @router.post("/audit/bundle")
