@@ -12,10 +12,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = ROOT / "var" / "test-artefacts" / "screenshots"
 TARGET = ROOT / "docs" / "screenshots"
-# (artefact, name in docs/screenshots): the first screenful, as the user sees it on arrival.
+# (artefact, name in docs/screenshots): mostly the first screenful, as the user sees it on
+# arrival; the committee's whole page, to show its forms.
 CHOSEN = (
     ("complaint-filed-th-1280-first-screen.png", "complaint-filed-th.png"),
-    ("complaint-decide-en-1280-first-screen.png", "complaint-decide-en.png"),
+    ("complaint-decide-refused-en-1280.png", "complaint-decide-refused-en.png"),
     ("complaint-acknowledged-th-390-first-screen.png", "complaint-acknowledged-phone-th.png"),
     ("desk-search-th-1280-first-screen.png", "desk-search-th.png"),
     ("desk-as-of-th-1280-first-screen.png", "desk-as-of-th.png"),
