@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from starlette.background import BackgroundTask
@@ -132,8 +133,6 @@ def desk(request: Request) -> Response:
 
 def _query(params: dict[str, str]) -> str:
     """The search's own parameters, for the paging links."""
-    from urllib.parse import urlencode
-
     kept = {
         k: v
         for k, v in params.items()
@@ -267,7 +266,8 @@ async def bundle(request: Request) -> Response:
             now=now(),
         )
     except Problem as refused:
-        return error_page(request, refused.status, refused.detail)
+        status = 400 if refused.status == 422 else refused.status  # the page set knows 400
+        return error_page(request, status, refused.detail)
     except StorageUnavailable:
         return error_page(request, 503)
     return FileResponse(

@@ -20,7 +20,7 @@ from application.errors import Problem
 from application.public.complaints import ComplaintPublic
 from application.web_sessions import SignedIn
 from domain.agreement import Actor
-from domain.errors import DomainError
+from domain.errors import DomainError, Violation, violation
 from domain.thai import parse_decimal, thai_digits_to_ascii
 from storage.users import org_tree
 from web.routes.context import (
@@ -244,7 +244,9 @@ async def decide(request: Request, complaint_id: str) -> Response:
         async def run(actor: Actor, form: dict[str, str]) -> ComplaintPublic:
             outcome = form.get("outcome", "")
             if outcome not in ("dismiss", "uphold"):
-                raise DomainError("choose an outcome", [_violation("outcome", "one_of")])
+                raise DomainError(
+                    "choose an outcome", [_violation("outcome", "one_of", "dismiss or uphold")]
+                )
             chosen: Literal["dismiss", "uphold"] = "uphold" if outcome == "uphold" else "dismiss"
             return await complaints.decide_complaint(
                 temporal=temporal,
@@ -278,7 +280,7 @@ async def acknowledge(request: Request, complaint_id: str) -> Response:
 
 
 def _new_score(raw: str) -> Decimal | None:
-    """Thai digits and a decimal comma are accepted as on paper; blank means no new score."""
+    """Thai digits are accepted as on paper; blank means no new score."""
     text = raw.strip()
     if not text:
         return None
@@ -290,7 +292,5 @@ def _new_score(raw: str) -> Decimal | None:
         ) from bad
 
 
-def _violation(field: str, rule: str, message: str | None = None) -> Any:
-    from domain.errors import violation
-
+def _violation(field: str, rule: str, message: str | None = None) -> Violation:
     return violation(field, rule, message or rule)
