@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 VERIFIER ?= dist/auditverify.pyz
 VERIFIER_BUILD ?= build/verifier
 
-.PHONY: up test lint unit integration e2e browser chromium system-packages bench clean verifier
+.PHONY: up test lint unit integration e2e browser readme-shots chromium system-packages bench clean verifier
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ e2e: $(STAMP)
 
 browser: $(STAMP) system-packages
 	$(BIN)/pytest tests/browser
+
+# The README's pictures, copied from the screenshots the browser tests just took.
+readme-shots: $(STAMP)
+	$(BIN)/python tests/browser/readme_shots.py
 
 # What pip cannot install, as Debian package:file it provides. The browser tests drive
 # Debian's chromium (Playwright's own download is not used); tests run as of another date start

@@ -19,6 +19,7 @@ from web.i18n import COOKIE, language
 from web.render import page
 from web.routes import router
 from web.security import is_page, page_headers
+from web.services import PageServices
 
 log = structlog.get_logger(__name__)
 STATIC = Path(str(resources.files(__package__).joinpath("static")))
@@ -56,10 +57,12 @@ async def error_pages(
     return response
 
 
-def install_web(app: FastAPI, db: Database) -> None:
+def install_web(app: FastAPI, db: Database, services: PageServices | None = None) -> None:
     """Adds the pages last, so every API route keeps its path; the catch-all 404 page comes
-    after them."""
+    after them. Without `services` the pages that act through Temporal or hand out bundles
+    answer 503 (the reading pages still work)."""
     app.state.web_db = db
+    app.state.web_services = services or PageServices()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
     app.middleware("http")(error_pages)

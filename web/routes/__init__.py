@@ -6,9 +6,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.routes import agreement, evidence, fallback, inbox, signin
+from web.routes import agreement, audit_desk, complaints, evidence, fallback, inbox, signin
 
-SCREENS: tuple[APIRouter, ...] = (signin.router, inbox.router, agreement.router, evidence.router)
+SCREENS: tuple[APIRouter, ...] = (
+    signin.router,
+    inbox.router,
+    agreement.router,
+    evidence.router,
+    complaints.router,
+    audit_desk.router,
+)
 
 router = APIRouter(include_in_schema=False)
 for screen in SCREENS:

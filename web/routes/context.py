@@ -16,12 +16,19 @@ from storage.db import Database
 from web import cookies
 from web.i18n import COOKIE, language
 from web.render import page
+from web.services import PageServices
 
 
 def db_of(request: Request) -> Database:
     db = request.app.state.web_db
     assert isinstance(db, Database)
     return db
+
+
+def services_of(request: Request) -> PageServices:
+    services = request.app.state.web_services
+    assert isinstance(services, PageServices)
+    return services
 
 
 def lang_of(request: Request) -> str:
