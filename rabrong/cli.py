@@ -239,7 +239,7 @@ def serve_api(settings: Settings) -> int:
         api_token_ttl=timedelta(days=settings.api_token_days),
     )
     app = create_app(services)
-    install_web(app, db)  # the pages at /, after every /v1 route
+    install_web(app, db, services.temporal)  # the pages at /, after every /v1 route
     uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_config=None)
     return 0
 

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
+from application.gateway import TemporalGateway
 from storage.db import Database
 from web.i18n import COOKIE, language
 from web.render import page
@@ -56,10 +57,13 @@ async def error_pages(
     return response
 
 
-def install_web(app: FastAPI, db: Database) -> None:
+def install_web(app: FastAPI, db: Database, temporal: TemporalGateway | None = None) -> None:
     """Adds the pages last, so every API route keeps its path; the catch-all 404 page comes
-    after them."""
+    after them. The working screens send commands through `temporal`; without one, the API's
+    own gateway on the same app (the composition root hands both the same)."""
     app.state.web_db = db
+    services = getattr(app.state, "services", None)
+    app.state.web_temporal = temporal or getattr(services, "temporal", None)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
     app.middleware("http")(error_pages)

@@ -6,9 +6,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.routes import agreement, fallback, inbox, signin
+from web.routes import agreement, fallback, inbox, results, review, signin, signing
 
-SCREENS: tuple[APIRouter, ...] = (signin.router, inbox.router, agreement.router)
+SCREENS: tuple[APIRouter, ...] = (
+    signin.router,
+    inbox.router,
+    agreement.router,
+    results.router,
+    review.router,
+    signing.router,
+)
 
 router = APIRouter(include_in_schema=False)
 for screen in SCREENS:

@@ -11,6 +11,7 @@ from fastapi import Request
 from starlette.responses import RedirectResponse, Response
 
 from application import web_sessions
+from application.gateway import TemporalGateway
 from application.web_sessions import SignedIn
 from storage.db import Database
 from web import cookies
@@ -22,6 +23,12 @@ def db_of(request: Request) -> Database:
     db = request.app.state.web_db
     assert isinstance(db, Database)
     return db
+
+
+def temporal_of(request: Request) -> TemporalGateway:
+    temporal = request.app.state.web_temporal
+    assert isinstance(temporal, TemporalGateway)
+    return temporal
 
 
 def lang_of(request: Request) -> str:
