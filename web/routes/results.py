@@ -191,9 +191,9 @@ async def save_row(request: Request, agreement_id: str, number: str, kpi_code: s
     row.errors = errors
     row.editable = True
     if partial:
-        refused = _row_response(request, who.csrf_token, agreement_id, n, row, just_saved=False)
-        refused.status_code = status  # results.js lets htmx swap a refused row in
-        return refused
+        answer = _row_response(request, who.csrf_token, agreement_id, n, row, just_saved=False)
+        answer.status_code = status  # results.js lets htmx swap a refused row in
+        return answer
     view = round_view(db=db, actor=who.principal, agreement_id=agreement_id, number=n)
     assert view is not None
     view.rows = [row if r.code == kpi_code else r for r in view.rows]
