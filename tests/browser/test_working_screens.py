@@ -428,3 +428,56 @@ async def test_every_working_screen_in_english(work: Site, browser: Browser) -> 
         assert not re.search(r"\b(results|review|sign|revision|work)\.[a-z_]+\b", text), path
         await shot(page, f"work-en-{name}")
         await done_with(watched)
+
+
+async def test_a_draft_returned_with_comments_and_a_target_revision_decided(
+    work: Site, browser: Browser
+) -> None:
+    site = work
+    draft = await new_agreement(site, WORK_DEFINITION, "draft")
+    permsec = await as_user(browser, site, "permsec")
+    page = permsec.page
+    await page.goto(f"{site.url}/agreements/{draft}/sign")
+    await page.get_by_role("button", name="ส่งร่างกลับให้แก้ไข").click()
+    await page.locator("#err-comments").wait_for()
+    comments = "ขอให้ปรับน้ำหนักตัวชี้วัดที่ ๑๐"
+    await page.locator("textarea[name=comments]").fill(comments)
+    await page.get_by_role("button", name="ส่งร่างกลับให้แก้ไข").click()
+    await page.get_by_test_id("done").wait_for()
+    assert comments in await page.locator("main").inner_text()
+    await shot(page, "work-sign-draft-returned")
+    await done_with(permsec, 422)
+    returned = await state(site, draft)
+    assert returned["status"] == "negotiation" and returned["negotiation_note"] == comments
+
+    aid = await signed_agreement(site, WORK_DEFINITION, "revise")
+    head = await as_user(browser, site, "cmi.head")
+    page = head.page
+    await page.goto(f"{site.url}/agreements/{aid}/sign")
+    await page.locator("select[name=kpi]").select_option("10")
+    await page.locator("select[name=round]").select_option(str(R))
+    for i, typed in enumerate(("๔๐", "๔๒", "สี่สิบสี่", "๔๖", "๔๘"), start=1):
+        await page.locator(f"input[name=t{i}]").fill(typed)
+    await page.locator("select[name=reason_code]").select_option("budget_cut")
+    reason = "งบประมาณถูกปรับลดร้อยละ ๑๐"
+    await page.locator("textarea[name=reason]").fill(reason)
+    await page.get_by_role("button", name="เสนอปรับเป้าหมาย").click()
+    await page.locator("#err-t3").wait_for()
+    assert await page.locator("input[name=t3]").input_value() == "สี่สิบสี่"
+    assert await page.locator("textarea[name=reason]").input_value() == reason
+    await page.locator("input[name=t3]").fill("๔๔")
+    await page.get_by_role("button", name="เสนอปรับเป้าหมาย").click()
+    await page.get_by_test_id("pending-revision").wait_for()
+    await shot(page, "work-revision-proposed")
+    await done_with(head, 422)
+
+    permsec = await as_user(browser, site, "permsec")
+    page = permsec.page
+    await page.goto(f"{site.url}/agreements/{aid}/sign")
+    assert reason in await page.get_by_test_id("pending-revision").inner_text()
+    await page.get_by_role("button", name="อนุมัติการปรับ").click()
+    await page.get_by_test_id("done").wait_for()
+    await done_with(permsec)
+    revised = await state(site, aid)
+    assert revised["pending_revision"] is None and revised["definition_version"] == 2
+    await both_widths(browser, site, "cmi.head", f"/agreements/{aid}/sign", "work-sign-active")
