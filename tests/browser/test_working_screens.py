@@ -428,6 +428,7 @@ async def test_every_working_screen_in_english(work: Site, browser: Browser) -> 
         assert not re.search(r"\b(results|review|sign|revision|work)\.[a-z_]+\b", text), path
         await shot(page, f"work-en-{name}")
         await done_with(watched)
+        await both_widths(browser, site, username, path, f"work-{name}")
 
 
 async def test_a_draft_returned_with_comments_and_a_target_revision_decided(
@@ -481,3 +482,53 @@ async def test_a_draft_returned_with_comments_and_a_target_revision_decided(
     revised = await state(site, aid)
     assert revised["pending_revision"] is None and revised["definition_version"] == 2
     await both_widths(browser, site, "cmi.head", f"/agreements/{aid}/sign", "work-sign-active")
+
+
+async def test_the_review_chain_returns_a_round_then_endorses_it(
+    work: Site, browser: Browser
+) -> None:
+    """A higher reviewer (committee2) after the evaluator: the round comes back with a reason,
+    is approved again, then endorsed and published. The evaluator's steps go through the API."""
+    site = work
+    aid = await signed_agreement(site, WORK_DEFINITION, "chain", review_chain=["u-committee-2"])
+    await until_round_opens(site.api, aid, R)
+    v1 = f"/v1/agreements/{aid}/rounds/{R}"
+    results = {
+        "2": {"steps_done": [1, 2, 3]} if R == 1 else {"value": "90"},
+        "5": {"value": "55" if R == 1 else "95"},
+        "8": {"steps": [{"achieved": "1"}] * 4 + [{"achieved": "0"}]},
+        "10": {"value": "52.5" if R == 1 else "98.5"},
+    }
+    for code, result in results.items():
+        await site.api.ok(site.api.post("cmi.staff", f"{v1}/kpis/{code}/result", json=result))
+        await attach_evidence(site, "cmi.staff", aid, R, code)
+    await site.api.ok(site.api.post("cmi.staff", f"{v1}/submit"))
+    for code in results:
+        await site.api.ok(site.api.post("kpi.owner", f"{v1}/kpis/{code}/approve", json={}))
+
+    higher = await as_user(browser, site, "committee2")
+    page = higher.page
+    review = f"{site.url}/agreements/{aid}/rounds/{R}/review"
+    await page.goto(review)
+    assert await page.get_by_test_id("round-status").inner_text() == "อยู่ระหว่างให้ความเห็นชอบ"
+    await page.locator("input[name='kpi.5']").check()
+    await page.get_by_role("button", name="ส่งกลับผู้ตรวจ").click()
+    await page.locator("#err-return_round").wait_for()
+    assert await page.locator("input[name='kpi.5']").is_checked()
+    reason = "ขอให้ตรวจหลักฐานของตัวชี้วัดที่ ๕ อีกครั้ง"
+    await page.locator("form[action$='/return-round'] textarea[name=reason]").fill(reason)
+    await page.get_by_role("button", name="ส่งกลับผู้ตรวจ").click()
+    await page.get_by_test_id("done").wait_for()
+    await shot(page, "work-chain-returned")
+    await done_with(higher, 422)
+    assert (await state(site, aid))["rounds"][str(R)]["status"] == "review"
+
+    await site.api.ok(site.api.post("kpi.owner", f"{v1}/kpis/5/approve", json={}))
+    higher = await as_user(browser, site, "committee2")
+    page = higher.page
+    await page.goto(review)
+    await page.get_by_role("button", name="เห็นชอบผลของรอบ").click()
+    await page.get_by_test_id("round-score").wait_for()
+    await shot(page, "work-chain-endorsed")
+    await done_with(higher)
+    assert (await state(site, aid))["rounds"][str(R)]["status"] == "published"
