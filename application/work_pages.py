@@ -75,6 +75,8 @@ async def send(
 def _readable(
     db: Database, actor: Principal, agreement_id: str
 ) -> tuple[AgreementState, AgreementDefinition, dict[str, str]] | None:
+    """The agreement, the definition in force and the names of its people, in one read; None
+    when it does not exist or is out of the actor's scope (one answer for both, as the API)."""
     with db.reader() as session:
         state = get_state(session, agreement_id)
         if state is None:
@@ -89,7 +91,7 @@ def _readable(
         people |= set(state.parties.submitters) | set(state.parties.review_chain)
         people |= {s.principal for s in actor.acting_for}
         for entry in state.kpi_rounds.values():
-            people |= {entry.entered_by, entry.reviewed_by} - {None}  # type: ignore[arg-type]
+            people |= {u for u in (entry.entered_by, entry.reviewed_by) if u}
             people |= {e.uploaded_by for e in entry.evidence}
         names = {u: user.display_name for u in people if u and (user := session.get(AppUser, u))}
     return state, definition, names
