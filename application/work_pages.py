@@ -401,7 +401,8 @@ class SignView:
     status: str
     content_hash: str
     version: int
-    signed: list[tuple[str, str, str | None, str, str]]  # party, signer, for, Thai date, ISO
+    # party, signer, on behalf of, Thai date, ISO date, the hash of the content signed
+    signed: list[tuple[str, str, str | None, str, str, str]]
     choices: list[SignChoice]
     negotiation_note: str | None
     pending_revision: dict[str, str] | None
@@ -472,6 +473,7 @@ def sign_view(*, db: Database, actor: Principal, name: str, agreement_id: str) -
                 s.on_behalf_of,
                 format_date_th(s.signed_at.date()),
                 s.signed_at.date().isoformat(),
+                s.definition_hash,
             )
             for s in state.signatures
         ],
