@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
+from application.errors import Problem
 from application.gateway import TemporalGateway
 from storage.db import Database
 from web.i18n import COOKIE, language
@@ -37,6 +38,10 @@ async def error_pages(
     except (DBAPIError, ConnectionError, TimeoutError) as down:
         log.warning("page_dependency_down", path=request.url.path, error=str(down))
         status = 503
+    except Problem as refused:  # the application's unavailable(): Temporal or a store down
+        if refused.status != 503:
+            log.exception("page_failed", path=request.url.path)
+        status = 503 if refused.status == 503 else 500
     except Exception:
         log.exception("page_failed", path=request.url.path)
         status = 500

@@ -237,8 +237,10 @@ async def submit_round(request: Request, agreement_id: str, number: str) -> Resp
             f"; {v.field}: {v.message} ({v.rule})" for v in refused.violations
         )
     except Problem as refused:
-        if refused.status >= 500 or refused.status == 404:
-            return error_page(request, refused.status, refused.detail)
+        if refused.status >= 500:
+            raise  # the 503 "try again" page (web.app.error_pages)
+        if refused.status == 404:
+            return error_page(request, 404)
         error = refused.detail
     else:
         return RedirectResponse(f"/agreements/{agreement_id}/rounds/{n}?submitted=1", 303)

@@ -26,3 +26,14 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     event.detail.isError = false;
   }
 });
+
+// The server could not act (a dependency down, 5xx): the row stays as typed and says to try
+// again, rather than nothing happening.
+document.addEventListener("htmx:responseError", function (event) {
+  "use strict";
+  var target = event.detail.target;
+  var row = target && target.closest ? target.closest("form.kpirow") : null;
+  if (!row || event.detail.xhr.status < 500) { return; }
+  var note = row.querySelector(".try-again");
+  if (note) { note.hidden = false; }
+});
