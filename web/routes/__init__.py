@@ -6,12 +6,26 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.routes import agreement, audit_desk, complaints, evidence, fallback, inbox, signin
+from web.routes import (
+    agreement,
+    audit_desk,
+    complaints,
+    evidence,
+    fallback,
+    inbox,
+    results,
+    review,
+    signin,
+    signing,
+)
 
 SCREENS: tuple[APIRouter, ...] = (
     signin.router,
     inbox.router,
     agreement.router,
+    results.router,
+    review.router,
+    signing.router,
     evidence.router,
     complaints.router,
     audit_desk.router,

@@ -11,6 +11,8 @@ from fastapi import Request
 from starlette.responses import RedirectResponse, Response
 
 from application import web_sessions
+from application.errors import unavailable
+from application.gateway import TemporalGateway
 from application.web_sessions import SignedIn
 from storage.db import Database
 from web import cookies
@@ -29,6 +31,15 @@ def services_of(request: Request) -> PageServices:
     services = request.app.state.web_services
     assert isinstance(services, PageServices)
     return services
+
+
+def temporal_of(request: Request) -> TemporalGateway:
+    """The gateway the working screens send commands through; none configured is the
+    dependency being down (503), never a crash."""
+    temporal = services_of(request).temporal
+    if temporal is None:
+        raise unavailable("temporal", "no Temporal gateway is configured for the pages")
+    return temporal
 
 
 def lang_of(request: Request) -> str:
