@@ -3,6 +3,7 @@ Upload as a user does, wait for each file's row to finish, read back the hash sh
 
 from __future__ import annotations
 
+import asyncio
 import re
 import struct
 import zlib
@@ -45,6 +46,34 @@ async def upload_evidence(page: Page, path: Path, timeout_ms: float = 120_000) -
     shown = await row.locator(".file-hash").get_attribute("data-sha256")
     assert shown is not None
     return shown
+
+
+async def upload_watching_progress(page: Page, path: Path, uplink: int) -> list[float]:
+    """On a KPI's evidence page: uploads one file over an uplink throttled to `uplink` bytes a
+    second (loopback moves 30 MiB in a blink, an office line does not), sampling the file's
+    progress bar while it is sent; the samples, once the file has finished."""
+    cdp = await page.context.new_cdp_session(page)
+    conditions = {"offline": False, "latency": 0, "downloadThroughput": -1}
+    await cdp.send("Network.emulateNetworkConditions", {**conditions, "uploadThroughput": uplink})
+    before = await choose_and_send(page, [path])
+    row = page.locator(ROWS).nth(before)
+    samples: list[float] = []
+    for _ in range(1200):
+        phase = await row.get_attribute("data-phase")
+        if phase == "uploading":
+            samples.append(float(await row.locator("progress").evaluate("p => p.value")))
+        elif phase in ("saving", "done", "refused"):
+            break
+        await asyncio.sleep(0.05)
+    await cdp.send("Network.emulateNetworkConditions", {**conditions, "uploadThroughput": -1})
+    await wait_finished(page, before, 1)
+    return samples
+
+
+def advanced(samples: list[float]) -> bool:
+    """The bar was seen part-way at least three times, never going back."""
+    middle = [s for s in samples if 0 < s < 1]
+    return len(set(middle)) >= 3 and middle == sorted(middle)
 
 
 def pdf_bytes(marker: str, size: int = 0) -> bytes:

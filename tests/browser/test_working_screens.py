@@ -6,9 +6,11 @@ and an English pass over every screen."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page
@@ -21,6 +23,14 @@ from domain.rollover import copy_for_year
 from rabrong.demo import UNITS, USERS, demo_definition
 from storage.users import org_tree
 from tests.browser.conftest import Site, Watched, shot, sign_in, sign_out, watched_page
+from tests.browser.evidence_steps import (
+    ROWS,
+    advanced,
+    evidence_path,
+    pdf_bytes,
+    upload_evidence,
+    upload_watching_progress,
+)
 from tests.browser.work_steps import (
     LATE_DEFINITION,
     ORDER,
@@ -38,6 +48,7 @@ from tests.browser.work_steps import (
 from tests.support.http import FY, until_round_opens
 from tests.support.today import real_today
 
+MIB = 1024 * 1024
 R = round_on(copy_for_year(demo_definition(), FY, new_id="probe"), real_today())
 
 
@@ -100,7 +111,9 @@ async def fill_round(page: Page, number: int) -> None:
     await row10.locator("input[name='m.allocated']").fill("๑๐๐,๐๐๐")
 
 
-async def test_a_round_from_signatures_to_its_published_score(work: Site, browser: Browser) -> None:
+async def test_a_round_from_signatures_to_its_published_score(
+    work: Site, browser: Browser, tmp_path: Path
+) -> None:
     site = work
     aid = await new_agreement(site, WORK_DEFINITION, "journey")
     base = f"/agreements/{aid}"
@@ -173,9 +186,22 @@ async def test_a_round_from_signatures_to_its_published_score(work: Site, browse
         await row.get_by_role("button", name="บันทึก").click()
         await page.locator(f"#kpi-{code}.saved").wait_for()
     assert Decimal(await page.get_by_test_id("self-score-10").inner_text()) == 4
+    # Evidence through its screen, reached from the row's link: a 30 MiB report for KPI 2 with
+    # its progress bar seen advancing, a small file for each of the others.
     for code in ("2", "5", "8", "10"):
-        await attach_evidence(site, "cmi.staff", aid, R, code)
-    await page.reload()
+        await page.locator(f"#kpi-{code}").get_by_role("link", name="แนบหลักฐาน").click()
+        await page.wait_for_url(site.url + evidence_path(aid, R, code))
+        report = tmp_path / f"หลักฐาน {code}.pdf"
+        report.write_bytes(pdf_bytes(f"journey-{code}", (30 if code == "2" else 0) * MIB))
+        if code == "2":
+            samples = await upload_watching_progress(page, report, uplink=12 * MIB)
+            assert advanced(samples), samples
+            await shot(page, "work-evidence-30mib")
+        else:
+            await upload_evidence(page, report)
+        shown = await page.locator(f"{ROWS} .file-hash").last.get_attribute("data-sha256")
+        assert shown == hashlib.sha256(report.read_bytes()).hexdigest()
+        await page.goto(site.url + grid)
     assert await page.get_by_test_id("missing").count() == 0
     await shot(page, "work-grid-entered")
     await page.get_by_role("button", name="ส่งผลทั้งรอบ").click()
