@@ -26,6 +26,7 @@ from typing import Any
 from sqlmodel import Session
 
 from application.agreement_page import _definition, _levels
+from application.errors import Problem
 from documents.model import (
     AgreementDocument,
     Check,
@@ -39,6 +40,7 @@ from domain.agreement import AgreementState, Party
 from domain.calendar import BANGKOK
 from domain.canonical import canonical_json
 from domain.definition import AgreementDefinition
+from domain.errors import violation
 from domain.merkle import ProofError, verify_inclusion
 from domain.thai import fiscal_year_bounds, format_long_date_th, thai_digits
 from storage.agreements import get_definition, get_state
@@ -245,12 +247,11 @@ def logged_figures(entries: list[AuditEntry], agreement_id: str, number: int) ->
         ],
         "round_score": round_score,
     }
-    used = sorted({*latest.values(), *([score_entry] if score_entry else [])}, key=_seq)
+    by_seq = {e.seq: e for e in latest.values()}
+    if score_entry is not None:
+        by_seq[score_entry.seq] = score_entry
+    used = [by_seq[seq] for seq in sorted(by_seq)]
     return LoggedFigures(figures, used)
-
-
-def _seq(entry: AuditEntry) -> int:
-    return entry.seq
 
 
 def recorded_figures(state: AgreementState, number: int) -> dict[str, Any]:
@@ -278,11 +279,20 @@ def recorded_figures(state: AgreementState, number: int) -> dict[str, Any]:
 def round_report_document(
     *, db: Database, actor: Principal, agreement_id: str, number: int, site: str
 ) -> RoundReportDocument | None:
-    """None when the agreement is out of scope or the round has no score yet."""
+    """None when the agreement is out of scope; a 409 problem while the round has no score."""
     with db.reader() as session:
         state = _readable(session, actor, agreement_id)
-        if state is None or number not in state.round_scores:
+        if state is None:
             return None
+        if number not in state.round_scores:
+            raise Problem(
+                409,
+                "RoundNotScored",
+                "Round not scored",
+                f"round {number} of {agreement_id} has no score yet: its report is made once "
+                "every KPI of the round is approved",
+                [violation("round", "scored", "the round has no score yet")],
+            )
         definition = _definition(session, state)
         entries = agreement_entries(session, agreement_id)
         round_state = state.round_state(number)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.routes import agreement, fallback, inbox, signin
+from web.routes import agreement, fallback, inbox, signin, verify
 
-SCREENS: tuple[APIRouter, ...] = (signin.router, inbox.router, agreement.router)
+SCREENS: tuple[APIRouter, ...] = (signin.router, inbox.router, agreement.router, verify.router)
 
 router = APIRouter(include_in_schema=False)
 for screen in SCREENS:
