@@ -102,6 +102,7 @@ class ThaiPdf(FPDF):
                 wrapmode=WrapMode.WORD,
                 padding=0,
             )
+            assert isinstance(found, list)  # output=LINES answers the lines
             lines.extend(str(line).strip(ZWSP) for line in found)
         return lines
 
@@ -187,7 +188,7 @@ class ThaiPdf(FPDF):
 
     def _draw_qr(self, x: float, y: float, size: float) -> None:
         assert self._qr is not None
-        matrix = list(self._qr.matrix_iter(scale=1, border=2))
+        matrix = [list(row) for row in self._qr.matrix_iter(scale=1, border=2)]
         module = size / len(matrix)
         self.set_fill_color(0, 0, 0)
         for r, bits in enumerate(matrix):

@@ -3,6 +3,8 @@ agreement's read scope (404 outside it), each download recorded in the audit log
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 
 from api.agreement_access import AgreementId, RoundNo
@@ -12,7 +14,9 @@ from application.documents import agreement_pdf, round_report_pdf
 
 router = APIRouter(prefix="/v1/agreements", tags=["documents"])
 
-PDF = {200: {"content": {"application/pdf": {}}, "description": "the document as PDF"}}
+PDF: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "the document as PDF"}
+}
 
 
 def _pdf(made: bytes, name: str) -> Response:

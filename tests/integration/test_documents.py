@@ -119,7 +119,7 @@ def _qr_url(pdf: bytes, name: str) -> str:
         check=True,
     )
     png = path.with_suffix(".png").read_bytes()
-    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)).convert("L"))
     assert len(found) == 1
     return str(found[0].text)
 
@@ -206,3 +206,27 @@ async def test_the_verification_page_says_matches_or_does_not_match(
         pdf = await http.get(f"/agreements/{agreement_id}/rounds/1/report.pdf")
         assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
         assert (await http.get("/verify/agreements/no-such?hash=00")).status_code == 404
+
+
+def test_the_command_line_writes_both_documents(
+    sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    from rabrong.cli import main
+
+    agreement_id = _record(sqlite_db, tmp_path, "cli-1")
+    monkeypatch.setenv("RABRONG_DATABASE_URL", str(sqlite_db.engine.url))
+    monkeypatch.setenv("RABRONG_VAR_DIR", str(tmp_path))
+    out = tmp_path / "agreement.pdf"
+    assert main(["document", "agreement", agreement_id, "--out", str(out)]) == 0
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(out), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "คำรับรองการปฏิบัติราชการ" in text and "นายเชียงใหม่ หัวหน้า" in text
+    report = tmp_path / "report.pdf"
+    args = ["document", "round-report", agreement_id, "--round", "1", "--out", str(report)]
+    assert main(args) == 0
+    assert report.read_bytes().startswith(b"%PDF")
+    assert main([*args[:3], "--round", "2", "--out", str(report)]) == 1
+    assert main(["document", "agreement", "no-such", "--out", str(out)]) == 1
