@@ -39,6 +39,7 @@ from domain.access import Principal, may_read_agreement
 from domain.agreement import AgreementState, Party
 from domain.calendar import BANGKOK
 from domain.canonical import canonical_json
+from domain.criteria import Condition, Criteria, Cumulative, Step
 from domain.definition import AgreementDefinition
 from domain.errors import violation
 from domain.merkle import ProofError, verify_inclusion
@@ -118,6 +119,37 @@ def _unit_name(session: Session, state: AgreementState) -> str | None:
 
 # -- the agreement ---------------------------------------------------------------------------
 
+METHOD_TH = {
+    "cumulative": "ระดับสะสม แต่ละระดับต้องผ่านระดับก่อนหน้า",
+    "conditional": "ให้คะแนนตามเงื่อนไขที่กำหนด",
+    "composite": "รวมคะแนนจากตัวชี้วัดย่อย",
+    "binary": "ดำเนินการแล้วได้คะแนนเต็ม ไม่ดำเนินการได้ ๐",
+    "same_as_round": "ใช้เกณฑ์เดียวกับรอบก่อน",
+}
+
+
+def _requirement_th(requirement: Condition | Step) -> str:
+    if isinstance(requirement, Step):
+        return requirement.step
+    op = {">=": "≥", "<=": "≤"}.get(requirement.op, requirement.op)
+    measure = "ผล" if requirement.measure == "value" else requirement.measure
+    return f"{measure} {op} {requirement.value}"
+
+
+def _printed_levels(criteria: Criteria | None) -> list[str]:
+    """The five levels as the form prints them: a cumulative level's steps and conditions in
+    its own words; a method without one line per level described in Thai, not by its code."""
+    if isinstance(criteria, Cumulative):
+        texts = [
+            "; ".join(_requirement_th(r) for r in level) if level else ""
+            for level in criteria.levels
+        ]
+        return (texts + [""] * 5)[:5]
+    levels = _levels(criteria)
+    if criteria is not None and levels[0] == criteria.method and not any(levels[1:]):
+        return [METHOD_TH.get(criteria.method, criteria.method), "", "", "", ""]
+    return levels
+
 
 def _order_refs(entries: list[AuditEntry]) -> dict[tuple[str, str], str]:
     """(party, signer) -> the order cited when the signer signed for someone else."""
@@ -178,7 +210,7 @@ def _agreement_document(
                 unit=k.unit,
                 mandatory=k.mandatory,
                 weights=[k.weights.get(n) for n in numbers],
-                levels=[_levels(k.criteria.get(n)) for n in numbers],
+                levels=[_printed_levels(k.criteria.get(n)) for n in numbers],
             )
             for k in definition.kpis
         ],

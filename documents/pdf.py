@@ -17,7 +17,7 @@ from pathlib import Path
 
 import segno
 from fpdf import FPDF
-from fpdf.enums import MethodReturnValue, WrapMode, XPos, YPos
+from fpdf.enums import XPos, YPos
 
 from documents.model import Check
 from domain.thai import thai_digits
@@ -25,28 +25,21 @@ from domain.thai import thai_digits
 FONTS = Path(__file__).parent / "fonts"
 FACE = "Sarabun"
 ZWSP = "\u200b"
-# Thai has no spaces between words; without a dictionary the safe places to wrap a long phrase
-# are syllable starts that cannot be mid-syllable: before a leading vowel, after SARA A / SARA AM.
-_BREAK_BEFORE = re.compile("(?<=[\u0e01-\u0e4e])(?=[\u0e40-\u0e44])")
-_BREAK_AFTER = re.compile("(?<=[\u0e30\u0e33])(?=[\u0e01-\u0e2e\u0e40-\u0e44])")
+# Thai has no spaces between words and no dictionary is bundled: a line may wrap where a
+# syllable most likely starts, before a leading vowel (เ แ โ ใ ไ) or before a consonant that
+# carries a vowel or tone mark, never after ั or ็ (they always need a final consonant) nor
+# after a leading vowel. So "ส่งเสริมให้มีการจัดกิจกรรม" wraps at ส่ง|เส|ริม|ให้|มี|การ|จัด|กิจ|กรรม.
+_SYLLABLE = re.compile(
+    "(?<=[\u0e01-\u0e4e])(?<![\u0e31\u0e47\u0e40-\u0e44])"
+    "(?=[\u0e40-\u0e44]|[\u0e01-\u0e2e][\u0e30-\u0e3a\u0e47-\u0e4b\u0e4d])"
+)
 MARGIN = 18.0
 FOOTER_SPACE = 30.0  # mm kept free at the bottom of each page for the check block
 
 
-# In a narrow table cell a long Thai phrase may have no syllable break that fits: there any
-# boundary between two clusters will do (never between a consonant and its marks or vowels).
-_CLUSTER_BREAK = re.compile(
-    "(?<=[\u0e01-\u0e2e\u0e30-\u0e3a\u0e45\u0e47-\u0e4e])(?=[\u0e01-\u0e2e\u0e40-\u0e44])"
-)
-
-
-def breakable(text: str, fine: bool = False) -> str:
-    """The text with zero-width break opportunities between Thai syllables (or, `fine`,
-    between any two clusters), so a line never wraps inside a cluster."""
-    text = unicodedata.normalize("NFC", text)
-    if fine:
-        return _CLUSTER_BREAK.sub(ZWSP, text)
-    return _BREAK_AFTER.sub(ZWSP, _BREAK_BEFORE.sub(ZWSP, text))
+def breakable(text: str) -> str:
+    """The text with zero-width break opportunities where a Thai syllable likely starts."""
+    return _SYLLABLE.sub(ZWSP, unicodedata.normalize("NFC", text))
 
 
 def _utf16_hex(text: str) -> str:
@@ -76,6 +69,7 @@ class ThaiPdf(FPDF):
         self.set_title(heading)
         self.set_lang("th")
         self.set_creator("Rabrong")
+        self._advances: dict[tuple[str, str, float, str], float] = {}
         self._qr = segno.make(check.url, error="m") if check.url else None
         self.set_font(FACE, size=12)
 
@@ -86,24 +80,68 @@ class ThaiPdf(FPDF):
         written = text.replace(ZWSP, "")
         if written:
             self._out(f"/Span <</ActualText <{_utf16_hex(written)}>>> BDC")
-        self.cell(width, height, text, align=align, new_x=XPos.RIGHT, new_y=YPos.TOP)
+        self.cell(width, height, written, align=align, new_x=XPos.RIGHT, new_y=YPos.TOP)
         if written:
             self._out("EMC")
 
-    def lines_of(self, width: float, text: str, fine: bool = False) -> list[str]:
+    def lines_of(self, width: float, text: str) -> list[str]:
+        """Where the text wraps in `width`, breaking at spaces and the syllable hints, a word
+        wider than a line between clusters. Measured here, not by fpdf2's shaped dry run (it
+        shapes once per character: the agreement took five times longer): a character's
+        advance from the font's table, Thai marks counted as zero, as HarfBuzz places them."""
         lines: list[str] = []
         for paragraph in text.split("\n"):
-            found = self.multi_cell(
-                width,
-                5,
-                breakable(paragraph, fine) or " ",
-                dry_run=True,
-                output=MethodReturnValue.LINES,
-                wrapmode=WrapMode.WORD,
-                padding=0,
-            )
-            assert isinstance(found, list)  # output=LINES answers the lines
-            lines.extend(str(line).strip(ZWSP) for line in found)
+            lines.extend(self._wrap(breakable(paragraph), width))
+        return lines
+
+    def _advance(self, char: str) -> float:
+        key = (self.font_family, self.font_style, self.font_size_pt, char)
+        found = self._advances.get(key)
+        if found is None:
+            if unicodedata.category(char) == "Mn" or char == ZWSP:
+                found = 0.0
+            else:
+                shaping, self.text_shaping = self.text_shaping, None
+                try:
+                    found = self.get_string_width(char)
+                finally:
+                    self.text_shaping = shaping
+            self._advances[key] = found
+        return found
+
+    def _width(self, text: str) -> float:
+        return sum(self._advance(c) for c in text)
+
+    def _wrap(self, text: str, width: float) -> list[str]:
+        pieces = [p for p in re.split(f"([ {ZWSP}])", text) if p]
+        lines: list[str] = []
+        line = ""
+        for piece in pieces:
+            if piece == ZWSP:
+                continue
+            if not line and piece == " ":
+                continue
+            if self._width(line + piece) <= width:
+                line += piece
+                continue
+            if line.strip():
+                lines.append(line.rstrip())
+                line = ""
+            if piece == " ":
+                continue
+            while self._width(piece) > width:  # one word wider than the line: cut by clusters
+                cut = len(piece)
+                while cut > 1 and (
+                    self._width(piece[:cut]) > width or unicodedata.category(piece[cut]) == "Mn"
+                    if cut < len(piece)
+                    else self._width(piece[:cut]) > width
+                ):
+                    cut -= 1
+                lines.append(piece[:cut])
+                piece = piece[cut:]
+            line = piece
+        if line.strip() or not lines:
+            lines.append(line.rstrip())
         return lines
 
     def paragraph(self, text: str, size: float = 12, bold: bool = False, indent: float = 0) -> None:
@@ -130,9 +168,7 @@ class ThaiPdf(FPDF):
         wrapped = []
         for cell in cells:
             self.set_font(FACE, "B" if cell.bold else "", size)
-            wrapped.append(
-                self.lines_of(cell.width - 2, cell.text, fine=cell.width < 40) if cell.text else []
-            )
+            wrapped.append(self.lines_of(cell.width - 2, cell.text) if cell.text else [])
         height = max(1, *(len(w) for w in wrapped)) * line_h + 2
         self.room_for(height)
         x, y = self.l_margin, self.get_y()
@@ -146,6 +182,15 @@ class ThaiPdf(FPDF):
                 self.say(cell.width - 2, line_h, line, align=cell.align)
             x += cell.width
         self.set_xy(self.l_margin, y + height)
+
+    def finish(self) -> bytes:
+        """The PDF's bytes. The zero-width break hints are only measured, never drawn (Sarabun
+        has no glyph for them): fpdf2 is told so, or it warns of a missing glyph."""
+        for font in self.fonts.values():
+            missing = getattr(font, "missing_glyphs", None)
+            if missing and ord(ZWSP) in missing:
+                missing.remove(ord(ZWSP))
+        return bytes(self.output())
 
     def room_for(self, height: float) -> None:
         if self.get_y() + height > self.h - FOOTER_SPACE:

@@ -61,7 +61,7 @@ def agreement_pdf(doc: AgreementDocument) -> bytes:
     _signatures(pdf, doc)
     pdf.ln(4)
     _kpi_table(pdf, doc)
-    return bytes(pdf.output())
+    return pdf.finish()
 
 
 def _signatures(pdf: ThaiPdf, doc: AgreementDocument) -> None:
@@ -204,4 +204,4 @@ def round_report_pdf(doc: RoundReportDocument) -> bytes:
             pdf.paragraph(f"{who}  {when}", size=11, indent=6)
     pdf.ln(2)
     pdf.paragraph(f"จัดทำเอกสารนี้เมื่อ {doc.made_at}", size=9)
-    return bytes(pdf.output())
+    return pdf.finish()

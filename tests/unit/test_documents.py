@@ -17,8 +17,14 @@ from application.documents import (
     recorded_figures,
 )
 from documents.render import agreement_pdf, round_report_pdf
-from tests.support.factories import MAKER, RECIPIENT
+from domain.agreement import Party
+from domain.book import DefinitionBook
+from domain.commands import Sign
+from domain.lifecycle import decide
+from domain.thai import thai_digits
+from tests.support.factories import MAKER, RECIPIENT, cmd, created
 from tests.support.journeys import open_round, publish, signed
+from tests.support.lifecycle import seed000
 
 ARTEFACTS = Path(__file__).parents[2] / "var" / "test-artefacts" / "documents"
 SITE = "http://127.0.0.1:8000"
@@ -48,7 +54,7 @@ def agreement_file(journey: object) -> Path:
     state, book = journey.state, journey.book  # type: ignore[attr-defined]
     document = _agreement_document(state, book.current(state), NAMES, UNIT, {}, SITE)
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTEFACTS / "agreement-seed000.pdf"
+    path = ARTEFACTS / "agreement-demo.pdf"
     path.write_bytes(agreement_pdf(document))
     return path
 
@@ -79,9 +85,9 @@ def test_a_page_image_and_its_qr_code(agreement_file: Path, journey: object) -> 
     zxingcpp = pytest.importorskip("zxingcpp") if False else __import__("zxingcpp")
     from PIL import Image
 
-    prefix = ARTEFACTS / "agreement-seed000"
+    prefix = ARTEFACTS / "agreement-demo"
     poppler("pdftoppm", "-r", "110", "-png", str(agreement_file), str(prefix))
-    pages = sorted(ARTEFACTS.glob("agreement-seed000-*.png"))
+    pages = sorted(ARTEFACTS.glob("agreement-demo-*.png"))
     assert pages
     digest = journey.state.definition_hash  # type: ignore[attr-defined]
     for page in (pages[0], pages[-1]):
@@ -106,6 +112,29 @@ def test_the_round_report(journey: object) -> None:
     poppler(
         "pdftoppm", "-r", "110", "-png", "-f", "1", "-l", "1", str(path), str(path.with_suffix(""))
     )
+
+
+def test_seed_000s_whole_agreement_comes_back_kpi_by_kpi() -> None:
+    """All of seed 000's KPIs (the fixture of the source document), each name and every
+    weight back from the PDF's text, and the page images kept for a look."""
+    definition = seed000()
+    state, _ = created(definition)
+    book = DefinitionBook([definition])
+    for user, party in ((MAKER, Party.MAKER), (RECIPIENT, Party.RECIPIENT)):
+        state = decide(state, book, cmd(Sign, user, party=party)).state
+    document = _agreement_document(state, definition, NAMES, UNIT, {}, SITE)
+    path = ARTEFACTS / "agreement-seed000-full.pdf"
+    path.write_bytes(agreement_pdf(document))
+    text = text_of(path)
+    flat = re.sub(r"\s+", "", text)
+    for kpi in definition.kpis:
+        assert re.sub(r"\s+", "", kpi.name_th)[:20] in flat, kpi.code
+    pages = text.count("\f")
+    assert pages >= 3
+    assert text.count(state.definition_hash) == pages
+    for n in range(1, pages + 1):
+        assert f"หน้า {thai_digits(str(n))}" in text
+    poppler("pdftoppm", "-r", "90", "-png", str(path), str(path.with_suffix("")))
 
 
 def test_no_pdf_library_is_imported_with_the_api_or_the_web_app() -> None:
