@@ -70,6 +70,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/reports.py
 
 # A zipapp of the auditverify package alone (it imports nothing of the server): run it with
 # `python3 -I auditverify.pyz verify FILE --public-key KEY` on a Python with `cryptography`.

@@ -505,6 +505,8 @@ class ProvenEntry:
     leaf_hash: str
     proof: list[str]
     proof_holds: bool
+    at_th: str = ""  # Bangkok time, Thai date
+    actor_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -525,6 +527,7 @@ def _proven(session: Session, entries: list[AuditEntry]) -> tuple[int, str, list
     size = tree_size(session)
     tree = AuditTree(session)
     root = tree.root(size)
+    names = _names(session, {e.actor_id for e in entries})
     proven = []
     for entry in entries:
         index = entry.seq - 1
@@ -544,6 +547,8 @@ def _proven(session: Session, entries: list[AuditEntry]) -> tuple[int, str, list
                 leaf_hash=entry.leaf_hash,
                 proof=[p.hex() for p in proof],
                 proof_holds=holds,
+                at_th=_when(entry.at),
+                actor_name=names.get(entry.actor_id, entry.actor_id),
             )
         )
     return size, root.hex(), proven
