@@ -29,8 +29,10 @@ ZWSP = "\u200b"
 # syllable most likely starts, before a leading vowel (เ แ โ ใ ไ) or before a consonant that
 # carries a vowel or tone mark, never after ั or ็ (they always need a final consonant) nor
 # after a leading vowel. So "ส่งเสริมให้มีการจัดกิจกรรม" wraps at ส่ง|เส|ริม|ให้|มี|การ|จัด|กิจ|กรรม.
+# Nor inside a leading cluster (ปร, กล, คว ...: "ประจำ", "มกราคม" stay whole).
 _SYLLABLE = re.compile(
     "(?<=[\u0e01-\u0e4e])(?<![\u0e31\u0e47\u0e40-\u0e44])"
+    "(?!(?<=[กขคตปพผ])[รลว])"
     "(?=[\u0e40-\u0e44]|[\u0e01-\u0e2e][\u0e30-\u0e3a\u0e47-\u0e4b\u0e4d])"
 )
 MARGIN = 18.0

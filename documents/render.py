@@ -25,7 +25,7 @@ def number(value: Decimal | None, places: int | None = 2) -> str:
 
 
 def agreement_pdf(doc: AgreementDocument) -> bytes:
-    pdf = ThaiPdf(doc.check, f"คำรับรองการปฏิบัติราชการ {thai_digits(doc.agreement_id)}")
+    pdf = ThaiPdf(doc.check, f"คำรับรองการปฏิบัติราชการ {doc.agreement_id}")
     pdf.add_page()
     year = thai_digits(str(doc.fiscal_year_be))
     pdf.title_line("คำรับรองการปฏิบัติราชการ")
@@ -141,7 +141,7 @@ def _kpi_table(pdf: ThaiPdf, doc: AgreementDocument) -> None:
 
 
 def round_report_pdf(doc: RoundReportDocument) -> bytes:
-    heading = f"รายงานผลการประเมิน {thai_digits(doc.agreement_id)} {doc.round_name}"
+    heading = f"รายงานผลการประเมิน {doc.agreement_id} {doc.round_name}"
     pdf = ThaiPdf(doc.check, heading)
     pdf.add_page()
     pdf.title_line("รายงานผลการประเมินผลการปฏิบัติราชการตามคำรับรอง")
