@@ -47,9 +47,10 @@ readme-shots: $(STAMP)
 
 # What pip cannot install, as Debian package:file it provides. The browser tests drive
 # Debian's chromium (Playwright's own download is not used); tests run as of another date start
-# the time-skipping server under libfaketime (tests/support/today.py). Installed here when
+# the time-skipping server under libfaketime (tests/support/today.py); the document tests read
+# PDFs back with Poppler (pdftotext, pdffonts, pdftoppm). Installed here when
 # missing and this machine allows it, otherwise named exactly.
-SYSTEM_PACKAGES := chromium:/usr/bin/chromium faketime:/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1
+SYSTEM_PACKAGES := chromium:/usr/bin/chromium faketime:/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1 poppler-utils:/usr/bin/pdftotext
 
 chromium system-packages:
 	@missing=""; \
@@ -74,6 +75,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/web_upload.py
+	$(BIN)/python bench/reports.py
 
 # A zipapp of the auditverify package alone (it imports nothing of the server): run it with
 # `python3 -I auditverify.pyz verify FILE --public-key KEY` on a Python with `cryptography`.

@@ -16,6 +16,7 @@ from api.routes import (
     cascades,
     complaints,
     definitions,
+    documents,
     evidence,
     health,
     inbox,
@@ -59,6 +60,7 @@ def create_app(services: Services) -> FastAPI:
         complaints,
         organisation,
         calendar,
+        documents,
     ):
         app.include_router(module.router)
     app.add_middleware(IdempotencyMiddleware, services=services)

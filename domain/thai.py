@@ -21,6 +21,14 @@ def thai_digits_to_ascii(text: str) -> str:
     return text.translate(_THAI_DIGITS)
 
 
+_TO_THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+
+
+def thai_digits(text: str) -> str:
+    """ASCII digits written as Thai numerals, as printed government forms write them."""
+    return text.translate(_TO_THAI_DIGITS)
+
+
 def parse_decimal(raw: str | int | float | Decimal) -> Decimal:
     """A decimal from user input: Thai digits, thousands separators and spaces accepted."""
     if isinstance(raw, Decimal):
@@ -111,3 +119,24 @@ def parse_date(raw: object) -> object:
         return date(year, month, day)
     except (ValueError, OverflowError):
         return raw
+
+
+_THAI_MONTHS_LONG = (
+    "มกราคม",
+    "กุมภาพันธ์",
+    "มีนาคม",
+    "เมษายน",
+    "พฤษภาคม",
+    "มิถุนายน",
+    "กรกฎาคม",
+    "สิงหาคม",
+    "กันยายน",
+    "ตุลาคม",
+    "พฤศจิกายน",
+    "ธันวาคม",
+)
+
+
+def format_long_date_th(day: date) -> str:
+    """The date as a printed form writes it: ๑ ตุลาคม ๒๕๖๔ (Thai numerals, BE year)."""
+    return thai_digits(f"{day.day} {_THAI_MONTHS_LONG[day.month - 1]} {be_year(day.year)}")

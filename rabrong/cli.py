@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     apply.add_argument("agreement_ids", nargs="*", metavar="AGREEMENT_ID")
     apply.add_argument("--all", action="store_true", help="every agreement not archived")
+    from rabrong.documentcli import add_commands as document_commands
+
+    document_commands(commands)
     args = parser.parse_args(argv)
     if args.command == "calendar" and bool(args.agreement_ids) == args.all:
         parser.error("calendar apply: name agreements or give --all, not both")
@@ -98,6 +101,12 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         return code
     if args.command == "audit":
         return run_audit(settings, args)
+    if args.command == "document":
+        from rabrong.documentcli import run_document
+
+        code, text = run_document(settings, args)
+        say(text)
+        return code
     if args.command == "keys":
         return run_keys(settings, args.keys)
     if args.command == "calendar":

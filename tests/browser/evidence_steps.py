@@ -57,13 +57,13 @@ async def upload_watching_progress(page: Page, path: Path, uplink: int) -> list[
     await cdp.send("Network.emulateNetworkConditions", {**conditions, "uploadThroughput": uplink})
     before = await choose_and_send(page, [path])
     row = page.locator(ROWS).nth(before)
+    # Hashing in the browser comes first and takes long on a loaded machine: wait it out, then
+    # sample while the bytes go.
+    sent = re.compile("^(uploading|saving|done|refused)$")
+    await expect(row).to_have_attribute("data-phase", sent, timeout=300_000)
     samples: list[float] = []
-    for _ in range(1200):
-        phase = await row.get_attribute("data-phase")
-        if phase == "uploading":
-            samples.append(float(await row.locator("progress").evaluate("p => p.value")))
-        elif phase in ("saving", "done", "refused"):
-            break
+    while await row.get_attribute("data-phase") == "uploading":
+        samples.append(float(await row.locator("progress").evaluate("p => p.value")))
         await asyncio.sleep(0.05)
     await cdp.send("Network.emulateNetworkConditions", {**conditions, "uploadThroughput": -1})
     await wait_finished(page, before, 1)

@@ -194,7 +194,7 @@ async def test_a_round_from_signatures_to_its_published_score(
         report = tmp_path / f"หลักฐาน {code}.pdf"
         report.write_bytes(pdf_bytes(f"journey-{code}", (30 if code == "2" else 0) * MIB))
         if code == "2":
-            samples = await upload_watching_progress(page, report, uplink=12 * MIB)
+            samples = await upload_watching_progress(page, report, uplink=4 * MIB)
             assert advanced(samples), samples
             await shot(page, "work-evidence-30mib")
         else:

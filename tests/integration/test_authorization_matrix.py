@@ -607,6 +607,14 @@ SPEC: dict[tuple[str, str], tuple[Call, Expect]] = {
     ),
     ("GET", "/v1/audit/entries"): (get(lambda w: "/v1/audit/entries"), top_overseers),
     ("GET", "/v1/audit/entries/{seq}"): (get(lambda w: "/v1/audit/entries/1"), top_overseers),
+    ("GET", "/v1/agreements/{agreement_id}/documents/agreement.pdf"): (
+        get(lambda w: f"{A_PUB(w)}/documents/agreement.pdf"),
+        agreement_read(),
+    ),
+    ("GET", "/v1/agreements/{agreement_id}/documents/rounds/{round_number}/report.pdf"): (
+        get(lambda w: f"{A_PUB(w)}/documents/rounds/{R}/report.pdf"),
+        agreement_read(),
+    ),
     ("GET", "/v1/agreements/{agreement_id}/timeline"): (
         get(lambda w: f"{A_PUB(w)}/timeline"),
         agreement_read(),

@@ -17,6 +17,7 @@ from web.routes import (
     review,
     signin,
     signing,
+    verify,
 )
 
 SCREENS: tuple[APIRouter, ...] = (
@@ -29,6 +30,7 @@ SCREENS: tuple[APIRouter, ...] = (
     evidence.router,
     complaints.router,
     audit_desk.router,
+    verify.router,
 )
 
 router = APIRouter(include_in_schema=False)
