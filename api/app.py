@@ -22,6 +22,7 @@ from api.routes import (
     negotiation,
     organisation,
     progress,
+    reassignment,
     receipts,
     revisions,
     rounds,
@@ -59,6 +60,7 @@ def create_app(services: Services) -> FastAPI:
         complaints,
         organisation,
         calendar,
+        reassignment,
     ):
         app.include_router(module.router)
     app.add_middleware(IdempotencyMiddleware, services=services)

@@ -6,9 +6,32 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.routes import agreement, fallback, inbox, signin
+from web.routes import (
+    account,
+    admin_cascades,
+    admin_definitions,
+    admin_delegations,
+    admin_reassign,
+    admin_units,
+    admin_users,
+    agreement,
+    fallback,
+    inbox,
+    signin,
+)
 
-SCREENS: tuple[APIRouter, ...] = (signin.router, inbox.router, agreement.router)
+SCREENS: tuple[APIRouter, ...] = (
+    signin.router,
+    inbox.router,
+    agreement.router,
+    account.router,
+    admin_units.router,
+    admin_users.router,
+    admin_delegations.router,
+    admin_definitions.router,
+    admin_cascades.router,
+    admin_reassign.router,
+)
 
 router = APIRouter(include_in_schema=False)
 for screen in SCREENS:

@@ -11,6 +11,7 @@ from fastapi import Request
 from starlette.responses import RedirectResponse, Response
 
 from application import web_sessions
+from application.administration import is_administrator
 from application.web_sessions import SignedIn
 from storage.db import Database
 from web import cookies
@@ -60,14 +61,29 @@ def error_page(request: Request, status: int, detail: str | None = None) -> Resp
     )
 
 
-def shown(request: Request, who: SignedIn, name: str, **values: Any) -> Response:
+# A user whose password an administrator reset sees only this page until they change it.
+CHANGE_PASSWORD = "/account/password"
+
+
+def must_change_password(request: Request, who: SignedIn) -> Response | None:
+    if who.user.must_change_password and request.url.path != CHANGE_PASSWORD:
+        return RedirectResponse(CHANGE_PASSWORD, status_code=303)
+    return None
+
+
+def shown(request: Request, who: SignedIn, name: str, status: int = 200, **values: Any) -> Response:
     """A private page, with who is signed in on top and the token its forms carry."""
+    forced = must_change_password(request, who)
+    if forced is not None:
+        return forced
     return page(
         name,
         lang_of(request),
+        status,
         me=who.identity,
         csrf=who.csrf_token,
         path=request.url.path,
+        administers=is_administrator(who.principal),
         **values,
     )
 
@@ -81,6 +97,10 @@ async def signed_form(request: Request) -> tuple[SignedIn, dict[str, str]] | Res
     form = await form_of(request)
     if not web_sessions.same_token(form.get("csrf"), who.csrf_token):
         return error_page(request, 403)
+    if request.url.path != "/signout":
+        forced = must_change_password(request, who)
+        if forced is not None:
+            return forced
     return who, form
 
 
