@@ -8,10 +8,14 @@ names it); the recording activity writes the new parties, the tasks that moved a
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import ValidationError
+
+from application.administration import error_path
 from application.agreements import act_on_agreement, visible_state
 from application.gateway import TemporalGateway
 from domain.access import OrgTree, Principal, agreement_people
@@ -51,15 +55,23 @@ async def reassign_party(
                 f"no active user {to_user}",
                 [violation("to_user", "active_user", "no active user with this id")],
             )
-    command = ReassignParty(
-        command_id=command_id or f"{agreement_id}/reassign/{uuid.uuid4()}",
-        actor=Actor(user_id=actor.user_id, display_name=display_name, acting_for=actor.acting_for),
-        role=role,
-        from_user=from_user.strip(),
-        to_user=newcomer.id,
-        order_ref=order_ref.strip(),
-        reason=reason.strip(),
-    )
+    try:
+        command = ReassignParty(
+            command_id=command_id or f"{agreement_id}/reassign/{uuid.uuid4()}",
+            actor=Actor(
+                user_id=actor.user_id, display_name=display_name, acting_for=actor.acting_for
+            ),
+            role=role,
+            from_user=from_user.strip(),
+            to_user=newcomer.id,
+            order_ref=unicodedata.normalize("NFC", order_ref).strip(),
+            reason=unicodedata.normalize("NFC", reason).strip(),
+        )
+    except ValidationError as bad:  # a form's empty order or reason, named like the API's
+        raise ValidationFailed(
+            "the reassignment is incomplete",
+            [violation(error_path(e["loc"]), e["type"], e["msg"]) for e in bad.errors()],
+        ) from bad
     return await act_on_agreement(temporal=temporal, agreement_id=agreement_id, command=command)
 
 
