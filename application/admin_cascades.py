@@ -26,6 +26,7 @@ SAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
 @dataclass(frozen=True)
 class UnitProgress:
     unit: str
+    unit_name: str
     agreement_id: str
     status: str | None  # None until the agreement exists in the read model
 
@@ -119,5 +120,7 @@ def cascade_progress(*, db: Database, request: CascadeRequest) -> list[UnitProgr
         for u in request.units:
             state = get_state(session, u.agreement_id)
             status = None if state is None else state.status.value
-            found.append(UnitProgress(u.assignment.unit, u.agreement_id, status))
+            unit = session.get(OrgUnit, u.assignment.unit)
+            name = u.assignment.unit if unit is None else unit.name_th
+            found.append(UnitProgress(u.assignment.unit, name, u.agreement_id, status))
         return found

@@ -27,9 +27,10 @@ from domain.validation import validate_definition
 from storage.agreements import get_definition, save_definition
 from storage.audit_append import append_entry
 from storage.db import Database
-from storage.tables import AppUser, OrgUnit, RoleGrant, WebSession
+from storage.tables import AppUser, OrgUnit, RoleGrant
 from storage.unit_of_work import unit_of_work
 from storage.users import check_password, hash_password, org_tree, user_by_username
+from storage.web_sessions import revoke_web_sessions_of
 
 ID = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,63}$")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]{2,99}$")
@@ -251,21 +252,12 @@ def deactivate_user(*, db: Database, actor: Principal, user_id: str, now: dateti
             raise _refuse("user_id", "active", "the user is deactivated already")
         user.active = False
         session.add(user)
-        _end_sessions(session, user_id, now)
+        revoke_web_sessions_of(session, user_id, now)
         session.flush()
         _audit(session, actor, "user.deactivated", user_id, {"user": user_id})
         session.refresh(user)
         session.expunge(user)
         return user
-
-
-def _end_sessions(session: Session, user_id: str, now: datetime) -> None:
-    live = select(WebSession).where(
-        col(WebSession.user_id) == user_id, col(WebSession.revoked_at).is_(None)
-    )
-    for row in session.exec(live):
-        row.revoked_at = now
-        session.add(row)
 
 
 def reset_password(
@@ -281,7 +273,7 @@ def reset_password(
         user.password_hash = hash_password(password)
         user.must_change_password = True
         session.add(user)
-        _end_sessions(session, user_id, now)
+        revoke_web_sessions_of(session, user_id, now)
         session.flush()
         _audit(session, actor, "user.password_reset", user_id, {"user": user_id})
         session.refresh(user)
