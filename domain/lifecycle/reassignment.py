@@ -80,7 +80,7 @@ def reassign_party(
         key: (command.to_user if user == command.from_user else user)
         for key, user in state.reassigned.items()
     }
-    before = {t.key: t.assignee_user for t in open_tasks(state, book)}
+    before = {t.key: t.people for t in open_tasks(state, book)}
     new = advance(state, at, parties=parties, reassigned=reassigned)
     moved = sorted(
         t.key for t in open_tasks(new, book) if t.key in before and before[t.key] != t.assignee_user
