@@ -83,7 +83,7 @@ def reassign_party(
     before = {t.key: t.people for t in open_tasks(state, book)}
     new = advance(state, at, parties=parties, reassigned=reassigned)
     moved = sorted(
-        t.key for t in open_tasks(new, book) if t.key in before and before[t.key] != t.assignee_user
+        t.key for t in open_tasks(new, book) if t.key in before and before[t.key] != t.people
     )
     facts: dict[str, Any] = {
         "role": command.role,
