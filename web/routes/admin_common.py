@@ -48,10 +48,6 @@ def field_errors(refused: DomainError | Problem) -> dict[str, str]:
     return found
 
 
-def status_of(refused: DomainError | Problem) -> int:
-    return refused.status
-
-
 def temporal_of(request: Request) -> TemporalGateway:
     """The same Temporal client the API uses (the composition root put it on the app)."""
     services: Any = request.app.state.services
