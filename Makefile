@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 VERIFIER ?= dist/auditverify.pyz
 VERIFIER_BUILD ?= build/verifier
 
-.PHONY: up test lint unit integration e2e browser chromium system-packages bench clean verifier
+.PHONY: up test lint unit integration e2e browser readme-shots chromium system-packages bench clean verifier
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ e2e: $(STAMP)
 browser: $(STAMP) system-packages
 	$(BIN)/pytest tests/browser
 
+# The README's pictures, copied from the screenshots the browser tests just took.
+readme-shots: $(STAMP)
+	$(BIN)/python tests/browser/readme_shots.py
+
 # What pip cannot install, as Debian package:file it provides. The browser tests drive
 # Debian's chromium (Playwright's own download is not used); tests run as of another date start
 # the time-skipping server under libfaketime (tests/support/today.py). Installed here when
@@ -69,6 +73,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/web_upload.py
 
 # A zipapp of the auditverify package alone (it imports nothing of the server): run it with
 # `python3 -I auditverify.pyz verify FILE --public-key KEY` on a Python with `cryptography`.

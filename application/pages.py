@@ -11,7 +11,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from application.inbox import reach_of
-from domain.access import Principal
+from domain.access import Principal, may_query_whole_log
 from domain.calendar import WorkingCalendar
 from domain.task_actions import COMPLETES, claimable
 from domain.thai import format_date_th
@@ -19,6 +19,7 @@ from storage.db import Database
 from storage.inbox import InboxFilter, inbox_counts, inbox_page
 from storage.outbox import latest_notifications
 from storage.tables import AgreementRow, AppUser, OrgUnit, TaskRow
+from storage.users import org_tree
 
 CALENDAR = WorkingCalendar()
 
@@ -135,6 +136,8 @@ class IdentityView:
     unit_th: str | None
     unit_en: str | None
     standings: list[StandingView]
+    # Whether the auditor's desk is theirs, for the link on every page; the desk decides anew.
+    audits: bool = False
 
 
 def identity_of(session: Session, user: AppUser, actor: Principal) -> IdentityView:
@@ -151,6 +154,7 @@ def identity_of(session: Session, user: AppUser, actor: Principal) -> IdentityVi
         unit.name_th if unit else None,
         unit.name_en if unit else None,
         standings,
+        may_query_whole_log(actor, org_tree(session)),
     )
 
 

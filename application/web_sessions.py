@@ -18,6 +18,7 @@ from storage.unit_of_work import unit_of_work
 from storage.users import check_password, grants_of, hash_password, needs_rehash, user_by_username
 from storage.web_sessions import create_web_session, touch_web_session, web_session
 
+COOKIE = "rabrong_session"  # the session id's cookie, read by the pages and the page upload
 IDLE = timedelta(minutes=30)  # a government PC left unattended at lunch signs out
 ABSOLUTE = timedelta(hours=10)  # a working day, then sign in again
 TOUCH_EVERY = timedelta(minutes=1)

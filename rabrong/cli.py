@@ -219,6 +219,7 @@ def serve_api(settings: Settings) -> int:
     from rabrong.resources import database, evidence_store, temporal_client
     from storage.incoming import clear_spool
     from web.app import install_web
+    from web.services import PageServices
 
     # The keys first: without them the API must not start, nor touch anything before refusing.
     signer, session = audit_signer(settings), session_key(settings)
@@ -239,7 +240,8 @@ def serve_api(settings: Settings) -> int:
         api_token_ttl=timedelta(days=settings.api_token_days),
     )
     app = create_app(services)
-    install_web(app, db)  # the pages at /, after every /v1 route
+    pages = PageServices(temporal=services.temporal, store=services.store, signer=signer)
+    install_web(app, db, pages)  # the pages at /, after every /v1 route
     uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_config=None)
     return 0
 

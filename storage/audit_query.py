@@ -19,6 +19,9 @@ class AuditQuery:
     action: str | None = None
     at_from: datetime | None = None
     at_to: datetime | None = None
+    # Entries about any of these agreements (their own, their evidence's, their complaints'),
+    # as the auditor's desk narrows by agreement or by unit; None: no such narrowing.
+    agreement_ids: tuple[str, ...] | None = None
 
 
 def find_entries(
@@ -44,6 +47,10 @@ def _conditions(query: AuditQuery) -> list[ColumnElement[bool]]:
         conditions.append(col(AuditEntry.at) >= query.at_from)
     if query.at_to is not None:
         conditions.append(col(AuditEntry.at) < query.at_to)
+    if query.agreement_ids is not None:
+        named = AuditEntry.facts["agreement_id"].as_string()
+        ids = list(query.agreement_ids)
+        conditions.append(or_(col(AuditEntry.subject_id).in_(ids), named.in_(ids)))
     return conditions
 
 

@@ -14,11 +14,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
+from application.errors import Problem
 from storage.db import Database
 from web.i18n import COOKIE, language
 from web.render import page
 from web.routes import router
 from web.security import is_page, page_headers
+from web.services import PageServices
 
 log = structlog.get_logger(__name__)
 STATIC = Path(str(resources.files(__package__).joinpath("static")))
@@ -36,6 +38,10 @@ async def error_pages(
     except (DBAPIError, ConnectionError, TimeoutError) as down:
         log.warning("page_dependency_down", path=request.url.path, error=str(down))
         status = 503
+    except Problem as refused:  # the application's unavailable(): Temporal or a store down
+        if refused.status != 503:
+            log.exception("page_failed", path=request.url.path)
+        status = 503 if refused.status == 503 else 500
     except Exception:
         log.exception("page_failed", path=request.url.path)
         status = 500
@@ -56,10 +62,20 @@ async def error_pages(
     return response
 
 
-def install_web(app: FastAPI, db: Database) -> None:
+def api_services(app: FastAPI) -> PageServices:
+    api = getattr(app.state, "services", None)
+    if api is None:
+        return PageServices()
+    return PageServices(temporal=api.temporal, store=api.store, signer=api.audit_signer)
+
+
+def install_web(app: FastAPI, db: Database, services: PageServices | None = None) -> None:
     """Adds the pages last, so every API route keeps its path; the catch-all 404 page comes
-    after them."""
+    after them. Without `services` the pages use the API's own on the same app (the
+    composition root hands both the same); with neither, the pages that act through Temporal
+    or hand out bundles answer 503 (the reading pages still work)."""
     app.state.web_db = db
+    app.state.web_services = services or api_services(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
     app.middleware("http")(error_pages)

@@ -6,7 +6,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-SESSION = "rabrong_session"
+from application import web_sessions
+
+SESSION = web_sessions.COOKIE  # read by the page upload route too (decision 0037)
 SIGNIN_TOKEN = "rabrong_signin"
 
 

@@ -27,9 +27,10 @@ async def page_headers(
     if not is_page(request.url.path):
         return response
     headers = response.headers
-    headers["Content-Security-Policy"] = CSP
+    # A route may narrow these further (the evidence preview may be framed by this site only).
+    headers.setdefault("Content-Security-Policy", CSP)
     headers["X-Content-Type-Options"] = "nosniff"
-    headers["X-Frame-Options"] = "DENY"
+    headers.setdefault("X-Frame-Options", "DENY")
     headers["Referrer-Policy"] = "same-origin"
     if request.url.path.startswith("/static/"):
         headers.setdefault("Cache-Control", "public, max-age=86400")

@@ -3,7 +3,6 @@ complaint's own workflow; the filing is checked here first so a refusal is a 4xx
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -11,29 +10,23 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from api.agreement_access import command_id, not_found
+from api.agreement_access import command_id
 from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
 from api.identity import Caller
 from api.problems import Problem
-from application.complaints import act_on_complaint, start_complaint
+from application.complaints import act_on_complaint, file_complaint_as, may_see
 from application.public.complaints import ComplaintList, ComplaintPublic, complaint_public
-from domain.audit import may_query_whole_log, may_read_timeline, may_see_complaint
-from domain.complaint_filing import COMMITTEE_ROLE, choose_committee, file_complaint
+from domain.audit import may_query_whole_log
 from domain.complaints import (
     AcknowledgeOutcome,
     AskForInformation,
     ComplaintFigures,
-    ComplaintPolicy,
     ComplaintState,
-    ComplaintWorkflowInput,
     DecideComplaint,
-    FileComplaint,
     ProvideInformation,
 )
 from domain.thai import normalize_text
-from storage.agreements import get_state
-from storage.complaints import complaint_figures, contested, get_complaint, list_complaints
-from storage.users import users_with_role
+from storage.complaints import complaint_figures, get_complaint, list_complaints
 from workflows.complaint import ComplaintWorkflow
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
@@ -72,36 +65,20 @@ async def file(
 ) -> ComplaintPublic:
     """The evaluated person (or someone acting for them) contests a published KPI score; a
     committee of people who had no part in that score is assigned."""
-    cid = command_id(key)
-    complaint_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"complaint:{cid}"))
-    with services.db.reader() as session:
-        filed = get_complaint(session, complaint_id)
-        if filed is not None and _may_see(filed, user):
-            return complaint_public(
-                filed
-            )  # a retry of a filing already recorded, open or long finished
-        state = get_state(session, body.agreement_id)
-        if state is None or not may_read_timeline(
-            state, user.principal, user.tree, user.unit_of(state)
-        ):
-            raise not_found(body.agreement_id)
-        score = contested(session, body.agreement_id, body.round, body.kpi_code)
-        candidates = [u.id for u in users_with_role(session, COMMITTEE_ROLE)]
-    command = FileComplaint(
-        command_id=cid,
+    return await file_complaint_as(
+        db=services.db,
+        temporal=services.temporal,
         actor=actor_of(user),
-        complaint_id=complaint_id,
+        reader=user.principal,
+        tree=user.tree,
+        command_id=command_id(key),
         agreement_id=body.agreement_id,
-        round=body.round,
+        round_number=body.round,
         kpi_code=body.kpi_code,
-        reasons=normalize_text(body.reasons),
+        reasons=body.reasons,
         evidence_ids=body.evidence_ids,
+        now=datetime.now(UTC),
     )
-    policy = ComplaintPolicy()
-    committee = choose_committee(candidates, score) if score is not None else []
-    file_complaint(score, command, committee, policy, datetime.now(UTC))  # refusals: 4xx now
-    start = ComplaintWorkflowInput(filing=command, committee=committee, policy=policy)
-    return await start_complaint(temporal=services.temporal, start=start)
 
 
 @router.get("")
@@ -223,8 +200,7 @@ async def acknowledge(
 
 
 def _may_see(state: ComplaintState, user: Caller) -> bool:
-    people = [state.complainant, state.filed_by, *state.committee]
-    return may_see_complaint(people, user.principal, user.tree, state.unit)
+    return may_see(state, user.principal, user.tree)
 
 
 def _visible(services: ServicesDep, complaint_id: str, user: Caller) -> ComplaintState:

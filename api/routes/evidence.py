@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 import urllib.parse
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 import structlog
@@ -27,7 +27,7 @@ from api.agreement_access import (
     seen,
     visible,
 )
-from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
+from api.deps import CurrentUser, IdempotencyKey, PageUser, ServicesDep, actor_of
 from api.identity import Caller
 from api.problems import Problem, unavailable
 from api.schemas import (
@@ -57,6 +57,8 @@ from storage.tables import EvidenceRow
 
 log = structlog.get_logger(__name__)
 router = APIRouter(tags=["evidence"])
+page_router = APIRouter(include_in_schema=False)
+PAGE_UPLOAD = "/agreements/{agreement_id}/rounds/{round_number}/kpis/{kpi_code}/evidence/upload"
 EvidenceId = Annotated[str, Path(max_length=64)]
 KPI_PATH = "/v1/agreements/{agreement_id}/rounds/{round_number}/kpis/{kpi_code}/evidence"
 
@@ -79,6 +81,12 @@ UPLOAD_BODY: dict[str, Any] = {
 }
 
 
+ItemCode = Annotated[str | None, Query(max_length=64)]
+EffectiveDate = Annotated[ThaiDate | None, Query()]
+Supersedes = Annotated[str | None, Query(max_length=64)]
+UploadName = Annotated[str | None, Query(max_length=500)]
+
+
 @router.post(KPI_PATH, status_code=201, openapi_extra=UPLOAD_BODY)
 async def upload_evidence(
     agreement_id: AgreementId,
@@ -88,14 +96,77 @@ async def upload_evidence(
     user: CurrentUser,
     services: ServicesDep,
     key: IdempotencyKey,
-    item_code: Annotated[str | None, Query(max_length=64)] = None,
-    effective_from: Annotated[ThaiDate | None, Query()] = None,
-    effective_to: Annotated[ThaiDate | None, Query()] = None,
-    supersedes: Annotated[str | None, Query(max_length=64)] = None,
-    name: Annotated[str | None, Query(max_length=500)] = None,
+    item_code: ItemCode = None,
+    effective_from: EffectiveDate = None,
+    effective_to: EffectiveDate = None,
+    supersedes: Supersedes = None,
+    name: UploadName = None,
+) -> EvidenceUploaded:
+    return await _upload(
+        agreement_id=agreement_id,
+        round_number=round_number,
+        kpi_code=kpi_code,
+        request=request,
+        user=user,
+        services=services,
+        command=command_id(key),
+        item_code=item_code,
+        effective_from=effective_from,
+        effective_to=effective_to,
+        supersedes=supersedes,
+        name=name,
+    )
+
+
+@page_router.post(PAGE_UPLOAD, status_code=201)
+async def upload_evidence_from_page(
+    agreement_id: AgreementId,
+    round_number: RoundNo,
+    kpi_code: KpiCode,
+    request: Request,
+    user: PageUser,
+    services: ServicesDep,
+    item_code: ItemCode = None,
+    effective_from: EffectiveDate = None,
+    effective_to: EffectiveDate = None,
+    supersedes: Supersedes = None,
+    name: UploadName = None,
+) -> EvidenceUploaded:
+    """The web page's upload (decision 0037): the same streaming and the same Update as the API
+    route above, for a browser that holds a session cookie and sends its CSRF token in a header
+    instead of a bearer token. Not part of the public API, so not in its OpenAPI document."""
+    return await _upload(
+        agreement_id=agreement_id,
+        round_number=round_number,
+        kpi_code=kpi_code,
+        request=request,
+        user=user,
+        services=services,
+        command=str(uuid.uuid4()),
+        item_code=item_code,
+        effective_from=effective_from,
+        effective_to=effective_to,
+        supersedes=supersedes,
+        name=name,
+    )
+
+
+async def _upload(
+    *,
+    agreement_id: str,
+    round_number: int,
+    kpi_code: str,
+    request: Request,
+    user: Caller,
+    services: Services,
+    command: str,
+    item_code: str | None,
+    effective_from: date | None,
+    effective_to: date | None,
+    supersedes: str | None,
+    name: str | None,
 ) -> EvidenceUploaded:
     state = visible(services, user, agreement_id)
-    command = command_id(key)
     evidence_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{agreement_id}/{command}"))
     done = _attached(services, agreement_id, evidence_id)
     if done is not None:  # a retry of an upload that was attached: answer it again, once
@@ -376,3 +447,6 @@ def _audit_read(
         via=via,
         request_id=getattr(request.state, "request_id", None),
     )
+
+
+router.include_router(page_router)  # after its routes are declared: include copies them

@@ -39,6 +39,7 @@ from tests.support.http import DEMO_ID, FY, VAULT_LIMIT, Api, eventually, partie
 from tests.support.servers import S3Server
 from web.app import install_web
 from web.security import CSP
+from web.services import PageServices
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "test-artefacts" / "screenshots"
@@ -116,7 +117,8 @@ async def site(
         demo_id = await _agreement(api, DEMO_ID, "web")
         evil_id = await _agreement(api, EVIL_DEFINITION, "evil", submitters=["u-evil"])
         app = create_app(api.services)  # the same services, as `rabrong up` composes them
-        install_web(app, db)
+        services = api.services
+        install_web(app, db, PageServices(services.temporal, services.store, services.audit_signer))
         port = _free_port()
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off")

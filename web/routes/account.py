@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse, Response
 
 from application import administration
 from domain.errors import DomainError
-from web.routes.admin_common import field_errors
+from web.routes.admin_common import field_errors, shown_as
 from web.routes.context import (
     CHANGE_PASSWORD,
     db_of,
@@ -45,7 +45,7 @@ async def change_password(request: Request) -> Response:
             repeated=form.get("repeated", ""),
         )
     except DomainError as refused:
-        return shown(
+        return shown_as(
             request,
             who,
             "account_password.html",

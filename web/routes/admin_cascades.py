@@ -20,8 +20,8 @@ from application.web_sessions import SignedIn
 from domain.cascade_plan import CascadeRequest
 from domain.definition import HierarchyLevel
 from domain.errors import DomainError
-from web.routes.admin_common import admin_form, admin_page, field_errors, temporal_of
-from web.routes.context import db_of, error_page, shown
+from web.routes.admin_common import admin_form, admin_page, field_errors, shown_as
+from web.routes.context import db_of, error_page, shown, temporal_of
 
 log = structlog.get_logger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -56,7 +56,7 @@ def _page(
 ) -> Response:
     db = db_of(request)
     templates = [d for d in admin_views.definitions(db=db) if d.kind == "template"]
-    return shown(
+    return shown_as(
         request,
         who,
         "admin_cascades.html",

@@ -11,10 +11,9 @@ from starlette.responses import Response
 
 from application.administration import is_administrator
 from application.errors import Problem
-from application.gateway import TemporalGateway
 from application.web_sessions import SignedIn
 from domain.errors import DomainError
-from web.routes.context import error_page, signed_form, signed_in, to_sign_in
+from web.routes.context import error_page, shown, signed_form, signed_in, to_sign_in
 
 
 def admin_page(request: Request) -> SignedIn | Response:
@@ -48,9 +47,10 @@ def field_errors(refused: DomainError | Problem) -> dict[str, str]:
     return found
 
 
-def temporal_of(request: Request) -> TemporalGateway:
-    """The same Temporal client the API uses (the composition root put it on the app)."""
-    services: Any = request.app.state.services
-    temporal = services.temporal
-    assert isinstance(temporal, TemporalGateway)
-    return temporal
+def shown_as(request: Request, who: SignedIn, name: str, status: int, **values: Any) -> Response:
+    """A private page answered with this status (a refused form is 4xx); a redirect that takes
+    its place (the forced password change) keeps its own."""
+    response = shown(request, who, name, **values)
+    if response.status_code == 200:
+        response.status_code = status
+    return response

@@ -10,8 +10,8 @@ from starlette.responses import RedirectResponse, Response
 from application import admin_views, administration
 from application.web_sessions import SignedIn, same_token
 from domain.errors import DomainError
-from web.routes.admin_common import admin_page, field_errors
-from web.routes.context import db_of, error_page, shown, signed_in, to_sign_in
+from web.routes.admin_common import admin_page, field_errors, shown_as
+from web.routes.context import db_of, error_page, signed_in, to_sign_in
 
 router = APIRouter(include_in_schema=False)
 # A definition is a few hundred KPIs at most; anything far larger is not one.
@@ -25,7 +25,7 @@ def _page(
     errors: list[tuple[str, str]] | None = None,
     filename: str = "",
 ) -> Response:
-    return shown(
+    return shown_as(
         request,
         who,
         "admin_definitions.html",

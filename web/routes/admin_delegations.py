@@ -16,8 +16,8 @@ from application.web_sessions import SignedIn
 from domain.delegation import DelegationRequest
 from domain.errors import DomainError
 from domain.thai import format_date_th, parse_date
-from web.routes.admin_common import admin_form, admin_page, field_errors
-from web.routes.context import db_of, lang_of, now, shown
+from web.routes.admin_common import admin_form, admin_page, field_errors, shown_as
+from web.routes.context import db_of, lang_of, now
 
 router = APIRouter(include_in_schema=False)
 DATES = ("order_date", "valid_from", "valid_to")
@@ -31,7 +31,7 @@ def _page(
     errors: dict[str, str] | None = None,
 ) -> Response:
     db = db_of(request)
-    return shown(
+    return shown_as(
         request,
         who,
         "admin_delegations.html",

@@ -13,8 +13,8 @@ from application.web_sessions import SignedIn
 from domain.commands import PartyRole
 from domain.errors import DomainError
 from domain.thai import format_date_th
-from web.routes.admin_common import admin_form, admin_page, field_errors, temporal_of
-from web.routes.context import db_of, error_page, lang_of, shown
+from web.routes.admin_common import admin_form, admin_page, field_errors, shown_as
+from web.routes.context import db_of, error_page, lang_of, temporal_of
 
 router = APIRouter(include_in_schema=False)
 ROLES: tuple[PartyRole, ...] = (
@@ -54,7 +54,7 @@ def _page(
         *[("review_chain", u) for u in parties.review_chain],
     ]
     lang = lang_of(request)
-    return shown(
+    return shown_as(
         request,
         who,
         "admin_reassign.html",

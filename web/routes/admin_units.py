@@ -8,8 +8,8 @@ from starlette.responses import RedirectResponse, Response
 from application import admin_views, administration
 from application.web_sessions import SignedIn
 from domain.errors import DomainError
-from web.routes.admin_common import admin_form, admin_page, field_errors
-from web.routes.context import db_of, shown
+from web.routes.admin_common import admin_form, admin_page, field_errors, shown_as
+from web.routes.context import db_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,7 +30,7 @@ def _units_page(
     errors: dict[str, str] | None = None,
     form_name: str = "",
 ) -> Response:
-    return shown(
+    return shown_as(
         request,
         who,
         "admin_units.html",

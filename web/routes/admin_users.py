@@ -11,8 +11,8 @@ from application.errors import Problem
 from application.web_sessions import SignedIn
 from domain.access import ROLES
 from domain.errors import DomainError
-from web.routes.admin_common import admin_form, admin_page, field_errors
-from web.routes.context import db_of, error_page, now, shown
+from web.routes.admin_common import admin_form, admin_page, field_errors, shown_as
+from web.routes.context import db_of, error_page, now
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,7 +25,7 @@ def _users_page(
     errors: dict[str, str] | None = None,
 ) -> Response:
     db = db_of(request)
-    return shown(
+    return shown_as(
         request,
         who,
         "admin_users.html",
@@ -81,7 +81,7 @@ def _user_page(
     member = admin_views.user(db=db, user_id=user_id)
     if member is None:
         return error_page(request, 404)
-    return shown(
+    return shown_as(
         request,
         who,
         "admin_user.html",

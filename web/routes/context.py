@@ -12,17 +12,35 @@ from starlette.responses import RedirectResponse, Response
 
 from application import web_sessions
 from application.administration import is_administrator
+from application.errors import unavailable
+from application.gateway import TemporalGateway
 from application.web_sessions import SignedIn
 from storage.db import Database
 from web import cookies
 from web.i18n import COOKIE, language
 from web.render import page
+from web.services import PageServices
 
 
 def db_of(request: Request) -> Database:
     db = request.app.state.web_db
     assert isinstance(db, Database)
     return db
+
+
+def services_of(request: Request) -> PageServices:
+    services = request.app.state.web_services
+    assert isinstance(services, PageServices)
+    return services
+
+
+def temporal_of(request: Request) -> TemporalGateway:
+    """The gateway the working screens send commands through; none configured is the
+    dependency being down (503), never a crash."""
+    temporal = services_of(request).temporal
+    if temporal is None:
+        raise unavailable("temporal", "no Temporal gateway is configured for the pages")
+    return temporal
 
 
 def lang_of(request: Request) -> str:
@@ -71,7 +89,7 @@ def must_change_password(request: Request, who: SignedIn) -> Response | None:
     return None
 
 
-def shown(request: Request, who: SignedIn, name: str, status: int = 200, **values: Any) -> Response:
+def shown(request: Request, who: SignedIn, name: str, **values: Any) -> Response:
     """A private page, with who is signed in on top and the token its forms carry."""
     forced = must_change_password(request, who)
     if forced is not None:
@@ -79,7 +97,6 @@ def shown(request: Request, who: SignedIn, name: str, status: int = 200, **value
     return page(
         name,
         lang_of(request),
-        status,
         me=who.identity,
         csrf=who.csrf_token,
         path=request.url.path,
