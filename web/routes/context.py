@@ -51,11 +51,26 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+# A user whose password an administrator reset sees only this page until they change it.
+CHANGE_PASSWORD = "/account/password"
+WHILE_FORCED = frozenset({CHANGE_PASSWORD, "/signout"})
+
+
+class PasswordChangeRequired(Exception):
+    """Raised by `signed_in` for a user who must change their password first; the web app
+    answers it with a redirect to the change-password page (web.app.install_web), so no page,
+    however it renders, is shown before the change."""
+
+
 def signed_in(request: Request) -> SignedIn | None:
     session_id = request.cookies.get(cookies.SESSION)
     if not session_id:
         return None
-    return web_sessions.resume(db=db_of(request), session_id=session_id, now=now())
+    who = web_sessions.resume(db=db_of(request), session_id=session_id, now=now())
+    forced = who is not None and who.user.must_change_password
+    if forced and request.url.path not in WHILE_FORCED:
+        raise PasswordChangeRequired
+    return who
 
 
 def to_sign_in(request: Request) -> RedirectResponse:
@@ -79,21 +94,8 @@ def error_page(request: Request, status: int, detail: str | None = None) -> Resp
     )
 
 
-# A user whose password an administrator reset sees only this page until they change it.
-CHANGE_PASSWORD = "/account/password"
-
-
-def must_change_password(request: Request, who: SignedIn) -> Response | None:
-    if who.user.must_change_password and request.url.path != CHANGE_PASSWORD:
-        return RedirectResponse(CHANGE_PASSWORD, status_code=303)
-    return None
-
-
 def shown(request: Request, who: SignedIn, name: str, **values: Any) -> Response:
     """A private page, with who is signed in on top and the token its forms carry."""
-    forced = must_change_password(request, who)
-    if forced is not None:
-        return forced
     return page(
         name,
         lang_of(request),
@@ -114,10 +116,6 @@ async def signed_form(request: Request) -> tuple[SignedIn, dict[str, str]] | Res
     form = await form_of(request)
     if not web_sessions.same_token(form.get("csrf"), who.csrf_token):
         return error_page(request, 403)
-    if request.url.path != "/signout":
-        forced = must_change_password(request, who)
-        if forced is not None:
-            return forced
     return who, form
 
 
