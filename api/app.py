@@ -23,6 +23,7 @@ from api.routes import (
     negotiation,
     organisation,
     progress,
+    reassignment,
     receipts,
     revisions,
     rounds,
@@ -61,6 +62,7 @@ def create_app(services: Services) -> FastAPI:
         organisation,
         calendar,
         documents,
+        reassignment,
     ):
         app.include_router(module.router)
     app.add_middleware(IdempotencyMiddleware, services=services)

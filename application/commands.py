@@ -31,6 +31,7 @@ from domain.commands import (
     FireAlarms,
     GrantException,
     ProposeRevision,
+    ReassignParty,
     ReturnDraft,
     ReturnResult,
     ReturnRound,
@@ -39,7 +40,16 @@ from domain.commands import (
     SubmitRound,
     WithdrawEvidence,
 )
-from domain.lifecycle import calendar, clock, drafting, evidence, review, revision, submission
+from domain.lifecycle import (
+    calendar,
+    clock,
+    drafting,
+    evidence,
+    reassignment,
+    review,
+    revision,
+    submission,
+)
 from workflows.agreement import AgreementWorkflow
 
 Method = Literal["POST"]
@@ -145,6 +155,13 @@ COMMAND_TABLE: tuple[CommandEntry, ...] = (
         W.apply_calendar,
         calendar.apply_calendar,
         "calendar.applied",
+    ),
+    _sent(
+        ReassignParty,
+        AGREEMENT + "/reassign",
+        W.reassign_party,
+        reassignment.reassign_party,
+        "agreement.reassigned",
     ),
     # The deadline clock: the workflow fires what fell due itself, between commands.
     CommandEntry(FireAlarms, None, None, clock.fire_alarms, ("deadlines.fired",)),

@@ -86,6 +86,19 @@ def _attempt(
         reason = "unknown_user" if user is None else "wrong_password"
         _record(session, ANONYMOUS, FAILED, subject, facts, now, reason=reason)
         return Problem(401, "bad_credentials", "Login failed", "wrong username or password")
+    if not user.active:
+        _record(session, ANONYMOUS, FAILED, subject, facts, now, reason="deactivated")
+        return Problem(401, "bad_credentials", "Login failed", "wrong username or password")
+    if user.must_change_password:
+        # A password an administrator reset is changed on the sign-in page first (0039).
+        _record(session, ANONYMOUS, FAILED, subject, facts, now, reason="must_change_password")
+        return Problem(
+            403,
+            "password_change_required",
+            "Password change required",
+            "this password was reset: sign in on the web app and choose a new one first",
+            [violation("password", "must_change", "reset by an administrator")],
+        )
     return _signed_in(session, user, password, keys[ACCOUNT], facts, now, refresh_ttl)
 
 

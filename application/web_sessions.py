@@ -41,6 +41,8 @@ def sign_in(*, db: Database, username: str, password: str, now: datetime) -> str
         user = user_by_username(session, username.strip())
         if user is None or not check_password(password, user.password_hash):
             return None
+        if not user.active:  # deactivated: never deleted, never signed in (decision 0039)
+            return None
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
             session.add(user)
@@ -66,7 +68,7 @@ def resume(*, db: Database, session_id: str, now: datetime) -> SignedIn | None:
         if row is None or not _live(row, now):
             return None
         user = session.get(AppUser, row.user_id)
-        if user is None:
+        if user is None or not user.active:
             return None
         today = now.date()
         principal = Principal(

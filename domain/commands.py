@@ -156,6 +156,21 @@ class ApplyCalendar(_Command):
     calendar: HolidayCalendar | None = None
 
 
+PartyRole = Literal["maker", "recipient", "reviewer", "submitter", "group_head", "review_chain"]
+
+
+class ReassignParty(_Command):
+    """Someone moved job mid-year: the part one person held in the agreement goes to another,
+    under the order (คำสั่ง) that moved them; what they signed or decided stays theirs."""
+
+    kind: Literal["reassign_party"] = "reassign_party"
+    role: PartyRole
+    from_user: str = Field(min_length=1, max_length=64)
+    to_user: str = Field(min_length=1, max_length=64)
+    order_ref: str = Field(min_length=1, max_length=300)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
 Command = Annotated[
     CreateAgreement
     | ReturnDraft
@@ -174,6 +189,7 @@ Command = Annotated[
     | ProposeRevision
     | DecideRevision
     | FireAlarms
-    | ApplyCalendar,
+    | ApplyCalendar
+    | ReassignParty,
     Field(discriminator="kind"),
 ]

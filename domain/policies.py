@@ -220,3 +220,13 @@ def require_may_apply_calendar(principal: Principal, tree: OrgTree, state: Agree
             "only an administrator of the agreement's unit may apply a holiday calendar",
             [violation("actor", "is_administrator", "user is not an administrator")],
         )
+
+
+def require_may_reassign(principal: Principal, tree: OrgTree, unit: str | None) -> None:
+    """Who holds which part follows an order of the administration: an administrator of the
+    agreement's unit records it."""
+    if not may_administer(principal, tree, unit):
+        raise NotAuthorized(
+            "only an administrator of the agreement's unit may reassign its parties",
+            [violation("actor", "is_administrator", "user is not an administrator")],
+        )

@@ -39,6 +39,8 @@ def identity_of(session: Session, user_id: str, day: date) -> Identity | None:
     if not rows:
         return None
     user = rows[0][0]
+    if not user.active:  # deactivated: the API answers 401 as for an unknown token
+        return None
     further = [Grant(role=role, unit=unit) for _, role, unit, _ in rows if role is not None]
     home = [Grant(role=role, unit=user.unit_id) for role in user.roles]
     delegations = {d.id: d for *_, d in rows if d is not None}

@@ -52,6 +52,9 @@ class AppUser(SQLModel, table=True):
     unit_id: str = Field(foreign_key="org_unit.id", max_length=64)
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     password_hash: str = Field(max_length=300)
+    # Never deleted: a deactivated user keeps their name on what they signed, but cannot sign in.
+    active: bool = True
+    must_change_password: bool = False
 
 
 class RoleGrant(SQLModel, table=True):

@@ -87,3 +87,18 @@ def users_with_role(session: Session, role: str) -> list[AppUser]:
     """Roles are a small JSON list per user; the few candidates are filtered here."""
     users = session.exec(select(AppUser).order_by(col(AppUser.id)))
     return [user for user in users if role in user.roles]
+
+
+def holders_at(session: Session, role: str, unit: str) -> list[str]:
+    """Who holds a role at exactly this unit: its own people with the role, then those granted
+    it there."""
+    own = session.exec(select(AppUser).where(col(AppUser.unit_id) == unit, col(AppUser.active)))
+    found = [user.id for user in own if role in user.roles]
+    granted = select(RoleGrant.user_id).where(
+        col(RoleGrant.role) == role, col(RoleGrant.unit_id) == unit
+    )
+    for user_id in session.exec(granted):
+        member = session.get(AppUser, user_id)
+        if member is not None and member.active:
+            found.append(user_id)
+    return sorted(dict.fromkeys(found))

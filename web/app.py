@@ -11,7 +11,7 @@ import structlog
 from fastapi import FastAPI
 from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from application.errors import Problem
@@ -19,6 +19,7 @@ from storage.db import Database
 from web.i18n import COOKIE, language
 from web.render import page
 from web.routes import router
+from web.routes.context import CHANGE_PASSWORD, PasswordChangeRequired
 from web.security import is_page, page_headers
 from web.services import PageServices
 
@@ -62,6 +63,10 @@ async def error_pages(
     return response
 
 
+async def to_change_password(request: Request, exc: Exception) -> Response:
+    return RedirectResponse(CHANGE_PASSWORD, status_code=303)
+
+
 def api_services(app: FastAPI) -> PageServices:
     api = getattr(app.state, "services", None)
     if api is None:
@@ -78,5 +83,6 @@ def install_web(app: FastAPI, db: Database, services: PageServices | None = None
     app.state.web_services = services or api_services(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
+    app.add_exception_handler(PasswordChangeRequired, to_change_password)
     app.middleware("http")(error_pages)
     app.middleware("http")(page_headers)

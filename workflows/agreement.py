@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
         FireAlarms,
         GrantException,
         ProposeRevision,
+        ReassignParty,
         ReturnDraft,
         ReturnResult,
         ReturnRound,
@@ -82,6 +83,9 @@ STANDING_ALARM = "standing-alarm-timer"
 # keeps it (decision 0025); older runs count on the table in domain/calendar.py.
 PINNED_CALENDAR = "pinned-holiday-calendar"
 CALENDAR_TIMEOUT = timedelta(seconds=30)
+# From this patch an agreement takes the reassign_party Update (decision 0039): histories that
+# carry one also carry this marker, so a later change to how a part passes can branch on it.
+REASSIGN_PARTY = "reassign-party"
 
 
 def refusal(error: DomainError) -> ApplicationError:
@@ -334,6 +338,16 @@ class AgreementWorkflow:
             require_calendar_applicable(self.state)
         except DomainError as error:
             raise refusal(error) from error
+
+    @workflow.update
+    async def reassign_party(self, command: ReassignParty) -> AgreementState:
+        if not workflow.patched(REASSIGN_PARTY):  # pragma: no cover - only a new run sends it
+            raise ApplicationError("this agreement predates reassignment", type="InvalidTransition")
+        return await self._handle(command)
+
+    @reassign_party.validator
+    def _validate_reassign_party(self, command: ReassignParty) -> None:
+        self._check(command)
 
     def _decide(self, command: Command) -> Decision:
         timed = command.model_copy(update={"at": workflow.now()})

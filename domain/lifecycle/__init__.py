@@ -23,6 +23,7 @@ from domain.commands import (
     FireAlarms,
     GrantException,
     ProposeRevision,
+    ReassignParty,
     ReturnDraft,
     ReturnResult,
     ReturnRound,
@@ -38,6 +39,7 @@ from domain.lifecycle.clock import fire_alarms
 from domain.lifecycle.drafting import create, return_draft, revise_draft, sign
 from domain.lifecycle.evidence import attach_evidence, withdraw_evidence
 from domain.lifecycle.outcome import Decision, Step
+from domain.lifecycle.reassignment import reassign_party
 from domain.lifecycle.review import (
     acknowledge,
     approve,
@@ -72,6 +74,7 @@ STEPS: dict[type, Step] = {
     DecideRevision: decide_revision,
     FireAlarms: fire_alarms,
     ApplyCalendar: apply_calendar,
+    ReassignParty: reassign_party,
 }
 
 

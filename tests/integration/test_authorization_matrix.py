@@ -547,6 +547,20 @@ SPEC: dict[tuple[str, str], tuple[Call, Expect]] = {
         post(lambda w: f"{A_COLLECT(w)}/calendar"),
         agreement_write({"administrator"}, STATE),
     ),
+    # An administrator of the unit meets the rules: nobody takes over a part they hold.
+    ("POST", "/v1/agreements/{agreement_id}/reassign"): (
+        post(
+            lambda w: f"{A_COLLECT(w)}/reassign",
+            {
+                "role": "reviewer",
+                "from_user": "u-owner",
+                "to_user": "u-owner",
+                "order_ref": "คำสั่ง สป.พม. ที่ ๑/๒๕๖๙",
+                "reason": "ทดสอบสิทธิ์",
+            },
+        ),
+        agreement_write({"administrator"}, STATE),
+    ),
     ("GET", "/v1/agreements/{agreement_id}/progress"): (
         get(lambda w: f"{A_COLLECT(w)}/progress"),
         agreement_read(),

@@ -7,6 +7,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from web.routes import (
+    account,
+    admin_cascades,
+    admin_definitions,
+    admin_delegations,
+    admin_reassign,
+    admin_units,
+    admin_users,
     agreement,
     audit_desk,
     complaints,
@@ -31,6 +38,13 @@ SCREENS: tuple[APIRouter, ...] = (
     complaints.router,
     audit_desk.router,
     verify.router,
+    account.router,
+    admin_units.router,
+    admin_users.router,
+    admin_delegations.router,
+    admin_definitions.router,
+    admin_cascades.router,
+    admin_reassign.router,
 )
 
 router = APIRouter(include_in_schema=False)

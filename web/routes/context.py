@@ -11,6 +11,7 @@ from fastapi import Request
 from starlette.responses import RedirectResponse, Response
 
 from application import web_sessions
+from application.administration import is_administrator
 from application.errors import unavailable
 from application.gateway import TemporalGateway
 from application.web_sessions import SignedIn
@@ -50,11 +51,26 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+# A user whose password an administrator reset sees only this page until they change it.
+CHANGE_PASSWORD = "/account/password"
+WHILE_FORCED = frozenset({CHANGE_PASSWORD, "/signout"})
+
+
+class PasswordChangeRequired(Exception):
+    """Raised by `signed_in` for a user who must change their password first; the web app
+    answers it with a redirect to the change-password page (web.app.install_web), so no page,
+    however it renders, is shown before the change."""
+
+
 def signed_in(request: Request) -> SignedIn | None:
     session_id = request.cookies.get(cookies.SESSION)
     if not session_id:
         return None
-    return web_sessions.resume(db=db_of(request), session_id=session_id, now=now())
+    who = web_sessions.resume(db=db_of(request), session_id=session_id, now=now())
+    forced = who is not None and who.user.must_change_password
+    if forced and request.url.path not in WHILE_FORCED:
+        raise PasswordChangeRequired
+    return who
 
 
 def to_sign_in(request: Request) -> RedirectResponse:
@@ -86,6 +102,7 @@ def shown(request: Request, who: SignedIn, name: str, **values: Any) -> Response
         me=who.identity,
         csrf=who.csrf_token,
         path=request.url.path,
+        administers=is_administrator(who.principal),
         **values,
     )
 
