@@ -1,7 +1,7 @@
 """Users are deactivated, never deleted, and a password an administrator reset must be changed
 at the next sign-in (decision 0039).
 
-Revision ID: 0012
+Revision ID: 0011
 Revises: 0010
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
+revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None
