@@ -9,13 +9,16 @@ from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from api.identity import Caller, caller_for_bearer, unauthenticated
+from api.problems import Problem
 from api.services import Services
 from domain.agreement import Actor
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
 
-def get_services(request: Request) -> Services:
+# Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` on its thread pool,
+# a hop each (decision 0033).
+async def get_services(request: Request) -> Services:
     services = request.app.state.services
     assert isinstance(services, Services)
     return services
@@ -29,11 +32,27 @@ def current_user(services: ServicesDep, token: Annotated[str | None, Depends(oau
         raise unauthenticated("send a bearer token")
     caller = caller_for_bearer(services, token)
     if caller is None:
-        raise unauthenticated("token unknown, expired or revoked")
+        raise unknown_token()
     return caller
 
 
 CurrentUser = Annotated[Caller, Depends(current_user)]
+
+
+async def bearer_token(token: Annotated[str | None, Depends(oauth2)]) -> str:
+    """The bearer token alone, for a read route that builds its caller on the thread and the
+    connection it reads its page on (`api.identity.caller_in`); the route answers 401 for a
+    token that names no caller, in current_user's words (`unknown_token`)."""
+    if not token:
+        raise unauthenticated("send a bearer token")
+    return token
+
+
+BearerToken = Annotated[str, Depends(bearer_token)]
+
+
+def unknown_token() -> Problem:
+    return unauthenticated("token unknown, expired or revoked")
 
 
 def actor_of(user: Caller) -> Actor:

@@ -57,14 +57,20 @@ def _user_id_from_jwt(services: Services, token: str) -> str | None:
 def caller_for_bearer(services: Services, token: str) -> Caller | None:
     """The caller a bearer token speaks for, read in one query (two for a machine's API token,
     whose user is found first)."""
-    today = datetime.now(UTC).date()
     with services.db.reader() as session:
-        if token.startswith(API_TOKEN_PREFIX):
-            user = user_for_api_token(session, token, now=datetime.now(UTC))
-            user_id = None if user is None else user.id
-        else:
-            user_id = _user_id_from_jwt(services, token)
-        found = None if user_id is None else identity_of(session, user_id, today)
+        return caller_in(services, session, token)
+
+
+def caller_in(services: Services, session: Session, token: str) -> Caller | None:
+    """caller_for_bearer on a session the request reads its page on too: a route that runs
+    whole on one thread and one pooled connection (decision 0033)."""
+    today = datetime.now(UTC).date()
+    if token.startswith(API_TOKEN_PREFIX):
+        user = user_for_api_token(session, token, now=datetime.now(UTC))
+        user_id = None if user is None else user.id
+    else:
+        user_id = _user_id_from_jwt(services, token)
+    found = None if user_id is None else identity_of(session, user_id, today)
     if found is None:
         return None
     principal = Principal(
@@ -119,6 +125,12 @@ class Caller:
         if self._tree is None:
             with self.services.db.reader() as session:
                 self._tree = org_tree(session)
+        return self._tree
+
+    def tree_in(self, session: Session) -> OrgTree:
+        """The tree, read on the request's own session when it has not been read yet."""
+        if self._tree is None:
+            self._tree = org_tree(session)
         return self._tree
 
     def actor(self) -> Actor:
