@@ -57,7 +57,7 @@ def _user_id_from_jwt(services: Services, token: str) -> str | None:
 def caller_for_bearer(services: Services, token: str) -> Caller | None:
     """The caller a bearer token speaks for, read in one query (two for a machine's API token,
     whose user is found first)."""
-    with services.db.reader() as session:
+    with services.db.statement_reader() as session:
         return caller_in(services, session, token)
 
 
@@ -123,7 +123,7 @@ class Caller:
     @property
     def tree(self) -> OrgTree:
         if self._tree is None:
-            with self.services.db.reader() as session:
+            with self.services.db.statement_reader() as session:
                 self._tree = org_tree(session)
         return self._tree
 

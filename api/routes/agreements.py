@@ -78,7 +78,7 @@ async def list_all(
 
 
 def _agreement_page(services: Services, token: str, offset: int, limit: int) -> Response:
-    with services.db.reader() as session:
+    with services.db.statement_reader() as session:
         user = caller_in(services, session, token)
         if user is None:
             raise unknown_token()

@@ -157,7 +157,7 @@ async def tasks(
 def _task_page(
     services: Services, token: str, where: InboxFilter, offset: int, limit: int
 ) -> Response:
-    with services.db.reader() as session:
+    with services.db.statement_reader() as session:
         user = caller_in(services, session, token)
         if user is None:
             raise unknown_token()
