@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from starlette.concurrency import run_in_threadpool
 
 from api.agreement_access import AgreementId, KpiCode, RoundNo, act, command_id, seen, visible
 from api.deps import (
@@ -21,6 +20,7 @@ from api.identity import caller_in
 from api.parties import with_unit
 from api.plain_json import json_response
 from api.problems import Problem
+from api.reads import on_read_thread
 from api.schemas import AgreementCreate, ApproveCreate, ReturnCreate, SignCreate
 from api.services import Services
 from application.agreements import read_agreement, start_agreement
@@ -74,7 +74,7 @@ async def list_all(
 ) -> Response:
     # One thread-pool hop and one pooled connection for the caller, the tree and the page
     # (decision 0033), as the inbox.
-    return await run_in_threadpool(_agreement_page, services, token, offset, limit)
+    return await on_read_thread(_agreement_page, services, token, offset, limit)
 
 
 def _agreement_page(services: Services, token: str, offset: int, limit: int) -> Response:

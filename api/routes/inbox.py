@@ -9,12 +9,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
 
 from api.deps import BearerToken, CurrentUser, ServicesDep, unknown_token
 from api.identity import Caller, caller_in
 from api.plain_json import json_response
 from api.problems import Problem
+from api.reads import on_read_thread
 from api.schemas import NotificationList, NotificationPublic
 from api.services import Services
 from application import inbox
@@ -151,7 +151,7 @@ async def tasks(
     )
     # The web app opens the inbox on every page view: the caller and the page are read on one
     # thread-pool hop and one pooled connection (decision 0033).
-    return await run_in_threadpool(_task_page, services, token, where, offset, limit)
+    return await on_read_thread(_task_page, services, token, where, offset, limit)
 
 
 def _task_page(
