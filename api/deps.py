@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from api.identity import Caller, caller_for_bearer, unauthenticated
+from api.identity import Caller, caller_for_bearer, unauthenticated, user_id_from_jwt
 from api.problems import Problem
 from api.services import Services
 from domain.agreement import Actor
+from storage.tokens import API_TOKEN_PREFIX
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
@@ -39,12 +40,16 @@ def current_user(services: ServicesDep, token: Annotated[str | None, Depends(oau
 CurrentUser = Annotated[Caller, Depends(current_user)]
 
 
-async def bearer_token(token: Annotated[str | None, Depends(oauth2)]) -> str:
-    """The bearer token alone, for a read route that builds its caller on the thread and the
-    connection it reads its page on (`api.identity.caller_in`); the route answers 401 for a
-    token that names no caller, in current_user's words (`unknown_token`)."""
+async def bearer_token(services: ServicesDep, token: Annotated[str | None, Depends(oauth2)]) -> str:
+    """The bearer token, for a read route that builds its caller on the thread and the
+    connection it reads its page on (`api.identity.caller_in`). A JWT is checked here, on the
+    event loop (an HMAC, no I/O), so a bad or expired one answers 401 before the query string
+    is validated, as current_user does; a machine's API token, or a JWT whose user is gone,
+    gets the same 401 from the route (`unknown_token`)."""
     if not token:
         raise unauthenticated("send a bearer token")
+    if not token.startswith(API_TOKEN_PREFIX) and user_id_from_jwt(services, token) is None:
+        raise unknown_token()
     return token
 
 

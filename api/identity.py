@@ -37,7 +37,7 @@ def access_token(services: Services, user_id: str, now: datetime) -> str:
     return jwt.encode(claims, services.session_key, algorithm=ALGORITHM)
 
 
-def _user_id_from_jwt(services: Services, token: str) -> str | None:
+def user_id_from_jwt(services: Services, token: str) -> str | None:
     try:
         claims = jwt.decode(
             token,
@@ -69,7 +69,7 @@ def caller_in(services: Services, session: Session, token: str) -> Caller | None
         user = user_for_api_token(session, token, now=datetime.now(UTC))
         user_id = None if user is None else user.id
     else:
-        user_id = _user_id_from_jwt(services, token)
+        user_id = user_id_from_jwt(services, token)
     found = None if user_id is None else identity_of(session, user_id, today)
     if found is None:
         return None
@@ -86,7 +86,7 @@ def user_for_bearer(services: Services, session: Session, token: str) -> AppUser
     now = datetime.now(UTC)
     if token.startswith(API_TOKEN_PREFIX):
         return user_for_api_token(session, token, now=now)
-    user_id = _user_id_from_jwt(services, token)
+    user_id = user_id_from_jwt(services, token)
     return None if user_id is None else session.get(AppUser, user_id)
 
 
@@ -98,7 +98,7 @@ def scope_for_bearer(services: Services, token: str | None) -> str | None:
         with services.db.reader() as session:
             user = user_for_api_token(session, token, now=datetime.now(UTC))
         return None if user is None else user.id
-    return _user_id_from_jwt(services, token)
+    return user_id_from_jwt(services, token)
 
 
 @dataclass
