@@ -25,8 +25,9 @@ given), the p95 drifts (`*_p95_drift`: the larger size's p95 over the smaller's)
 `ratio: X` = api_rps / raw3_rps at the larger size (the share of the inbox's raw three-query
 throughput the API keeps; higher is better). PostgreSQL, the API and the clients share this
 machine's cores, so other load skews every way; `api_requests_sent_again` counts requests
-sent a second time after the server closed their kept-alive connection under them. BENCH_KEEP=1 keeps the temporary directory
-(the API's log is api.log there); the database is always dropped.
+sent a second time after the server closed their kept-alive connection under them.
+BENCH_KEEP=1 keeps the temporary directory (the API's log is api.log there); the database is
+always dropped.
 """
 
 from __future__ import annotations

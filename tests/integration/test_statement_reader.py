@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import Session
 
 from storage.db import Database
 from tests.integration.conftest import fresh_database
@@ -15,6 +17,13 @@ from tests.integration.conftest import fresh_database
 # In a transaction opened by BEGIN, the transaction began before the statement did; a
 # statement run on its own is its own transaction, begun with it.
 ON_ITS_OWN = text("SELECT transaction_timestamp() = statement_timestamp()")
+
+
+def driver(session: Session) -> Any:
+    """The driver's own connection under the session (psycopg's or sqlite3's)."""
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    return connection
 
 
 @pytest.fixture
@@ -28,12 +37,12 @@ def test_statements_run_on_their_own_and_readers_keep_their_transaction(
 ) -> None:
     for _ in range(3):  # the same pooled connections, lent both ways in turn
         with postgres.statement_reader() as session:
-            assert session.connection().connection.driver_connection.autocommit is True
+            assert driver(session).autocommit is True
             assert session.execute(ON_ITS_OWN).scalar_one() is True
             assert session.execute(ON_ITS_OWN).scalar_one() is True
         with postgres.reader() as session:
             assert session.execute(ON_ITS_OWN).scalar_one() is False
-            assert session.connection().connection.driver_connection.autocommit is False
+            assert driver(session).autocommit is False
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
@@ -46,4 +55,4 @@ def test_a_statement_reader_reads_what_the_reader_reads(kind: str, tmp_path: Pat
             assert session.execute(query).scalar_one() == expected == 1
         if kind == "sqlite":
             with db.statement_reader() as session:
-                assert session.connection().connection.driver_connection.in_transaction is False
+                assert driver(session).in_transaction is False
