@@ -9,16 +9,19 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from api.identity import Caller, caller_for_bearer, unauthenticated
+from api.identity import Caller, caller_for_bearer, unauthenticated, user_id_from_jwt
 from api.problems import Problem
 from api.services import Services
 from application import web_sessions
 from domain.agreement import Actor
+from storage.tokens import API_TOKEN_PREFIX
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
 
-def get_services(request: Request) -> Services:
+# Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` on its thread pool,
+# a hop each (decision 0033).
+async def get_services(request: Request) -> Services:
     services = request.app.state.services
     assert isinstance(services, Services)
     return services
@@ -32,7 +35,7 @@ def current_user(services: ServicesDep, token: Annotated[str | None, Depends(oau
         raise unauthenticated("send a bearer token")
     caller = caller_for_bearer(services, token)
     if caller is None:
-        raise unauthenticated("token unknown, expired or revoked")
+        raise unknown_token()
     return caller
 
 
@@ -60,6 +63,26 @@ def page_user(request: Request, services: ServicesDep) -> Caller:
 
 
 PageUser = Annotated[Caller, Depends(page_user)]
+
+
+async def bearer_token(services: ServicesDep, token: Annotated[str | None, Depends(oauth2)]) -> str:
+    """The bearer token, for a read route that builds its caller on the thread and the
+    connection it reads its page on (`api.identity.caller_in`). A JWT is checked here, on the
+    event loop (an HMAC, no I/O), so a bad or expired one answers 401 before the query string
+    is validated, as current_user does; a machine's API token, or a JWT whose user is gone,
+    gets the same 401 from the route (`unknown_token`)."""
+    if not token:
+        raise unauthenticated("send a bearer token")
+    if not token.startswith(API_TOKEN_PREFIX) and user_id_from_jwt(services, token) is None:
+        raise unknown_token()
+    return token
+
+
+BearerToken = Annotated[str, Depends(bearer_token)]
+
+
+def unknown_token() -> Problem:
+    return unauthenticated("token unknown, expired or revoked")
 
 
 def actor_of(user: Caller) -> Actor:

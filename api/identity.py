@@ -37,7 +37,7 @@ def access_token(services: Services, user_id: str, now: datetime) -> str:
     return jwt.encode(claims, services.session_key, algorithm=ALGORITHM)
 
 
-def _user_id_from_jwt(services: Services, token: str) -> str | None:
+def user_id_from_jwt(services: Services, token: str) -> str | None:
     try:
         claims = jwt.decode(
             token,
@@ -57,14 +57,20 @@ def _user_id_from_jwt(services: Services, token: str) -> str | None:
 def caller_for_bearer(services: Services, token: str) -> Caller | None:
     """The caller a bearer token speaks for, read in one query (two for a machine's API token,
     whose user is found first)."""
+    with services.db.statement_reader() as session:
+        return caller_in(services, session, token)
+
+
+def caller_in(services: Services, session: Session, token: str) -> Caller | None:
+    """caller_for_bearer on a session the request reads its page on too: a route that runs
+    whole on one thread and one pooled connection (decision 0033)."""
     today = datetime.now(UTC).date()
-    with services.db.reader() as session:
-        if token.startswith(API_TOKEN_PREFIX):
-            user = user_for_api_token(session, token, now=datetime.now(UTC))
-            user_id = None if user is None else user.id
-        else:
-            user_id = _user_id_from_jwt(services, token)
-        found = None if user_id is None else identity_of(session, user_id, today)
+    if token.startswith(API_TOKEN_PREFIX):
+        user = user_for_api_token(session, token, now=datetime.now(UTC))
+        user_id = None if user is None else user.id
+    else:
+        user_id = user_id_from_jwt(services, token)
+    found = None if user_id is None else identity_of(session, user_id, today)
     if found is None:
         return None
     principal = Principal(
@@ -80,7 +86,7 @@ def user_for_bearer(services: Services, session: Session, token: str) -> AppUser
     now = datetime.now(UTC)
     if token.startswith(API_TOKEN_PREFIX):
         return user_for_api_token(session, token, now=now)
-    user_id = _user_id_from_jwt(services, token)
+    user_id = user_id_from_jwt(services, token)
     return None if user_id is None else session.get(AppUser, user_id)
 
 
@@ -92,7 +98,7 @@ def scope_for_bearer(services: Services, token: str | None) -> str | None:
         with services.db.reader() as session:
             user = user_for_api_token(session, token, now=datetime.now(UTC))
         return None if user is None else user.id
-    return _user_id_from_jwt(services, token)
+    return user_id_from_jwt(services, token)
 
 
 @dataclass
@@ -117,8 +123,14 @@ class Caller:
     @property
     def tree(self) -> OrgTree:
         if self._tree is None:
-            with self.services.db.reader() as session:
+            with self.services.db.statement_reader() as session:
                 self._tree = org_tree(session)
+        return self._tree
+
+    def tree_in(self, session: Session) -> OrgTree:
+        """The tree, read on the request's own session when it has not been read yet."""
+        if self._tree is None:
+            self._tree = org_tree(session)
         return self._tree
 
     def actor(self) -> Actor:

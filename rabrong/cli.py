@@ -251,7 +251,16 @@ def serve_api(settings: Settings) -> int:
     app = create_app(services)
     pages = PageServices(temporal=services.temporal, store=services.store, signer=signer)
     install_web(app, db, pages)  # the pages at /, after every /v1 route
-    uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_config=None)
+    # httptools parses HTTP in C (decision 0033); asyncio's own loop, not uvloop, which left
+    # the API above its memory budget after large uploads.
+    uvicorn.run(
+        app,
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
+        http="httptools",
+        loop="asyncio",
+    )
     return 0
 
 

@@ -42,10 +42,22 @@ class Database:
         # growing steps (up to 100 ms) and a burst of commands mostly waits for nothing.
         # Reentrant, so a transaction opened inside another still meets SQLite's own timeout.
         self.writer_lock = threading.RLock() if url.startswith("sqlite") else None
+        # The same pool, its connections lent without a transaction (decision 0033).
+        self._statements = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @contextmanager
     def reader(self) -> Iterator[Session]:
         with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def statement_reader(self) -> Iterator[Session]:
+        """A read session whose statements each run on their own, outside a transaction: no
+        BEGIN and no ROLLBACK round trip around a request's few reads. Each statement of a
+        READ COMMITTED transaction sees its own snapshot anyway (PostgreSQL's default), and
+        SQLite opens no transaction for a SELECT, so the answers are the same. Never for writes:
+        each would commit at once."""
+        with Session(self._statements, expire_on_commit=False) as session:
             yield session
 
     def ping(self) -> None:

@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, case, or_, union_all
+from sqlalchemy import ColumnElement, and_, bindparam, case, or_, tuple_, union_all
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session, col, func, select
 
 from storage.tables import TaskCandidate, TaskRow
@@ -45,39 +48,79 @@ class InboxFilter:
 # SQLAlchemy from correlating the branches with the outer task table.
 _MINE = aliased(TaskRow, name="mine")
 _SEAT = aliased(TaskRow, name="seat")
+# The statements are built once per shape (seats or none, which filters) with the reach and the
+# filter as bound parameters, lists expanded at execution: built per request, their
+# construction and cache keys cost more Python than their three queries (decision 0033).
+_PEOPLE: BindParameter[Any] = bindparam("people", expanding=True)
+_SEATS: BindParameter[Any] = bindparam("seats", expanding=True)
+_FILTERS = ("kind", "agreement_id", "round", "due_before", "overdue")
 
 
-def _reached(reach: Reach) -> ColumnElement[bool]:
-    people = list(reach.people)
+def _reached(seats: bool) -> ColumnElement[bool]:
     branches = [
-        select(_MINE.id).where(col(_MINE.assignee_user).in_(people)),
-        select(TaskCandidate.task_id).where(col(TaskCandidate.user_id).in_(people)),
+        select(_MINE.id).where(col(_MINE.assignee_user).in_(_PEOPLE)),
+        select(TaskCandidate.task_id).where(col(TaskCandidate.user_id).in_(_PEOPLE)),
     ]
-    if reach.seats:
-        seats = [
-            and_(col(_SEAT.assignee_role) == role, col(_SEAT.assignee_unit) == unit)
-            for role, unit in reach.seats
-        ]
-        branches.append(select(_SEAT.id).where(col(_SEAT.assignee_user).is_(None), or_(*seats)))
+    if seats:
+        seat = tuple_(col(_SEAT.assignee_role), col(_SEAT.assignee_unit)).in_(_SEATS)
+        branches.append(select(_SEAT.id).where(col(_SEAT.assignee_user).is_(None), seat))
     # A group task one colleague claimed leaves the others' inboxes until released.
-    free = or_(col(TaskRow.claimed_by).is_(None), col(TaskRow.claimed_by).in_(people))
+    free = or_(col(TaskRow.claimed_by).is_(None), col(TaskRow.claimed_by).in_(_PEOPLE))
     mine = col(TaskRow.id).in_(union_all(*branches))
     return and_(col(TaskRow.closed_at).is_(None), mine, free)
 
 
-def _filtered(reach: Reach, where: InboxFilter) -> list[ColumnElement[bool]]:
-    clauses = [_reached(reach)]
-    if where.kind is not None:
-        clauses.append(col(TaskRow.kind) == where.kind)
-    if where.agreement_id is not None:
-        clauses.append(col(TaskRow.agreement_id) == where.agreement_id)
-    if where.round is not None:
-        clauses.append(col(TaskRow.round) == where.round)
-    if where.due_before is not None:
-        clauses.append(col(TaskRow.due) < where.due_before)
-    if where.overdue is not None:
-        clauses.append(col(TaskRow.overdue) == where.overdue)
+def _filtered(seats: bool, filters: tuple[str, ...]) -> list[ColumnElement[bool]]:
+    clauses = [_reached(seats)]
+    for name in filters:
+        value: BindParameter[Any] = bindparam(f"where_{name}")
+        if name == "due_before":
+            clauses.append(col(TaskRow.due) < value)
+        else:
+            clauses.append(getattr(TaskRow, name) == value)
     return clauses
+
+
+def _parameters(reach: Reach, where: InboxFilter | None = None) -> dict[str, Any]:
+    parameters: dict[str, Any] = {"people": list(reach.people)}
+    if reach.seats:
+        parameters["seats"] = [tuple(seat) for seat in reach.seats]
+    for name in _set_filters(where):
+        parameters[f"where_{name}"] = getattr(where, name)
+    return parameters
+
+
+def _set_filters(where: InboxFilter | None) -> tuple[str, ...]:
+    if where is None:
+        return ()
+    return tuple(name for name in _FILTERS if getattr(where, name) is not None)
+
+
+@lru_cache(maxsize=128)
+def _page_statement(whole_rows: bool, seats: bool, filters: tuple[str, ...]) -> Select[Any]:
+    """Soonest due first; tasks without a due date last; ties by id so pages are stable."""
+    columns = select(TaskRow) if whole_rows else select(*_task_columns())
+    return (
+        columns.where(*_filtered(seats, filters))
+        .order_by(col(TaskRow.due).is_(None), col(TaskRow.due), col(TaskRow.id))
+        .offset(bindparam("page_offset"))
+        .limit(bindparam("page_limit"))
+    )
+
+
+@lru_cache(maxsize=64)
+def _count_statement(seats: bool, filters: tuple[str, ...]) -> Select[Any]:
+    return select(func.count()).select_from(TaskRow).where(*_filtered(seats, filters))
+
+
+@lru_cache(maxsize=2)
+def _counts_statement(seats: bool) -> Executable:
+    overdue = func.sum(case((col(TaskRow.overdue), 1), else_=0))
+    return (
+        select(col(TaskRow.kind), func.count(), overdue)
+        .where(_reached(seats))
+        .group_by(col(TaskRow.kind))
+    )
 
 
 def inbox_page(
@@ -94,8 +137,9 @@ def inbox_page(
     if not reach.people:
         return [], 0
     total = _total(session, reach, where, known_total)
-    statement = _paged(select(TaskRow), reach, where, offset=offset, limit=limit)
-    return list(session.exec(statement)), total
+    statement = _page_statement(True, bool(reach.seats), _set_filters(where))
+    paging = {"page_offset": offset, "page_limit": limit}
+    return list(session.scalars(statement, {**_parameters(reach, where), **paging})), total
 
 
 # What an inbox page shows of a task: the page reads these columns and no more.
@@ -119,6 +163,10 @@ TASK_COLUMNS = (
 )
 
 
+def _task_columns() -> list[Any]:
+    return [getattr(TaskRow, name) for name in TASK_COLUMNS]
+
+
 def inbox_page_rows(
     session: Session,
     reach: Reach,
@@ -132,49 +180,33 @@ def inbox_page_rows(
     if not reach.people:
         return [], 0
     total = _total(session, reach, where, known_total)
-    columns = select(*(getattr(TaskRow, name) for name in TASK_COLUMNS))
-    statement = _paged(columns, reach, where, offset=offset, limit=limit)
-    return [dict(row) for row in session.connection().execute(statement).mappings()], total
+    statement = _page_statement(False, bool(reach.seats), _set_filters(where))
+    parameters = {**_parameters(reach, where), "page_offset": offset, "page_limit": limit}
+    rows = session.connection().execute(statement, parameters).mappings()
+    return [dict(row) for row in rows], total
 
 
 def _total(session: Session, reach: Reach, where: InboxFilter, known: int | None) -> int:
     if known is not None:
         return known
-    counting = select(func.count()).select_from(TaskRow).where(*_filtered(reach, where))
-    return int(session.exec(counting).one())
-
-
-def _paged(
-    statement: SelectT, reach: Reach, where: InboxFilter, *, offset: int, limit: int
-) -> SelectT:
-    return (
-        statement.where(*_filtered(reach, where))
-        .order_by(col(TaskRow.due).is_(None), col(TaskRow.due), col(TaskRow.id))
-        .offset(offset)
-        .limit(limit)
-    )
+    counting = _count_statement(bool(reach.seats), _set_filters(where))
+    return int(session.connection().execute(counting, _parameters(reach, where)).scalar_one())
 
 
 def inbox_counts(session: Session, reach: Reach) -> dict[str, dict[str, int]]:
     """Per kind: open tasks and how many of them are overdue."""
     if not reach.people:
         return {}
-    overdue = func.sum(case((col(TaskRow.overdue), 1), else_=0))
-    statement = (
-        select(col(TaskRow.kind), func.count(), overdue)
-        .where(_reached(reach))
-        .group_by(col(TaskRow.kind))
-    )
-    return {
-        kind: {"open": int(count), "overdue": int(late or 0)}
-        for kind, count, late in session.exec(statement)
-    }
+    rows = session.connection().execute(_counts_statement(bool(reach.seats)), _parameters(reach))
+    return {kind: {"open": int(count), "overdue": int(late or 0)} for kind, count, late in rows}
 
 
 def task_in_reach(session: Session, reach: Reach, task_id: str) -> TaskRow | None:
     """The open task if this user may see it (claimed by a colleague counts as not)."""
-    statement = select(TaskRow).where(col(TaskRow.id) == task_id, _reached(reach))
-    return session.exec(statement).first()
+    statement = select(TaskRow).where(
+        col(TaskRow.id) == bindparam("task_id"), _reached(bool(reach.seats))
+    )
+    return session.scalars(statement, {**_parameters(reach), "task_id": task_id}).first()
 
 
 def offered_to(session: Session, task: TaskRow, reach: Reach) -> bool:

@@ -3,16 +3,17 @@ called by the composition root with the database the pages read."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from importlib import resources
 from pathlib import Path
 
 import structlog
 from fastapi import FastAPI
 from sqlalchemy.exc import DBAPIError
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.errors import Problem
 from storage.db import Database
@@ -20,34 +21,68 @@ from web.i18n import COOKIE, language
 from web.render import page
 from web.routes import router
 from web.routes.context import CHANGE_PASSWORD, PasswordChangeRequired
-from web.security import is_page, page_headers
+from web.security import add_page_headers, is_page
 from web.services import PageServices
 
 log = structlog.get_logger(__name__)
 STATIC = Path(str(resources.files(__package__).joinpath("static")))
 
 
-async def error_pages(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """No page shows a stack trace: a dependency down is a 503 page that says to try again,
-    anything else a 500 page with the reference that finds it in the log."""
-    if not is_page(request.url.path):
-        return await call_next(request)
-    try:
-        return await call_next(request)
-    except (DBAPIError, ConnectionError, TimeoutError) as down:
-        log.warning("page_dependency_down", path=request.url.path, error=str(down))
-        status = 503
-    except Problem as refused:  # the application's unavailable(): Temporal or a store down
-        if refused.status != 503:
-            log.exception("page_failed", path=request.url.path)
-        status = 503 if refused.status == 503 else 500
-    except Exception:
-        log.exception("page_failed", path=request.url.path)
-        status = 500
+class PageMiddleware:
+    """Page headers and error pages, for page paths only (`is_page`): a request to the JSON API
+    passes through at the cost of one prefix test. Plain ASGI, not `BaseHTTPMiddleware`, which
+    would add a task and two streams to every request, /v1 included (decision 0033).
+
+    No page shows a stack trace: a dependency down is a 503 page that says to try again,
+    anything else a 500 page with the reference that finds it in the log. Error pages carry
+    the page headers too."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_page(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                add_page_headers(path, MutableHeaders(scope=message))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+            return
+        except (DBAPIError, ConnectionError, TimeoutError) as down:
+            if started:  # too late for a page: the client sees the connection close
+                raise
+            log.warning("page_dependency_down", path=path, error=str(down))
+            status = 503
+        except Problem as refused:  # the application's unavailable(): Temporal or a store down
+            if started:
+                raise
+            if refused.status == 503:
+                log.warning("page_dependency_down", path=path, error=refused.detail)
+                status = 503
+            else:
+                log.exception("page_failed", path=path)
+                status = 500
+        except Exception:
+            if started:
+                raise
+            log.exception("page_failed", path=path)
+            status = 500
+        response = _error_page(Request(scope), status)
+        await response(scope, receive, send_with_headers)
+
+
+def _error_page(request: Request, status: int) -> Response:
     lang = language(request.cookies.get(COOKIE))
-    reference = getattr(request.state, "request_id", "")
+    reference = request.scope.get("state", {}).get("request_id", "")
     response = page(
         "error.html",
         lang,
@@ -84,5 +119,4 @@ def install_web(app: FastAPI, db: Database, services: PageServices | None = None
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
     app.add_exception_handler(PasswordChangeRequired, to_change_password)
-    app.middleware("http")(error_pages)
-    app.middleware("http")(page_headers)
+    app.add_middleware(PageMiddleware)

@@ -4,10 +4,7 @@ shows nothing. The JSON API and its documentation keep their own headers."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.datastructures import MutableHeaders
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -20,21 +17,15 @@ def is_page(path: str) -> bool:
     return not path.startswith(NOT_PAGES)
 
 
-async def page_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    if not is_page(request.url.path):
-        return response
-    headers = response.headers
+def add_page_headers(path: str, headers: MutableHeaders) -> None:
+    """Sets a page's headers on its response's headers (a page path, as `is_page` says)."""
     # A route may narrow these further (the evidence preview may be framed by this site only).
     headers.setdefault("Content-Security-Policy", CSP)
     headers["X-Content-Type-Options"] = "nosniff"
     headers.setdefault("X-Frame-Options", "DENY")
     headers["Referrer-Policy"] = "same-origin"
-    if request.url.path.startswith("/static/"):
+    if path.startswith("/static/"):
         headers.setdefault("Cache-Control", "public, max-age=86400")
     else:
         # Every page but the static files may show something private.
         headers["Cache-Control"] = "no-store"
-    return response

@@ -8,11 +8,21 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.agreement_access import AgreementId, KpiCode, RoundNo, act, command_id, seen, visible
-from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
+from api.deps import (
+    BearerToken,
+    CurrentUser,
+    IdempotencyKey,
+    ServicesDep,
+    actor_of,
+    unknown_token,
+)
+from api.identity import caller_in
 from api.parties import with_unit
 from api.plain_json import json_response
 from api.problems import Problem
+from api.reads import on_read_thread
 from api.schemas import AgreementCreate, ApproveCreate, ReturnCreate, SignCreate
+from api.services import Services
 from application.agreements import read_agreement, start_agreement
 from application.public.agreements import AgreementDetail, AgreementList, AgreementPublic
 from domain.access import read_scope
@@ -56,15 +66,24 @@ async def create_agreement(
 
 
 @router.get("", response_model=AgreementList)
-def list_all(
-    user: CurrentUser,
+async def list_all(
+    token: BearerToken,
     services: ServicesDep,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response:
-    # The agreements in the caller's scope, by id; scope decided in SQL (decision 0030).
-    scope = read_scope(user.principal, user.tree)
-    with services.db.reader() as session:
+    # One thread-pool hop and one pooled connection for the caller, the tree and the page
+    # (decision 0033), as the inbox.
+    return await on_read_thread(_agreement_page, services, token, offset, limit)
+
+
+def _agreement_page(services: Services, token: str, offset: int, limit: int) -> Response:
+    with services.db.statement_reader() as session:
+        user = caller_in(services, session, token)
+        if user is None:
+            raise unknown_token()
+        # The agreements in the caller's scope, by id; scope decided in SQL (decision 0030).
+        scope = read_scope(user.principal, user.tree_in(session))
         data, count = agreements_in_scope(session, scope, offset=offset, limit=limit)
     return json_response({"data": data, "count": count})
 

@@ -10,11 +10,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 
-from api.deps import CurrentUser, ServicesDep
-from api.identity import Caller
+from api.deps import BearerToken, CurrentUser, ServicesDep, unknown_token
+from api.identity import Caller, caller_in
 from api.plain_json import json_response
 from api.problems import Problem
+from api.reads import on_read_thread
 from api.schemas import NotificationList, NotificationPublic
+from api.services import Services
 from application import inbox
 from domain.task_actions import COMPLETES
 from storage.inbox import (
@@ -132,8 +134,8 @@ def reach_of(user: Caller) -> Reach:
 
 
 @router.get("/tasks", response_model=TaskList)
-def tasks(
-    user: CurrentUser,
+async def tasks(
+    token: BearerToken,
     services: ServicesDep,
     kind: Annotated[str | None, Query(max_length=32)] = None,
     agreement_id: Annotated[str | None, Query(max_length=100)] = None,
@@ -147,8 +149,19 @@ def tasks(
     where = InboxFilter(
         kind=kind, agreement_id=agreement_id, round=round, due_before=due_before, overdue=overdue
     )
-    reach = reach_of(user)
-    with services.db.reader() as session:
+    # The web app opens the inbox on every page view: the caller and the page are read on one
+    # thread-pool hop and one pooled connection (decision 0033).
+    return await on_read_thread(_task_page, services, token, where, offset, limit)
+
+
+def _task_page(
+    services: Services, token: str, where: InboxFilter, offset: int, limit: int
+) -> Response:
+    with services.db.statement_reader() as session:
+        user = caller_in(services, session, token)
+        if user is None:
+            raise unknown_token()
+        reach = reach_of(user)
         counts = inbox_counts(session, reach)
         # Unfiltered, the total is the sum of the counts per kind: one query fewer.
         known = sum(c["open"] for c in counts.values()) if where.empty else None
