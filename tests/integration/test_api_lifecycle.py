@@ -21,13 +21,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from auditverify import merkle as independent
 from domain.rollover import copy_for_year
-from rabrong.demo import DEMO_RESULTS
 from storage.agreements import save_definition
 from storage.db import Database
 from storage.unit_of_work import unit_of_work
 from tests.support.http import (
     DEMO_ID,
     FY,
+    RESULTS,
     Api,
     R,
     eventually,
@@ -44,8 +44,6 @@ from tests.support.servers import S3Server
 TEMPLATE_ID = f"fy{FY}-provincial"
 CMI, KSN = "เชียงใหม่", "กาฬสินธุ์"
 EVIDENCE_PDF = b"%PDF-1.4\n%%EOF\n"
-# The demo's results: KPI 2 reaches level 3, the others level 4 (3.625 weighted).
-RESULTS = DEMO_RESULTS
 
 
 @pytest.fixture
