@@ -220,10 +220,15 @@ async def test_a_delegate_signs_for_the_recipient_citing_the_order(api: Api) -> 
 
 async def test_the_inbox_filters_counts_pages_and_lets_a_group_task_be_claimed(api: Api) -> None:
     aid = await _open_agreement(api, submitters=["u-cmi-staff", "u-skw-staff"])
+    # Round R's tasks: an agreement signed in round 2 keeps round 1's entries open (overdue).
 
     async def entries() -> dict[str, Any] | None:
         page = await api.ok(
-            api.get("cmi.staff", "/v1/tasks", params={"agreement_id": aid, "kind": "enter_result"})
+            api.get(
+                "cmi.staff",
+                "/v1/tasks",
+                params={"agreement_id": aid, "round": R, "kind": "enter_result"},
+            )
         )
         return page if page["count"] == len(RESULTS) else None
 
@@ -238,7 +243,13 @@ async def test_the_inbox_filters_counts_pages_and_lets_a_group_task_be_claimed(a
         api.get(
             "cmi.staff",
             "/v1/tasks",
-            params={"agreement_id": aid, "kind": "enter_result", "limit": 1, "offset": 1},
+            params={
+                "agreement_id": aid,
+                "round": R,
+                "kind": "enter_result",
+                "limit": 1,
+                "offset": 1,
+            },
         )
     )
     assert one["count"] == page["count"] and one["data"][0]["id"] == page["data"][1]["id"]
@@ -248,7 +259,9 @@ async def test_the_inbox_filters_counts_pages_and_lets_a_group_task_be_claimed(a
     assert none_due["count"] == 0
     assert (
         await api.ok(
-            api.get("cmi.staff", "/v1/tasks", params={"agreement_id": aid, "overdue": True})
+            api.get(
+                "cmi.staff", "/v1/tasks", params={"agreement_id": aid, "round": R, "overdue": True}
+            )
         )
     )["count"] == 0
 
