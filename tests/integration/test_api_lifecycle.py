@@ -259,20 +259,22 @@ async def test_a_round_runs_over_http_from_signing_to_acknowledgement(api: Api) 
     assert acknowledged["round_scores"][str(R)]["score"] == "3.6250"
     await _a_complaint_is_upheld_over_http(api, aid)
 
-    # Round 2 may take late submissions until a date typed in Thai digits and BE years: the
-    # last day of this fiscal year, 30 September of its CE year (FY - 543).
+    # The other round (round 2 ahead, or round 1 behind when today is in round 2) may take
+    # late submissions until a date typed in Thai digits and BE years: the last day of this
+    # fiscal year, 30 September of its CE year (FY - 543).
+    other = 3 - R
     thai_digits = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
     year_end = f"{FY - 543}-09-30"
     extended = await api.ok(
         api.post(
             "permsec",
-            f"{base}/rounds/2/exception",
+            f"{base}/rounds/{other}/exception",
             json={"until": f"30/9/{FY}".translate(thai_digits), "reason": "ระบบ GFMIS ขัดข้อง"},
         )
     )
-    assert extended["rounds"]["2"]["exception_until"] == year_end
+    assert extended["rounds"][str(other)]["exception_until"] == year_end
     problem(
-        await api.post("cmi.head", f"{base}/rounds/2/exception", json={"until": year_end}),
+        await api.post("cmi.head", f"{base}/rounds/{other}/exception", json={"until": year_end}),
         422,
         "validation",
     )
@@ -326,7 +328,8 @@ async def _the_log_shows_what_the_reviewer_saw(api: Api, base: str, state: dict[
     assert seen["score"] == entry["score"]["score"]
     assert seen["approved_hash"] == entry["approved_hash"]
     assert seen["definition_version"] == 1  # no revision in this journey
-    assert seen["result"]["steps_done"] == RESULTS["2"]["steps_done"]
+    # what was entered for KPI 2: the steps done in round 1, the value in round 2
+    assert {field: seen["result"][field] for field in RESULTS["2"]} == RESULTS["2"]
     assert [e["sha256"] for e in seen["evidence"]] == [hashlib.sha256(EVIDENCE_PDF).hexdigest()]
     before = await api.ok(
         api.get("auditor", f"{base}/rounds/{R}/kpis/2/as-of", params={"seq": seen["result_seq"]})
