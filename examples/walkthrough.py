@@ -1,4 +1,5 @@
-"""Drive one agreement from draft to a round-1 score against a running `make up`, over HTTP.
+"""Drive one agreement from draft to the score of the round open today, against a running
+`make up`, over HTTP.
 
     .venv/bin/python examples/walkthrough.py [--url http://127.0.0.1:8000] [--var-dir var]
 
@@ -19,7 +20,7 @@ import httpx
 
 from domain.deadlines import round_on
 from domain.definition import AgreementDefinition
-from rabrong.demo import DEMO_RESULTS as RESULTS
+from rabrong.demo import DEMO_ROUND_RESULTS
 
 DEFINITION_ID = "fy2565-provincial-social-development"
 # A tiny but real PDF, named in Thai as the staff would name it.
@@ -94,7 +95,8 @@ class Walkthrough:
 
     def run(self, agreement_id: str) -> dict[str, Any]:
         base, number = self.start(agreement_id)
-        for code, result in RESULTS.items():
+        results = DEMO_ROUND_RESULTS[number]
+        for code, result in results.items():
             kpi = f"{base}/rounds/{number}/kpis/{code}"
             state = self.post("skw.staff", f"{kpi}/result", json=result)
             self.post(
@@ -104,12 +106,12 @@ class Walkthrough:
             )
         entry = state["kpi_rounds"][f"{number}:10"]
         self.say(
-            f"4. staff entered {len(RESULTS)} KPIs of round {number} with evidence; "
+            f"4. staff entered {len(results)} KPIs of round {number} with evidence; "
             f"KPI 10 = {entry['result']['value']} (self-score {entry['self_score']})"
         )
         state = self.post("skw.staff", f"{base}/rounds/{number}/submit")
         self.say(f"5. staff submitted round {number}: {state['rounds'][str(number)]['status']}")
-        for code in RESULTS:
+        for code in results:
             kpi = f"{base}/rounds/{number}/kpis/{code}"
             state = self.post("kpi.owner", f"{kpi}/approve", json={"note": "หลักฐานครบถ้วน"})
         entry = state["kpi_rounds"][f"{number}:10"]

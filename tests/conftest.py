@@ -13,7 +13,7 @@ from rabrong.embedded import binary
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.support.servers import S3Server, postgres_available, postgres_database, seaweedfs
-from tests.support.today import start_time_skipping
+from tests.support.today import shifted, start_time_skipping
 from workflows.converter import DATA_CONVERTER
 
 
@@ -56,10 +56,19 @@ def sqlite_db(tmp_path: Path) -> Iterator[Database]:
 
 
 @pytest.fixture(scope="session")
-async def temporal_dev() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=binary("temporal"), data_converter=DATA_CONVERTER
-    )
+async def temporal_dev(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[WorkflowEnvironment]:
+    """The Temporal dev server, on the real clock. With RABRONG_TEST_TODAY the dev server
+    cannot follow (a static Go binary, deaf to libfaketime): the time-skipping server stands
+    in, its clock starting on that day and, with nothing awaiting a workflow's result, running
+    at the real pace, so the tests that take their dates from `today()` run as of that day."""
+    if shifted():
+        env = await start_time_skipping(tmp_path_factory.mktemp("temporal-as-of"))
+    else:
+        env = await WorkflowEnvironment.start_local(
+            dev_server_existing_path=binary("temporal"), data_converter=DATA_CONVERTER
+        )
     yield env
     await env.shutdown()
 

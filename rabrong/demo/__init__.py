@@ -164,3 +164,17 @@ DEMO_RESULTS: dict[str, dict[str, Any]] = {
     },
     "10": {"value": "๕๒.๕"},
 }
+
+# The same levels in round 2 (April to September), whose criteria differ: KPI 2 is a ladder
+# 60..100 (80 reaches level 3), KPI 5 a ladder 70..100 with level 5 above 100 (100 reaches
+# level 4), KPI 8 the same five steps, KPI 10 a ladder 92..100 (98.5 reaches level 4). The
+# weights are the same, so the round score is 3.625 as in round 1.
+DEMO_ROUND_RESULTS: dict[int, dict[str, dict[str, Any]]] = {
+    1: DEMO_RESULTS,
+    2: {
+        "2": {"value": "80"},
+        "5": {"value": "100"},
+        "8": DEMO_RESULTS["8"],
+        "10": {"value": "๙๘.๕"},
+    },
+}

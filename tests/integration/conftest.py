@@ -17,12 +17,12 @@ from tests.support.servers import S3Server, postgres_available, postgres_databas
 
 @pytest.fixture
 async def vault(
-    sqlite_db: Database, s3_server: S3Server, temporal_dev: WorkflowEnvironment, tmp_path: Path
+    own_database: Database, s3_server: S3Server, temporal_dev: WorkflowEnvironment, tmp_path: Path
 ) -> AsyncIterator[Api]:
     """The API with a fresh locked bucket, a 64 KiB upload limit and a worker that also runs
-    the vault check."""
+    the vault check, on SQLite and on PostgreSQL (`own_database`)."""
     async with running_api(
-        sqlite_db, s3_server, temporal_dev, tmp_path, max_bytes=VAULT_LIMIT
+        own_database, s3_server, temporal_dev, tmp_path, max_bytes=VAULT_LIMIT
     ) as api:
         yield api
 

@@ -33,8 +33,7 @@ from domain.deadlines import round_on
 from domain.definition import AgreementDefinition
 from domain.errors import NotAuthorized
 from domain.transition import AgreementWorkflowInput
-from rabrong.demo import DEMO_RESULTS as RESULTS
-from rabrong.demo import demo_definition_for
+from rabrong.demo import DEMO_ROUND_RESULTS, demo_definition_for
 from rabrong.worker import build_worker
 from storage.agreements import get_state
 from storage.db import Database
@@ -49,7 +48,7 @@ from tests.support.factories import (
     evidence,
     parties,
 )
-from tests.support.today import real_today
+from tests.support.today import today
 from workflows.agreement import CREATION_WINDOW, AgreementWorkflow
 
 
@@ -73,10 +72,18 @@ def command(kind: type[C], user: str, **fields: Any) -> C:
 
 
 def this_years_definition() -> AgreementDefinition:
-    return demo_definition_for(real_today())  # the dev server runs on the real clock
+    # the dev server runs on the real clock; RABRONG_TEST_TODAY moves both (tests/conftest.py)
+    return demo_definition_for(today())
 
 
-ROUND = round_on(this_years_definition(), real_today())
+ROUND = round_on(this_years_definition(), today())
+# KPI 2 at level 3, the others at level 4 in either round (rabrong/demo): 3.6250 below.
+RESULTS = DEMO_ROUND_RESULTS[ROUND]
+
+
+def unique(name: str) -> str:
+    """Each test runs once per database on one dev server: its workflow ids must differ."""
+    return f"{name}-{uuid.uuid4().hex[:6]}"
 
 
 async def create(gateway: TemporalGateway, agreement_id: str) -> AgreementState:
@@ -124,29 +131,30 @@ def audit_actions(db: Database, agreement_id: str) -> list[str]:
 
 
 async def test_an_agreement_runs_from_draft_to_a_round_score(
-    temporal_dev: WorkflowEnvironment, sqlite_db: Database
+    temporal_dev: WorkflowEnvironment, own_database: Database
 ) -> None:
-    async with running_worker(temporal_dev.client, sqlite_db) as gateway:
-        state = await to_submitted(gateway, "wf-happy")
+    happy_id = unique("wf-happy")
+    async with running_worker(temporal_dev.client, own_database) as gateway:
+        state = await to_submitted(gateway, happy_id)
         assert state.status is AgreementStatus.ACTIVE
         for code in RESULTS:
             approve = command(ApproveResult, REVIEWER, round=ROUND, kpi_code=code)
-            state = await gateway.send("wf-happy", AgreementWorkflow.approve_result, approve)
-        current = await temporal_dev.client.get_workflow_handle("wf-happy").query(
+            state = await gateway.send(happy_id, AgreementWorkflow.approve_result, approve)
+        current = await temporal_dev.client.get_workflow_handle(happy_id).query(
             AgreementWorkflow.get_state
         )
     # (3 x 15 + 4 x 10 + 4 x 10 + 4 x 5) / 40, the weights of the demo's four KPIs
     assert state.round_scores[ROUND].score == Decimal("3.6250")
     assert state.round_state(ROUND).status is RoundStatus.PUBLISHED
-    with sqlite_db.reader() as session:
+    with own_database.reader() as session:
         evidence_rows = list(session.exec(select(EvidenceRow)))
-    with sqlite_db.reader() as session:
-        stored = get_state(session, "wf-happy")
+    with own_database.reader() as session:
+        stored = get_state(session, happy_id)
     assert stored == current  # the read model is the workflow's state
     assert stored is not None
     assert stored.kpi_round(ROUND, "10").status is ResultStatus.APPROVED
     assert len(evidence_rows) == len(RESULTS)
-    actions = [a for a in audit_actions(sqlite_db, "wf-happy") if a != "deadlines.fired"]
+    actions = [a for a in audit_actions(own_database, happy_id) if a != "deadlines.fired"]
     assert actions == [
         "agreement.created",
         "agreement.signed",
@@ -158,69 +166,74 @@ async def test_an_agreement_runs_from_draft_to_a_round_score(
 
 
 async def test_a_refused_update_changes_nothing_and_says_why(
-    temporal_dev: WorkflowEnvironment, sqlite_db: Database
+    temporal_dev: WorkflowEnvironment, own_database: Database
 ) -> None:
-    async with running_worker(temporal_dev.client, sqlite_db) as gateway:
-        before = await to_submitted(gateway, "wf-refused")
+    refused_id = unique("wf-refused")
+    async with running_worker(temporal_dev.client, own_database) as gateway:
+        before = await to_submitted(gateway, refused_id)
         self_approval = command(ApproveResult, STAFF, round=ROUND, kpi_code="10")
         with pytest.raises(NotAuthorized) as refused:
-            await gateway.send("wf-refused", AgreementWorkflow.approve_result, self_approval)
-        handle = temporal_dev.client.get_workflow_handle("wf-refused")
+            await gateway.send(refused_id, AgreementWorkflow.approve_result, self_approval)
+        handle = temporal_dev.client.get_workflow_handle(refused_id)
         after = await handle.query(AgreementWorkflow.get_state)
     assert refused.value.violations[0].rule == "is_reviewer"
     assert after == before
-    assert "result.approved" not in audit_actions(sqlite_db, "wf-refused")
+    assert "result.approved" not in audit_actions(own_database, refused_id)
 
 
 async def test_a_retried_command_acts_once(
-    temporal_dev: WorkflowEnvironment, sqlite_db: Database
+    temporal_dev: WorkflowEnvironment, own_database: Database
 ) -> None:
-    async with running_worker(temporal_dev.client, sqlite_db) as gateway:
-        await create(gateway, "wf-retry")
+    retry_id = unique("wf-retry")
+    async with running_worker(temporal_dev.client, own_database) as gateway:
+        await create(gateway, retry_id)
         sign = command(Sign, MAKER, party=Party.MAKER)
-        first = await gateway.send("wf-retry", AgreementWorkflow.sign, sign)
-        again = await gateway.send("wf-retry", AgreementWorkflow.sign, sign)
+        first = await gateway.send(retry_id, AgreementWorkflow.sign, sign)
+        again = await gateway.send(retry_id, AgreementWorkflow.sign, sign)
     assert first == again
-    assert audit_actions(sqlite_db, "wf-retry").count("agreement.signed") == 1
+    assert audit_actions(own_database, retry_id).count("agreement.signed") == 1
 
 
 async def test_a_new_worker_carries_on_where_the_last_one_stopped(
-    temporal_dev: WorkflowEnvironment, sqlite_db: Database
+    temporal_dev: WorkflowEnvironment, own_database: Database
 ) -> None:
-    async with running_worker(temporal_dev.client, sqlite_db) as gateway:
-        await to_submitted(gateway, "wf-restart")
+    restart_id = unique("wf-restart")
+    async with running_worker(temporal_dev.client, own_database) as gateway:
+        await to_submitted(gateway, restart_id)
         queue = gateway.task_queue
     with ThreadPoolExecutor(max_workers=2) as executor:
         async with build_worker(
-            temporal_dev.client, task_queue=queue, db=sqlite_db, executor=executor
+            temporal_dev.client, task_queue=queue, db=own_database, executor=executor
         ):
-            handle = temporal_dev.client.get_workflow_handle("wf-restart")
+            handle = temporal_dev.client.get_workflow_handle(restart_id)
             state = await handle.execute_update(
                 AgreementWorkflow.approve_result,
                 command(ApproveResult, REVIEWER, round=ROUND, kpi_code="10"),
             )
     assert state.kpi_round(ROUND, "10").status is ResultStatus.APPROVED
-    assert audit_actions(sqlite_db, "wf-restart").count("result.approved") == 1
+    assert audit_actions(own_database, restart_id).count("result.approved") == 1
 
 
 async def test_a_missing_agreement_is_not_found(
-    temporal_dev: WorkflowEnvironment, sqlite_db: Database
+    temporal_dev: WorkflowEnvironment, own_database: Database
 ) -> None:
-    async with running_worker(temporal_dev.client, sqlite_db) as gateway:
+    nowhere_id = unique("wf-nowhere")
+    async with running_worker(temporal_dev.client, own_database) as gateway:
         with pytest.raises(Problem) as missing:
             await gateway.send(
-                "wf-nowhere", AgreementWorkflow.sign, command(Sign, MAKER, party=Party.MAKER)
+                nowhere_id, AgreementWorkflow.sign, command(Sign, MAKER, party=Party.MAKER)
             )
     assert missing.value.status == 404
 
 
 async def test_a_workflow_never_created_ends_after_its_creation_window(
-    time_skipping: WorkflowEnvironment, sqlite_db: Database
+    time_skipping: WorkflowEnvironment, own_database: Database
 ) -> None:
-    async with running_worker(time_skipping.client, sqlite_db) as gateway:
-        start = AgreementWorkflowInput(agreement_id="wf-orphan", definition=this_years_definition())
+    orphan_id = unique("wf-orphan")
+    async with running_worker(time_skipping.client, own_database) as gateway:
+        start = AgreementWorkflowInput(agreement_id=orphan_id, definition=this_years_definition())
         handle = await time_skipping.client.start_workflow(
-            AgreementWorkflow.run, start, id="wf-orphan", task_queue=gateway.task_queue
+            AgreementWorkflow.run, start, id=orphan_id, task_queue=gateway.task_queue
         )
         result = await handle.result()
         history = await handle.fetch_history()
@@ -230,15 +243,16 @@ async def test_a_workflow_never_created_ends_after_its_creation_window(
         timers[0].timer_started_event_attributes.start_to_fire_timeout.ToTimedelta()
         == CREATION_WINDOW
     )
-    assert audit_actions(sqlite_db, "wf-orphan") == []
+    assert audit_actions(own_database, orphan_id) == []
 
 
 async def test_update_refusals_carry_the_domain_error_type(
-    temporal_dev: WorkflowEnvironment, sqlite_db: Database
+    temporal_dev: WorkflowEnvironment, own_database: Database
 ) -> None:
-    async with running_worker(temporal_dev.client, sqlite_db) as gateway:
-        await create(gateway, "wf-types")
-        handle = temporal_dev.client.get_workflow_handle("wf-types")
+    types_id = unique("wf-types")
+    async with running_worker(temporal_dev.client, own_database) as gateway:
+        await create(gateway, types_id)
+        handle = temporal_dev.client.get_workflow_handle(types_id)
         with pytest.raises(WorkflowUpdateFailedError) as failed:
             await handle.execute_update(
                 AgreementWorkflow.sign,

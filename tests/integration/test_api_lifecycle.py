@@ -21,13 +21,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from auditverify import merkle as independent
 from domain.rollover import copy_for_year
-from rabrong.demo import DEMO_RESULTS
 from storage.agreements import save_definition
 from storage.db import Database
 from storage.unit_of_work import unit_of_work
 from tests.support.http import (
     DEMO_ID,
     FY,
+    RESULTS,
     Api,
     R,
     eventually,
@@ -44,8 +44,6 @@ from tests.support.servers import S3Server
 TEMPLATE_ID = f"fy{FY}-provincial"
 CMI, KSN = "เชียงใหม่", "กาฬสินธุ์"
 EVIDENCE_PDF = b"%PDF-1.4\n%%EOF\n"
-# The demo's results: KPI 2 reaches level 3, the others level 4 (3.625 weighted).
-RESULTS = DEMO_RESULTS
 
 
 @pytest.fixture
@@ -208,7 +206,8 @@ async def test_a_round_runs_over_http_from_signing_to_acknowledgement(api: Api) 
 
     async def entry_tasks() -> list[dict[str, Any]]:
         listed = await api.ok(api.get("cmi.staff", "/v1/tasks", params={"agreement_id": aid}))
-        return [t for t in listed["data"] if t["kind"] == "enter_result"]
+        # this round's: an agreement signed in round 2 keeps round 1's entries open (overdue)
+        return [t for t in listed["data"] if (t["kind"], t["round"]) == ("enter_result", R)]
 
     assert sorted(t["kpi_code"] for t in await eventually(entry_tasks)) == sorted(RESULTS)
     for code, result in RESULTS.items():
@@ -221,7 +220,8 @@ async def test_a_round_runs_over_http_from_signing_to_acknowledgement(api: Api) 
     problem(await api.post("cmi.staff", f"{base}/rounds/{R}/submit"), 409, "InvalidTransition")
 
     review = await api.ok(api.get("kpi.owner", "/v1/tasks", params={"agreement_id": aid}))
-    assert sorted(t["kpi_code"] for t in review["data"] if t["kind"] == "review") == sorted(RESULTS)
+    reviews = [t["kpi_code"] for t in review["data"] if (t["kind"], t["round"]) == ("review", R)]
+    assert sorted(reviews) == sorted(RESULTS)
     own = problem(
         await api.post("cmi.staff", f"{base}/rounds/{R}/kpis/2/approve", json={}),
         403,
@@ -259,20 +259,22 @@ async def test_a_round_runs_over_http_from_signing_to_acknowledgement(api: Api) 
     assert acknowledged["round_scores"][str(R)]["score"] == "3.6250"
     await _a_complaint_is_upheld_over_http(api, aid)
 
-    # Round 2 may take late submissions until a date typed in Thai digits and BE years: the
-    # last day of this fiscal year, 30 September of its CE year (FY - 543).
+    # The other round (round 2 ahead, or round 1 behind when today is in round 2) may take
+    # late submissions until a date typed in Thai digits and BE years: the last day of this
+    # fiscal year, 30 September of its CE year (FY - 543).
+    other = 3 - R
     thai_digits = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
     year_end = f"{FY - 543}-09-30"
     extended = await api.ok(
         api.post(
             "permsec",
-            f"{base}/rounds/2/exception",
+            f"{base}/rounds/{other}/exception",
             json={"until": f"30/9/{FY}".translate(thai_digits), "reason": "ระบบ GFMIS ขัดข้อง"},
         )
     )
-    assert extended["rounds"]["2"]["exception_until"] == year_end
+    assert extended["rounds"][str(other)]["exception_until"] == year_end
     problem(
-        await api.post("cmi.head", f"{base}/rounds/2/exception", json={"until": year_end}),
+        await api.post("cmi.head", f"{base}/rounds/{other}/exception", json={"until": year_end}),
         422,
         "validation",
     )
@@ -326,7 +328,8 @@ async def _the_log_shows_what_the_reviewer_saw(api: Api, base: str, state: dict[
     assert seen["score"] == entry["score"]["score"]
     assert seen["approved_hash"] == entry["approved_hash"]
     assert seen["definition_version"] == 1  # no revision in this journey
-    assert seen["result"]["steps_done"] == RESULTS["2"]["steps_done"]
+    # what was entered for KPI 2: the steps done in round 1, the value in round 2
+    assert {field: seen["result"][field] for field in RESULTS["2"]} == RESULTS["2"]
     assert [e["sha256"] for e in seen["evidence"]] == [hashlib.sha256(EVIDENCE_PDF).hexdigest()]
     before = await api.ok(
         api.get("auditor", f"{base}/rounds/{R}/kpis/2/as-of", params={"seq": seen["result_seq"]})

@@ -22,7 +22,6 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
-from rabrong.demo import DEMO_RESULTS
 from storage.checkpoints import sign_checkpoint
 from storage.db import Database
 from storage.tables import AppUser, RoleGrant
@@ -31,6 +30,7 @@ from storage.users import hash_password
 from tests.integration.conftest import fresh_database
 from tests.support.http import (
     DEMO_ID,
+    RESULTS,
     Api,
     R,
     eventually,
@@ -148,7 +148,7 @@ async def _awaiting_endorsement(api: Api, prefix: str) -> str:
     aid = await _drafted(api, prefix, review_chain=["u-permsec"])
     await sign_all(api, aid, "cmi.head")
     await until_round_opens(api, aid)
-    codes = sorted(DEMO_RESULTS)
+    codes = sorted(RESULTS)
     await _enter(api, aid, codes)
     await api.ok(api.post("cmi.staff", f"/v1/agreements/{aid}/rounds/{R}/submit"))
     for code in codes:
@@ -162,7 +162,7 @@ async def _enter(api: Api, aid: str, codes: list[str]) -> str:
     evidence_id = ""
     for code in codes:
         kpi = f"/v1/agreements/{aid}/rounds/{R}/kpis/{code}"
-        await api.ok(api.post("cmi.staff", f"{kpi}/result", json=DEMO_RESULTS[code]))
+        await api.ok(api.post("cmi.staff", f"{kpi}/result", json=RESULTS[code]))
         files = {"file": (f"หลักฐาน {code}.txt", f"evidence {aid} {code}".encode(), "text/plain")}
         uploaded = await api.ok(api.post("cmi.staff", f"{kpi}/evidence", files=files), 201)
         evidence_id = uploaded["evidence_id"]
@@ -171,7 +171,7 @@ async def _enter(api: Api, aid: str, codes: list[str]) -> str:
 
 async def _build(api: Api, db: Database) -> World:
     _outsiders(db, api.password)
-    codes = sorted(DEMO_RESULTS)
+    codes = sorted(RESULTS)
     collecting = await _signed_with_round_open(api, "mx-collect")
     evidence_id = await _enter(api, collecting, codes[:1])
     reviewing = await _signed_with_round_open(api, "mx-review")
@@ -483,11 +483,11 @@ SPEC: dict[tuple[str, str], tuple[Call, Expect]] = {
         agreement_write({"maker"}),
     ),
     ("POST", "/v1/agreements/{agreement_id}/rounds/{round_number}/kpis/{kpi_code}/result"): (
-        post(lambda w: f"{kpi(w, w.collecting, '2')}/result", DEMO_RESULTS["2"]),
+        post(lambda w: f"{kpi(w, w.collecting, '2')}/result", RESULTS["2"]),
         agreement_write({"staff", "maker"}),
     ),
     ("POST", "/v1/agreements/{agreement_id}/rounds/{round_number}/kpis/{kpi_code}/approve"): (
-        post(lambda w: f"{kpi(w, w.reviewing, sorted(DEMO_RESULTS)[0])}/approve", {}),
+        post(lambda w: f"{kpi(w, w.reviewing, sorted(RESULTS)[0])}/approve", {}),
         agreement_write({"reviewer"}, OK | STATE),
     ),
     ("POST", "/v1/agreements/{agreement_id}/rounds/{round_number}/kpis/{kpi_code}/return"): (
@@ -597,7 +597,7 @@ SPEC: dict[tuple[str, str], tuple[Call, Expect]] = {
     ): (
         post(
             lambda w: (
-                f"{kpi(w, w.collecting, sorted(DEMO_RESULTS)[0])}/evidence/{w.evidence_id}/withdraw"
+                f"{kpi(w, w.collecting, sorted(RESULTS)[0])}/evidence/{w.evidence_id}/withdraw"
             ),
             {"reason": "ผิดไฟล์"},
         ),

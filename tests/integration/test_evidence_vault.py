@@ -18,13 +18,13 @@ import httpx
 from sqlmodel import col, select
 
 from domain.thai import fiscal_year_bounds
-from rabrong.demo import DEMO_RESULTS
 from rabrong.embedded import free_port
 from storage.db import Database
 from storage.evidence_store import EvidenceStore
 from storage.tables import AuditEntry, EvidenceRow
 from tests.support.http import (
     FY,
+    RESULTS,
     VAULT_LIMIT,
     Api,
     R,
@@ -75,7 +75,7 @@ def versions(store: EvidenceStore) -> list[tuple[str, str | None]]:
 
 
 async def test_a_thai_named_file_round_trips_and_every_read_is_audited(
-    vault: Api, sqlite_db: Database
+    vault: Api, own_database: Database
 ) -> None:
     kpi = await kpi_2(vault)
     data = pdf()
@@ -112,7 +112,7 @@ async def test_a_thai_named_file_round_trips_and_every_read_is_audited(
         fetched = await s3.get(link["url"])
     assert fetched.status_code == 200 and fetched.content == data
 
-    reads = reads_of(sqlite_db, evidence_id)
+    reads = reads_of(own_database, evidence_id)
     assert [(r.actor_id, r.facts["via"]) for r in reads] == [
         ("u-owner", "stream"),
         ("u-cmi-head", "presigned_url"),
@@ -128,11 +128,11 @@ async def test_a_thai_named_file_round_trips_and_every_read_is_audited(
     raw = await vault.http.post(f"{kpi}/evidence", content=pdf(), headers=headers)
     assert raw.status_code == 201, raw.text
     assert raw.json()["original_name"] == "ภาพกิจกรรม.pdf"
-    assert len(rows(sqlite_db)) == 2
+    assert len(rows(own_database)) == 2
 
 
 async def test_the_same_content_twice_is_stored_once_and_referenced_twice(
-    vault: Api, sqlite_db: Database
+    vault: Api, own_database: Database
 ) -> None:
     kpi = await kpi_2(vault)
     data = pdf()
@@ -143,11 +143,11 @@ async def test_the_same_content_twice_is_stored_once_and_referenced_twice(
     assert (second["sha256"], second["version_id"]) == (first["sha256"], first["version_id"])
     stored = versions(services_of(vault).store)
     assert [key for key, _ in stored].count(f"sha256/{first['sha256'][:2]}/{first['sha256']}") == 1
-    assert [r.original_name for r in rows(sqlite_db)] == ["ฉบับแรก.pdf", "ฉบับสำเนา.pdf"]
+    assert [r.original_name for r in rows(own_database)] == ["ฉบับแรก.pdf", "ฉบับสำเนา.pdf"]
 
 
 async def test_oversize_and_disguised_files_are_refused_and_leave_nothing(
-    vault: Api, sqlite_db: Database, tmp_path: Path
+    vault: Api, own_database: Database, tmp_path: Path
 ) -> None:
     kpi = await kpi_2(vault)
     too_big = pdf() + os.urandom(VAULT_LIMIT)
@@ -164,13 +164,13 @@ async def test_oversize_and_disguised_files_are_refused_and_leave_nothing(
     backwards = problem(await upload(vault, kpi, pdf(), **period), 422, "ValidationFailed")
     assert backwards["errors"][0]["field"] == "effective_to"
 
-    assert rows(sqlite_db) == []
+    assert rows(own_database) == []
     assert versions(services_of(vault).store) == []
     assert list((tmp_path / "incoming").iterdir()) == []
 
 
 async def test_a_store_that_is_down_gives_503_and_records_nothing(
-    vault: Api, sqlite_db: Database
+    vault: Api, own_database: Database
 ) -> None:
     kpi = await kpi_2(vault)
     services = services_of(vault)
@@ -183,8 +183,8 @@ async def test_a_store_that_is_down_gives_503_and_records_nothing(
         assert "s3" in down["detail"] or "s3" in str(down)
     finally:
         services.store = working
-    assert rows(sqlite_db) == []
-    with sqlite_db.reader() as session:
+    assert rows(own_database) == []
+    with own_database.reader() as session:
         attached = session.exec(
             select(AuditEntry).where(AuditEntry.action == "evidence.attached")
         ).all()
@@ -192,7 +192,7 @@ async def test_a_store_that_is_down_gives_503_and_records_nothing(
 
 
 async def test_withdrawn_and_replaced_evidence_is_kept_and_stops_counting(
-    vault: Api, sqlite_db: Database
+    vault: Api, own_database: Database
 ) -> None:
     kpi = await kpi_2(vault)
     first = await vault.ok(upload(vault, kpi, pdf(), "ร่าง.pdf"), 201)
@@ -220,7 +220,7 @@ async def test_withdrawn_and_replaced_evidence_is_kept_and_stops_counting(
     by_id = {r["evidence_id"]: r for r in everything["data"]}
     assert by_id[first["evidence_id"]]["superseded_by"] == second["evidence_id"]
     assert by_id[second["evidence_id"]]["withdrawal_reason"] == "แนบผิดตัวชี้วัด"
-    assert len(rows(sqlite_db)) == 2  # nothing deleted
+    assert len(rows(own_database)) == 2  # nothing deleted
 
 
 async def test_upload_effective_and_review_times_are_all_queryable(vault: Api) -> None:
@@ -228,7 +228,7 @@ async def test_upload_effective_and_review_times_are_all_queryable(vault: Api) -
     base, aid = kpi.rsplit("/rounds/", 1)[0], kpi.split("/")[3]
     start, end = fiscal_year_bounds(FY)
     quarter_end = date(start.year, 12, 31)
-    for code, result in DEMO_RESULTS.items():
+    for code, result in RESULTS.items():
         path = f"{base}/rounds/{R}/kpis/{code}"
         await vault.ok(vault.post("cmi.staff", f"{path}/result", json=result))
         period = {"effective_from": start.isoformat(), "effective_to": quarter_end.isoformat()}
@@ -243,7 +243,7 @@ async def test_upload_effective_and_review_times_are_all_queryable(vault: Api) -
         )
         return sorted(r["kpi_code"] for r in found["data"])
 
-    every = sorted(DEMO_RESULTS)
+    every = sorted(RESULTS)
     assert await search(effective_on=quarter_end.isoformat()) == every
     assert await search(effective_on=end.isoformat()) == []
     assert await search(uploaded_to=before_review.isoformat()) == every
@@ -273,7 +273,7 @@ def repr_digest(data: bytes) -> str:
 
 
 async def test_a_body_whose_digest_comes_ahead_goes_straight_to_s3(
-    vault: Api, sqlite_db: Database, tmp_path: Path
+    vault: Api, own_database: Database, tmp_path: Path
 ) -> None:
     kpi = await kpi_2(vault)
     services = services_of(vault)
@@ -302,16 +302,16 @@ async def test_a_body_whose_digest_comes_ahead_goes_straight_to_s3(
 
     again = await vault.ok(vault.http.post(url, content=data, headers=headers), 201)
     assert again["deduplicated"] is True and again["version_id"] == made["version_id"]
-    assert len(versions(services.store)) == 1 and len(rows(sqlite_db)) == 2
+    assert len(versions(services.store)) == 1 and len(rows(own_database)) == 2
 
     exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + os.urandom(4000)
     disguised = {**headers, "Repr-Digest": repr_digest(exe)}
     problem(await vault.http.post(url, content=exe, headers=disguised), 415, "UnsupportedMedia")
-    assert len(rows(sqlite_db)) == 2
+    assert len(rows(own_database)) == 2
 
 
 async def test_a_retried_upload_with_the_same_key_attaches_once(
-    vault: Api, sqlite_db: Database
+    vault: Api, own_database: Database
 ) -> None:
     kpi = await kpi_2(vault)
     data = pdf()
@@ -320,6 +320,6 @@ async def test_a_retried_upload_with_the_same_key_attaches_once(
     first = await vault.ok(vault.post("cmi.staff", f"{kpi}/evidence", key, files=files), 201)
     retry = await vault.ok(vault.post("cmi.staff", f"{kpi}/evidence", key, files=files), 201)
     assert retry["evidence_id"] == first["evidence_id"]
-    assert [r.id for r in rows(sqlite_db)] == [first["evidence_id"]]
+    assert [r.id for r in rows(own_database)] == [first["evidence_id"]]
     attached = retry["agreement"]["kpi_rounds"][f"{R}:2"]["evidence"]
     assert [e["evidence_id"] for e in attached] == [first["evidence_id"]]

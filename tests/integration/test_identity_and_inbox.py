@@ -14,7 +14,6 @@ import pytest
 from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
-from rabrong.demo import DEMO_RESULTS
 from rabrong.first_run import ensure_first_administrator
 from storage.db import Database
 from storage.idempotency import begin, release
@@ -22,6 +21,7 @@ from storage.tables import AppUser, AuditEntry, EvidenceRow
 from storage.users import check_password
 from tests.support.http import (
     DEMO_ID,
+    RESULTS,
     Api,
     R,
     eventually,
@@ -68,21 +68,21 @@ async def test_a_retried_post_with_the_same_key_acts_once(api: Api) -> None:
     db = api.services.db
     aid = await _open_agreement(api)
     kpi = f"/v1/agreements/{aid}/rounds/{R}/kpis/2"
-    first = await api.post("cmi.staff", f"{kpi}/result", "result-1", json=DEMO_RESULTS["2"])
-    again = await api.post("cmi.staff", f"{kpi}/result", "result-1", json=DEMO_RESULTS["2"])
+    first = await api.post("cmi.staff", f"{kpi}/result", "result-1", json=RESULTS["2"])
+    again = await api.post("cmi.staff", f"{kpi}/result", "result-1", json=RESULTS["2"])
     assert first.status_code == again.status_code == 200
     assert again.headers["Idempotent-Replayed"] == "true" and again.json() == first.json()
     assert len(_entries(db, aid, "result.entered")) == 1
 
     # The same key on a different request is refused and changes nothing.
-    other = await api.post("cmi.staff", f"{kpi}/result", "result-1", json=DEMO_RESULTS["5"])
+    other = await api.post("cmi.staff", f"{kpi}/result", "result-1", json=RESULTS["5"])
     assert [e["field"] for e in problem(other, 422, "idempotency_key_reused")["errors"]] == [
         "Idempotency-Key"
     ]
     assert len(_entries(db, aid, "result.entered")) == 1
 
     # Keys belong to who sends them: the maker's "result-1" is a request of its own.
-    mine = await api.post("cmi.head", f"{kpi}/result", "result-1", json=DEMO_RESULTS["2"])
+    mine = await api.post("cmi.head", f"{kpi}/result", "result-1", json=RESULTS["2"])
     assert mine.status_code == 200 and "Idempotent-Replayed" not in mine.headers
     assert len(_entries(db, aid, "result.entered")) == 2
 
@@ -100,7 +100,7 @@ async def test_a_retried_post_with_the_same_key_acts_once(api: Api) -> None:
     # first is held running by taking its key as the middleware does when a request starts.
     result_5 = f"/v1/agreements/{aid}/rounds/{R}/kpis/5/result"
     begin(db, "u-cmi-staff", "r5", method="POST", path=result_5, now=datetime.now(UTC))
-    busy = await api.post("cmi.staff", result_5, "r5", json=DEMO_RESULTS["5"])
+    busy = await api.post("cmi.staff", result_5, "r5", json=RESULTS["5"])
     assert problem(busy, 409, "request_in_progress")["errors"][0]["field"] == "Idempotency-Key"
     assert busy.headers["Retry-After"] == "1"
     assert len(_entries(db, aid, "result.entered")) == 2
@@ -109,7 +109,7 @@ async def test_a_retried_post_with_the_same_key_acts_once(api: Api) -> None:
     # Sent twice at once: one acts; the other is told to retry (409) or, if it came after the
     # first had finished, gets the first's answer replayed. Never a second act.
     both = await asyncio.gather(
-        *(api.post("cmi.staff", result_5, "r5", json=DEMO_RESULTS["5"]) for _ in "ab")
+        *(api.post("cmi.staff", result_5, "r5", json=RESULTS["5"]) for _ in "ab")
     )
     acted = [r for r in both if r.status_code == 200 and "Idempotent-Replayed" not in r.headers]
     assert len(acted) == 1, [r.text for r in both]
@@ -220,15 +220,20 @@ async def test_a_delegate_signs_for_the_recipient_citing_the_order(api: Api) -> 
 
 async def test_the_inbox_filters_counts_pages_and_lets_a_group_task_be_claimed(api: Api) -> None:
     aid = await _open_agreement(api, submitters=["u-cmi-staff", "u-skw-staff"])
+    # Round R's tasks: an agreement signed in round 2 keeps round 1's entries open (overdue).
 
     async def entries() -> dict[str, Any] | None:
         page = await api.ok(
-            api.get("cmi.staff", "/v1/tasks", params={"agreement_id": aid, "kind": "enter_result"})
+            api.get(
+                "cmi.staff",
+                "/v1/tasks",
+                params={"agreement_id": aid, "round": R, "kind": "enter_result"},
+            )
         )
-        return page if page["count"] == len(DEMO_RESULTS) else None
+        return page if page["count"] == len(RESULTS) else None
 
     page = await eventually(entries)
-    assert page["counts"]["enter_result"]["open"] >= len(DEMO_RESULTS)
+    assert page["counts"]["enter_result"]["open"] >= len(RESULTS)
     dues = [t["due"] for t in page["data"]]
     assert dues == sorted(dues)
     first = page["data"][0]
@@ -238,7 +243,13 @@ async def test_the_inbox_filters_counts_pages_and_lets_a_group_task_be_claimed(a
         api.get(
             "cmi.staff",
             "/v1/tasks",
-            params={"agreement_id": aid, "kind": "enter_result", "limit": 1, "offset": 1},
+            params={
+                "agreement_id": aid,
+                "round": R,
+                "kind": "enter_result",
+                "limit": 1,
+                "offset": 1,
+            },
         )
     )
     assert one["count"] == page["count"] and one["data"][0]["id"] == page["data"][1]["id"]
@@ -248,7 +259,9 @@ async def test_the_inbox_filters_counts_pages_and_lets_a_group_task_be_claimed(a
     assert none_due["count"] == 0
     assert (
         await api.ok(
-            api.get("cmi.staff", "/v1/tasks", params={"agreement_id": aid, "overdue": True})
+            api.get(
+                "cmi.staff", "/v1/tasks", params={"agreement_id": aid, "round": R, "overdue": True}
+            )
         )
     )["count"] == 0
 

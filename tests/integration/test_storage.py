@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +19,7 @@ from domain.commands import Sign
 from domain.lifecycle import decide
 from domain.transition import TransitionRecord
 from storage.agreements import get_definition, get_state, save_state
-from storage.audit import GENESIS, body_of, entries_for, entry_hash
+from storage.audit import entries_for
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.tables import AuditEntry, EvidenceRow, KpiResultRow, RoundScoreRow, SignatureRow
@@ -152,11 +155,35 @@ def test_audit_entries_form_a_hash_chain(database: Database) -> None:
         recorder.record_transition(record)
     with database.reader() as session:
         chain = list(session.exec(select(AuditEntry).order_by(AuditEntry.seq)))  # type: ignore[arg-type]
-    previous = GENESIS
+    assert "rec-chain" in {entry.subject_id for entry in chain}
+    previous = "0" * 64  # the first entry's prev_hash (docs/audit-format.md)
     for entry in chain:
         assert entry.prev_hash == previous
-        assert entry.entry_hash == entry_hash(previous, body_of(entry))
+        canonical = documented_canonical_body(entry)
+        assert entry.entry_hash == hashlib.sha256(previous.encode("ascii") + canonical).hexdigest()
+        assert entry.leaf_hash == hashlib.sha256(b"\x00" + canonical).hexdigest()
         previous = entry.entry_hash
+
+
+def documented_canonical_body(entry: AuditEntry) -> bytes:
+    """An entry's canonical body as docs/audit-format.md defines it, built here from the
+    document rather than by the writer's own code, so a writer that drifts from it fails."""
+    body: dict[str, Any] = {
+        "seq": entry.seq,
+        "command_id": entry.command_id,
+        "at": entry.at.astimezone(UTC).isoformat(),
+        "actor_id": entry.actor_id,
+        "action": entry.action,
+        "subject_type": entry.subject_type,
+        "subject_id": entry.subject_id,
+        "facts": entry.facts,
+    }
+    if entry.on_behalf_of is not None:  # omitted when nobody, never null
+        body["on_behalf_of"] = entry.on_behalf_of
+    if entry.request_id is not None:
+        body["request_id"] = entry.request_id
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8")
 
 
 @pytest.mark.parametrize(

@@ -72,14 +72,18 @@ class ApiProcess:
 
 @pytest.fixture
 def api_process(
-    vault: Api, sqlite_db: Database, s3_server: S3Server, temporal_dev: WorkflowEnvironment
+    vault: Api,
+    own_database: Database,
+    s3_server: S3Server,
+    temporal_dev: WorkflowEnvironment,
+    tmp_path: Path,
 ) -> Iterator[ApiProcess]:
     assert vault.services is not None
-    var_dir = Path(str(sqlite_db.engine.url.database)).parent / "api-var"
+    var_dir = tmp_path / "api-var"
     port = free_port()
     env = {
         **os.environ,
-        "RABRONG_DATABASE_URL": str(sqlite_db.engine.url),
+        "RABRONG_DATABASE_URL": str(own_database.engine.url),
         "RABRONG_S3_ENDPOINT": s3_server.endpoint,
         "RABRONG_S3_ACCESS_KEY": s3_server.access_key,
         "RABRONG_S3_SECRET_KEY": s3_server.secret_key,
@@ -134,7 +138,7 @@ def nothing_recorded(db: Database, store: EvidenceStore) -> None:
 
 
 async def test_killed_while_the_body_arrives(
-    vault: Api, api_process: ApiProcess, sqlite_db: Database
+    vault: Api, api_process: ApiProcess, own_database: Database
 ) -> None:
     assert vault.services is not None
     store = vault.services.store
@@ -154,7 +158,7 @@ async def test_killed_while_the_body_arrives(
             yield os.urandom(MIB)
 
     await asyncio.to_thread(post_body, api_process, path, bearer, body())
-    nothing_recorded(sqlite_db, store)
+    nothing_recorded(own_database, store)
     assert store.incomplete_uploads() == []  # nothing had reached S3 at all
     assert len(api_process.spooled()) == 1  # the half-received body, never recorded
     api_process.start()
@@ -162,7 +166,7 @@ async def test_killed_while_the_body_arrives(
 
 
 async def test_killed_while_the_object_is_written_to_s3(
-    vault: Api, api_process: ApiProcess, sqlite_db: Database
+    vault: Api, api_process: ApiProcess, own_database: Database
 ) -> None:
     assert vault.services is not None
     store = vault.services.store
@@ -190,17 +194,17 @@ async def test_killed_while_the_object_is_written_to_s3(
     finally:
         stop.set()
         watcher.join()
-    nothing_recorded(sqlite_db, store)  # parts of an upload never completed are not a version
+    nothing_recorded(own_database, store)  # parts of an upload never completed are not a version
     pending = store.incomplete_uploads()
     assert len(pending) == 1
-    cleaned = reconcile(sqlite_db, store, now=datetime.now(UTC) + timedelta(hours=2))
+    cleaned = reconcile(own_database, store, now=datetime.now(UTC) + timedelta(hours=2))
     assert [f.problem for f in cleaned.findings] == ["stale_upload"]
     assert store.incomplete_uploads() == []
-    nothing_recorded(sqlite_db, store)
+    nothing_recorded(own_database, store)
 
 
 async def test_killed_while_a_digest_ahead_body_streams_to_s3(
-    vault: Api, api_process: ApiProcess, sqlite_db: Database
+    vault: Api, api_process: ApiProcess, own_database: Database
 ) -> None:
     """With its size and digest sent ahead, the body goes to S3 part by part as it arrives:
     killed then, the parts already sent are an incomplete upload, never a version."""
@@ -226,6 +230,6 @@ async def test_killed_while_a_digest_ahead_body_streams_to_s3(
             yield chunk
 
     await asyncio.to_thread(post_body, api_process, path, bearer, body(), ahead)
-    nothing_recorded(sqlite_db, store)
+    nothing_recorded(own_database, store)
     assert len(store.incomplete_uploads()) == 1
     assert api_process.spooled() == []  # this path never spools

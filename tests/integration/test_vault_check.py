@@ -71,11 +71,11 @@ def rabrong_evidence(
 
 
 async def test_verify_finds_a_replaced_version_and_bytes_changed_on_disk(
-    vault: Api, sqlite_db: Database, s3_server: S3Server, tmp_path: Path
+    vault: Api, own_database: Database, s3_server: S3Server, tmp_path: Path
 ) -> None:
     first, second = await two_uploads(vault)
     store = store_of(vault)
-    code, report = rabrong_evidence("verify", sqlite_db, store, s3_server, tmp_path)
+    code, report = rabrong_evidence("verify", own_database, store, s3_server, tmp_path)
     assert (code, report["ok"], report["checked_objects"]) == (0, True, 2)
     assert report["checked_bytes"] == first["size"] + second["size"]
 
@@ -101,7 +101,7 @@ async def test_verify_finds_a_replaced_version_and_bytes_changed_on_disk(
             hits += 1
     assert hits == 1
 
-    code, report = rabrong_evidence("verify", sqlite_db, store, s3_server, tmp_path)
+    code, report = rabrong_evidence("verify", own_database, store, s3_server, tmp_path)
     assert code == 1 and report["ok"] is False
     found = {f["problem"]: f for f in report["findings"]}
     assert set(found) == {"replaced", "unreadable"}
@@ -110,7 +110,7 @@ async def test_verify_finds_a_replaced_version_and_bytes_changed_on_disk(
 
 
 async def test_reconcile_reports_orphans_and_aborts_abandoned_uploads(
-    vault: Api, sqlite_db: Database
+    vault: Api, own_database: Database
 ) -> None:
     await two_uploads(vault)
     store = store_of(vault)
@@ -119,16 +119,16 @@ async def test_reconcile_reports_orphans_and_aborts_abandoned_uploads(
     assert len(store.incomplete_uploads()) == 1
 
     later = datetime.now(UTC) + timedelta(hours=2)  # past the grace for uploads in flight
-    report = reconcile(sqlite_db, store, now=later)
+    report = reconcile(own_database, store, now=later)
     problems = sorted((f.problem, f.object_key) for f in report.findings)
     assert problems == [("orphan", orphan.key), ("stale_upload", "sha256/00/abandoned")]
     assert store.incomplete_uploads() == []
     # Young objects may belong to an upload still being attached: not reported yet.
-    assert reconcile(sqlite_db, store, now=datetime.now(UTC)).findings == []
+    assert reconcile(own_database, store, now=datetime.now(UTC)).findings == []
 
 
 async def test_the_scheduled_check_raises_an_alert_task_once_per_damaged_file(
-    vault: Api, sqlite_db: Database, temporal_dev: WorkflowEnvironment
+    vault: Api, own_database: Database, temporal_dev: WorkflowEnvironment
 ) -> None:
     first, _ = await two_uploads(vault)
     store = store_of(vault)
@@ -143,7 +143,7 @@ async def test_the_scheduled_check_raises_an_alert_task_once_per_damaged_file(
         )
         assert isinstance(report, VaultReport)
         assert [f.problem for f in report.findings] == ["replaced"]
-    with sqlite_db.reader() as session:
+    with own_database.reader() as session:
         alerts = list(session.exec(select(TaskRow).where(TaskRow.kind == "evidence_alert")))
     assert len(alerts) == 1  # the second run found the same damage: no second task
     alert = alerts[0]

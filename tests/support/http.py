@@ -20,7 +20,7 @@ from api.services import Services
 from domain.deadlines import round_on
 from domain.rollover import copy_for_year
 from domain.thai import fiscal_year_be
-from rabrong.demo import demo_definition, load_demo
+from rabrong.demo import DEMO_ROUND_RESULTS, demo_definition, load_demo
 from storage.agreements import save_definition
 from storage.audit_keys import load_or_create_signer
 from storage.db import Database
@@ -28,12 +28,17 @@ from storage.evidence_store import EvidenceStore
 from storage.unit_of_work import unit_of_work
 from tests.support.lifecycle import worker_for
 from tests.support.servers import S3Server
-from tests.support.today import real_today
+from tests.support.today import today
 
-# The API's worker runs on the Temporal dev server, on the real clock (tests/support/today.py).
-FY = fiscal_year_be(real_today())  # a year whose rounds are open today
-R = round_on(copy_for_year(demo_definition(), FY, new_id="probe"), real_today())
+# The API's worker runs on the Temporal dev server, on the real clock, or with
+# RABRONG_TEST_TODAY on a server whose clock starts that day (tests/support/today.py).
+FY = fiscal_year_be(today())  # a year whose rounds are open today
+R = round_on(copy_for_year(demo_definition(), FY, new_id="probe"), today())
 DEMO_ID = f"fy{FY}-demo"  # the demo's four KPIs moved to this fiscal year
+# The demo's results for round R: KPI 2 at level 3, the others at level 4 in either round,
+# so the round scores (3 x 15 + 4 x 10 + 4 x 10 + 4 x 5) / 40 = 3.6250 (rabrong/demo).
+RESULTS = DEMO_ROUND_RESULTS[R]
+ROUND_SCORE = "3.6250"
 AUDIT_ORIGIN = "rabrong.test/audit"
 VAULT_LIMIT = 64 * 1024  # the evidence tests' upload limit: small, so oversize is cheap
 

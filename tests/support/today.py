@@ -4,9 +4,10 @@
 reads `today()`, and the time-skipping Temporal server is started with its clock at that day
 through libfaketime (Debian's `faketime` package), which it honours (it is a dynamically linked
 native image; measured). The Temporal dev server and SeaweedFS are static Go binaries, which
-read the clock without libc: libfaketime cannot move them, so tests on those servers take the
-real day (`real_today()`), which is also the product's. Without the variable both are the real
-day.
+read the clock without libc: libfaketime cannot move them. Tests on the dev server take their
+dates from `today()` too; with the variable set the session's `temporal_dev` fixture is the
+time-skipping server started on that day instead (tests/conftest.py, docs/decisions/0034).
+Without the variable both are the real day.
 
 A test pinned to a fiscal year whose dates it checks by hand (weekdays, holidays) starts its
 time-skipping server at a fixed instant before that year instead (`time_skipping_from`), so it
