@@ -10,9 +10,16 @@ from typing import Any
 
 from playwright.async_api import Page
 
-from rabrong.demo import DEMO_RESULTS
 from tests.browser.conftest import Site, shot
-from tests.support.http import DEMO_ID, R, eventually, parties, sign_all, until_round_opens
+from tests.support.http import (
+    DEMO_ID,
+    RESULTS,
+    R,
+    eventually,
+    parties,
+    sign_all,
+    until_round_opens,
+)
 
 EVIDENCE_PDF = b"%PDF-1.4\n%%EOF\n"
 THAI = re.compile(r"[\u0E00-\u0E7F]")
@@ -43,14 +50,14 @@ async def published_agreement(site: Site) -> str:
     await eventually(sign_task_open)
     await sign_all(api, aid, "cmi.head")
     await until_round_opens(api, aid)
-    for code, result in DEMO_RESULTS.items():
+    for code, result in RESULTS.items():
         kpi = f"{base}/rounds/{R}/kpis/{code}"
         await api.ok(api.post("cmi.staff", f"{kpi}/result", json=result))
         pdf = EVIDENCE_PDF + f"% KPI {code}\n".encode()  # each its own file, none deduplicated
         files = {"file": (f"evidence-kpi-{code}.pdf", pdf, "application/pdf")}
         await api.ok(api.post("cmi.staff", f"{kpi}/evidence", files=files), 201)
     await api.ok(api.post("cmi.staff", f"{base}/rounds/{R}/submit"))
-    for code in DEMO_RESULTS:
+    for code in RESULTS:
         path = f"{base}/rounds/{R}/kpis/{code}/approve"
         await api.ok(api.post("kpi.owner", path, json={"note": "ครบถ้วน"}))
     endorsed = await api.ok(api.post("auditor", f"{base}/rounds/{R}/endorse", json={"note": "ok"}))
