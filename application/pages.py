@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from application.inbox import reach_of
 from domain.access import Principal
@@ -16,9 +18,10 @@ from domain.calendar import WorkingCalendar
 from domain.task_actions import COMPLETES, claimable
 from domain.thai import format_date_th
 from storage.db import Database
-from storage.inbox import InboxFilter, inbox_counts, inbox_page
+from storage.inbox import InboxFilter, inbox_counts, inbox_page_rows
 from storage.outbox import latest_notifications
-from storage.tables import AgreementRow, AppUser, OrgUnit, TaskRow
+from storage.page_reads import labels
+from storage.tables import AppUser, OrgUnit
 
 CALENDAR = WorkingCalendar()
 
@@ -61,52 +64,70 @@ class InboxView:
     counts: dict[str, dict[str, int]]
     titles: dict[str, str]  # agreement id -> title, for the page's tasks
     notifications: list[NotificationView]  # the latest few, newest first
+    names: dict[str, str]  # user id -> display name, for the tasks held for someone else
+
+
+@lru_cache(maxsize=4096)
+def _working_days_left(today: date, day: date) -> int:
+    """Counted day by day by the calendar: the page's tasks share few due dates, so each pair
+    is counted once per process, not once per task."""
+    if day >= today:
+        return CALENDAR.working_days_between(today, day)
+    return -CALENDAR.working_days_between(day, today)
 
 
 def _due(day: date | None, overdue: bool, today: date) -> Due | None:
     if day is None:
         return None
-    if day >= today:
-        left = CALENDAR.working_days_between(today, day)
-    else:
-        left = -CALENDAR.working_days_between(day, today)
-    return Due(day.isoformat(), format_date_th(day), left, overdue or day < today)
+    return Due(
+        day.isoformat(), format_date_th(day), _working_days_left(today, day), overdue or day < today
+    )
 
 
-def _task(row: TaskRow, actor: Principal, today: date) -> TaskView:
-    assignee = row.assignee_user
+def _task(row: dict[str, Any], actor: Principal, today: date) -> TaskView:
+    assignee = row["assignee_user"]
+    kind = row["kind"]
     return TaskView(
-        id=row.id,
-        kind=row.kind,
-        agreement_id=row.agreement_id,
-        round=row.round,
-        kpi_code=row.kpi_code,
-        due=_due(row.due, row.overdue, today),
-        note=row.note,
-        actions=[(a.label_th, a.label_en) for a in COMPLETES.get(row.kind, ())],
-        claimable=claimable(assignee) and row.claimed_by is None,
-        claimed_by_me=row.claimed_by == actor.user_id,
+        id=row["id"],
+        kind=kind,
+        agreement_id=row["agreement_id"],
+        round=row["round"],
+        kpi_code=row["kpi_code"],
+        due=_due(row["due"], row["overdue"], today),
+        note=row["note"],
+        actions=_ACTIONS.get(kind, []),
+        claimable=claimable(assignee) and row["claimed_by"] is None,
+        claimed_by_me=row["claimed_by"] == actor.user_id,
         for_someone_else=assignee if assignee not in (None, actor.user_id) else None,
     )
+
+
+_ACTIONS = {
+    kind: [(a.label_th, a.label_en) for a in actions] for kind, actions in COMPLETES.items()
+}
 
 
 def inbox_view(
     *, db: Database, actor: Principal, where: InboxFilter, today: date, limit: int = 50
 ) -> InboxView:
     """The front page: the actor's open tasks, soonest due first, and the counts per kind over
-    the whole inbox (the same reads as the JSON route /v1/tasks)."""
+    the whole inbox, read as the JSON route /v1/tasks reads them (plain rows, decision 0030);
+    then what the page names by id in one query, and the latest notifications in one."""
     reach = reach_of(actor)
     with db.reader() as session:
         counts = inbox_counts(session, reach)
         known = sum(c["open"] for c in counts.values()) if where.empty else None
-        rows, total = inbox_page(session, reach, where, offset=0, limit=limit, known_total=known)
-        ids = sorted({r.agreement_id for r in rows})
-        found = session.exec(
-            select(AgreementRow.id, AgreementRow.title).where(col(AgreementRow.id).in_(ids))
-        ).all()
+        rows, total = inbox_page_rows(
+            session, reach, where, offset=0, limit=limit, known_total=known
+        )
+        tasks = [_task(r, actor, today) for r in rows]
+        named = labels(
+            session,
+            agreement_ids={t.agreement_id for t in tasks},
+            user_ids={t.for_someone_else for t in tasks if t.for_someone_else},
+        )
         notes = _latest_notifications(session, actor.user_id)
-    titles = {agreement_id: title for agreement_id, title in found}
-    return InboxView([_task(r, actor, today) for r in rows], total, counts, titles, notes)
+    return InboxView(tasks, total, counts, named.titles, notes, named.names)
 
 
 def _latest_notifications(session: Session, user_id: str, few: int = 5) -> list[NotificationView]:
@@ -135,28 +156,6 @@ class IdentityView:
     unit_th: str | None
     unit_en: str | None
     standings: list[StandingView]
-
-
-def identity_of(session: Session, user: AppUser, actor: Principal) -> IdentityView:
-    """Read in the session that resumed the browser's sign-in: one trip per page."""
-    unit = session.get(OrgUnit, user.unit_id) if user.unit_id else None
-    standings = []
-    for s in actor.acting_for:
-        principal = session.get(AppUser, s.principal)
-        name = principal.display_name if principal else s.principal
-        standings.append(StandingView(s.kind, s.principal, name, s.order_ref))
-    return IdentityView(
-        user.display_name,
-        user.position,
-        unit.name_th if unit else None,
-        unit.name_en if unit else None,
-        standings,
-    )
-
-
-def display_names(*, db: Database, user_ids: set[str]) -> dict[str, str]:
-    with db.reader() as session:
-        return {u: user.display_name for u in user_ids if (user := session.get(AppUser, u))}
 
 
 @dataclass(frozen=True)

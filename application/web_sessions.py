@@ -8,15 +8,19 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from application.pages import IdentityView, identity_of
+from application.pages import IdentityView, StandingView
 from domain.access import Principal
 from domain.delegation import standings
 from storage.db import Database
-from storage.delegations import delegations_to
 from storage.tables import AppUser, WebSession
 from storage.unit_of_work import unit_of_work
-from storage.users import check_password, grants_of, hash_password, needs_rehash, user_by_username
-from storage.web_sessions import create_web_session, touch_web_session, web_session
+from storage.users import check_password, hash_password, needs_rehash, user_by_username
+from storage.web_sessions import (
+    create_web_session,
+    touch_web_session,
+    web_caller,
+    web_session,
+)
 
 IDLE = timedelta(minutes=30)  # a government PC left unattended at lunch signs out
 ABSOLUTE = timedelta(hours=10)  # a working day, then sign in again
@@ -58,27 +62,34 @@ def _live(row: WebSession | None, now: datetime) -> bool:
 
 def resume(*, db: Database, session_id: str, now: datetime) -> SignedIn | None:
     """The signed-in user behind a cookie, or None when the session is unknown, signed out,
-    idle too long or past its absolute limit. A page view is a read: seen-at is written at
-    most once a minute, in a transaction of its own."""
+    idle too long or past its absolute limit. A page view is a read: the session, the user and
+    all the identity bar shows come in one query; seen-at is written at most once a minute, in
+    a transaction of its own."""
+    today = now.date()
     with db.reader() as session:
-        row = web_session(session, session_id)
-        if row is None or not _live(row, now):
+        found = web_caller(session, session_id, today)
+        if found is None or not _live(found.row, now):
             return None
-        user = session.get(AppUser, row.user_id)
-        if user is None:
-            return None
-        today = now.date()
-        principal = Principal(
-            user_id=user.id,
-            unit=user.unit_id,
-            grants=tuple(grants_of(session, user)),
-            acting_for=standings(delegations_to(session, user.id, today), user.id, today),
-        )
-        identity = identity_of(session, user, principal)
-        session.expunge(user)
-        signed_in = SignedIn(user, principal, row.csrf_token, identity)
-        stale = now - row.last_seen_at > TOUCH_EVERY
-    if stale:
+        session.expunge_all()
+    user, row, names = found.user, found.row, found.names
+    principal = Principal(
+        user_id=user.id,
+        unit=user.unit_id,
+        grants=found.grants,
+        acting_for=standings(list(found.delegations), user.id, today),
+    )
+    identity = IdentityView(
+        user.display_name,
+        user.position,
+        found.unit_th,
+        found.unit_en,
+        [
+            StandingView(s.kind, s.principal, names.get(s.principal, s.principal), s.order_ref)
+            for s in principal.acting_for
+        ],
+    )
+    signed_in = SignedIn(user, principal, row.csrf_token, identity)
+    if now - row.last_seen_at > TOUCH_EVERY:
         with unit_of_work(db) as session:
             touch_web_session(session, session_id, now)
     return signed_in

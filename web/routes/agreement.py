@@ -18,5 +18,5 @@ def agreement_page(request: Request, agreement_id: str) -> Response:
         return to_sign_in(request)
     view = agreement_view(db=db_of(request), actor=who.principal, agreement_id=agreement_id)
     if view is None:
-        return error_page(request, 404)
+        return error_page(request, 404, who=who)
     return shown(request, who, "agreement.html", agreement=view)

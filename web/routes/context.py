@@ -47,7 +47,10 @@ def to_sign_in(request: Request) -> RedirectResponse:
     return response
 
 
-def error_page(request: Request, status: int, detail: str | None = None) -> Response:
+def error_page(
+    request: Request, status: int, detail: str | None = None, who: SignedIn | None = None
+) -> Response:
+    """An error as a page; with who is signed in on top (and sign-out) when the caller knows."""
     return page(
         "error.html",
         lang_of(request),
@@ -55,7 +58,8 @@ def error_page(request: Request, status: int, detail: str | None = None) -> Resp
         status_code=status,
         detail=detail,
         reference=getattr(request.state, "request_id", ""),
-        me=None,
+        me=who.identity if who else None,
+        csrf=who.csrf_token if who else "",
         path=request.url.path,
     )
 
