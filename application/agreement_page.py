@@ -5,12 +5,14 @@ in words, round totals), as the actor may see it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from sqlmodel import Session
 
 from application.agreements import visible_state
 from application.errors import Problem
+from application.web_sessions import SignedIn, keep_alive, resume_in
 from domain.access import OrgTree, Principal, may_read_agreement
 from domain.agreement import AgreementState
 from domain.criteria import Banded, Criteria, Milestones, StepSum, ThresholdLadder
@@ -183,12 +185,27 @@ def _definition(session: Session, state: AgreementState) -> AgreementDefinition:
     return cached
 
 
-def agreement_view(*, db: Database, actor: Principal, agreement_id: str) -> AgreementView | None:
-    """The agreement as the paper form shows it, as this actor may see it; None when it does not
-    exist or is out of their scope (the page answers 404 for both, as the API does). The scope
-    check is application.agreements.visible_state, the one every reader goes through."""
+def agreement_for(
+    *, db: Database, session_id: str, now: datetime, agreement_id: str
+) -> tuple[SignedIn, AgreementView | None] | None:
+    """The agreement page for the browser behind this session id (None: not signed in); its
+    view is None when the agreement does not exist or is out of their scope (the page answers
+    404 for both, as the API does). Who it is and the organisation tree come in one
+    connection, the scope check is application.agreements.visible_state (the one every reader
+    goes through), and the rest of the page is read in one more."""
     with db.reader() as session:
-        tree = org_tree(session)
+        who = resume_in(session, session_id=session_id, now=now)
+        tree = org_tree(session) if who is not None else None
+    if who is None or tree is None:
+        return None
+    view = _agreement_view(db, who.principal, tree, agreement_id)
+    keep_alive(db=db, signed_in=who, session_id=session_id, now=now)
+    return who, view
+
+
+def _agreement_view(
+    db: Database, actor: Principal, tree: OrgTree, agreement_id: str
+) -> AgreementView | None:
     try:
         state = visible_state(db=db, reader=actor, tree=tree, agreement_id=agreement_id)
     except Problem:

@@ -6,22 +6,21 @@ models of application/public/ when both are merged."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
 from sqlmodel import Session
 
 from application.inbox import reach_of
+from application.web_sessions import SignedIn, keep_alive, resume_in
 from domain.access import Principal
 from domain.calendar import WorkingCalendar
 from domain.task_actions import COMPLETES, claimable
 from domain.thai import format_date_th
 from storage.db import Database
-from storage.inbox import InboxFilter, inbox_counts, inbox_page_rows
-from storage.outbox import latest_notifications
-from storage.page_reads import labels
-from storage.tables import AppUser, OrgUnit
+from storage.inbox import InboxFilter, inbox_counts
+from storage.page_reads import inbox_rows_named, latest_notes
 
 CALENDAR = WorkingCalendar()
 
@@ -68,20 +67,18 @@ class InboxView:
 
 
 @lru_cache(maxsize=4096)
-def _working_days_left(today: date, day: date) -> int:
-    """Counted day by day by the calendar: the page's tasks share few due dates, so each pair
-    is counted once per process, not once per task."""
+def _dated(day: date, overdue: bool, today: date) -> Due:
+    """Working days counted day by day by the calendar: the page's tasks share few due dates,
+    so each is counted and written in Thai once per process and day, not once per task."""
     if day >= today:
-        return CALENDAR.working_days_between(today, day)
-    return -CALENDAR.working_days_between(day, today)
+        left = CALENDAR.working_days_between(today, day)
+    else:
+        left = -CALENDAR.working_days_between(day, today)
+    return Due(day.isoformat(), format_date_th(day), left, overdue or day < today)
 
 
 def _due(day: date | None, overdue: bool, today: date) -> Due | None:
-    if day is None:
-        return None
-    return Due(
-        day.isoformat(), format_date_th(day), _working_days_left(today, day), overdue or day < today
-    )
+    return None if day is None else _dated(day, overdue, today)
 
 
 def _task(row: dict[str, Any], actor: Principal, today: date) -> TaskView:
@@ -107,76 +104,36 @@ _ACTIONS = {
 }
 
 
-def inbox_view(
-    *, db: Database, actor: Principal, where: InboxFilter, today: date, limit: int = 50
-) -> InboxView:
-    """The front page: the actor's open tasks, soonest due first, and the counts per kind over
-    the whole inbox, read as the JSON route /v1/tasks reads them (plain rows, decision 0030);
-    then what the page names by id in one query, and the latest notifications in one."""
-    reach = reach_of(actor)
+def inbox_for(
+    *, db: Database, session_id: str, now: datetime, where: InboxFilter, limit: int = 50
+) -> tuple[SignedIn, InboxView] | None:
+    """The front page for the browser behind this session id (None: not signed in), read in
+    one connection: who it is, then the inbox as the JSON route /v1/tasks reads it (the counts
+    per kind over the whole inbox, the page's tasks as plain rows, decision 0030, soonest due
+    first, with the titles and names the page shows beside them), and the latest
+    notifications: one query each."""
+    today = now.date()
     with db.reader() as session:
-        counts = inbox_counts(session, reach)
-        known = sum(c["open"] for c in counts.values()) if where.empty else None
-        rows, total = inbox_page_rows(
-            session, reach, where, offset=0, limit=limit, known_total=known
-        )
-        tasks = [_task(r, actor, today) for r in rows]
-        named = labels(
-            session,
-            agreement_ids={t.agreement_id for t in tasks},
-            user_ids={t.for_someone_else for t in tasks if t.for_someone_else},
-        )
-        notes = _latest_notifications(session, actor.user_id)
-    return InboxView(tasks, total, counts, named.titles, notes, named.names)
-
-
-def _latest_notifications(session: Session, user_id: str, few: int = 5) -> list[NotificationView]:
-    return [
-        NotificationView(
-            n.subject_th, n.subject_en, n.agreement_id, format_date_th(n.created_at.date())
-        )
-        for n in latest_notifications(session, user_id, few)
-    ]
-
-
-@dataclass(frozen=True)
-class StandingView:
-    kind: str  # acting_for (ปฏิบัติราชการแทน) or acting_in_place (รักษาราชการแทน)
-    principal: str
-    principal_name: str
-    order_ref: str
-
-
-@dataclass(frozen=True)
-class IdentityView:
-    """Always on screen: who I am, my unit, and whom I stand in for under which order."""
-
-    name: str
-    position: str | None
-    unit_th: str | None
-    unit_en: str | None
-    standings: list[StandingView]
-
-
-@dataclass(frozen=True)
-class Person:
-    id: str
-    name: str
-    position: str | None
-    unit_th: str | None
-    unit_en: str | None
-
-
-def person(*, db: Database, user_id: str) -> Person | None:
-    with db.reader() as session:
-        user = session.get(AppUser, user_id)
-        if user is None:
+        who = resume_in(session, session_id=session_id, now=now)
+        if who is None:
             return None
-        unit = session.get(OrgUnit, user.unit_id) if user.unit_id else None
-    return Person(
-        user.id,
-        user.display_name,
-        user.position,
-        unit.name_th if unit else None,
-        unit.name_en if unit else None,
-    )
+        view = _inbox_in(session, who.principal, where, today, limit)
+    keep_alive(db=db, signed_in=who, session_id=session_id, now=now)
+    return who, view
+
+
+def _inbox_in(
+    session: Session, actor: Principal, where: InboxFilter, today: date, limit: int
+) -> InboxView:
+    reach = reach_of(actor)
+    counts = inbox_counts(session, reach)
+    known = sum(c["open"] for c in counts.values()) if where.empty else None
+    rows, total = inbox_rows_named(session, reach, where, limit=limit, known_total=known)
+    tasks = [_task(r, actor, today) for r in rows]
+    titles = {r["agreement_id"]: r["agreement_title"] or "" for r in rows}
+    names = {r["assignee_user"]: r["assignee_name"] for r in rows if r["assignee_name"]}
+    notes = [
+        NotificationView(subject_th, subject_en, agreement_id, format_date_th(at.date()))
+        for subject_th, subject_en, agreement_id, at in latest_notes(session, actor.user_id, 5)
+    ]
+    return InboxView(tasks, total, counts, titles, notes, names)

@@ -8,7 +8,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from application.pages import IdentityView, StandingView
+from sqlmodel import Session
+
 from domain.access import Principal
 from domain.delegation import standings
 from storage.db import Database
@@ -28,6 +29,25 @@ TOUCH_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
+class StandingView:
+    kind: str  # acting_for (ปฏิบัติราชการแทน) or acting_in_place (รักษาราชการแทน)
+    principal: str
+    principal_name: str
+    order_ref: str
+
+
+@dataclass(frozen=True)
+class IdentityView:
+    """Always on screen: who I am, my unit, and whom I stand in for under which order."""
+
+    name: str
+    position: str | None
+    unit_th: str | None
+    unit_en: str | None
+    standings: list[StandingView]
+
+
+@dataclass(frozen=True)
 class SignedIn:
     """Who the browser is, for one request: the user, what they may do today, the form token."""
 
@@ -35,6 +55,7 @@ class SignedIn:
     principal: Principal
     csrf_token: str
     identity: IdentityView
+    last_seen_at: datetime
 
 
 def sign_in(*, db: Database, username: str, password: str, now: datetime) -> str | None:
@@ -62,15 +83,22 @@ def _live(row: WebSession | None, now: datetime) -> bool:
 
 def resume(*, db: Database, session_id: str, now: datetime) -> SignedIn | None:
     """The signed-in user behind a cookie, or None when the session is unknown, signed out,
-    idle too long or past its absolute limit. A page view is a read: the session, the user and
-    all the identity bar shows come in one query; seen-at is written at most once a minute, in
-    a transaction of its own."""
-    today = now.date()
+    idle too long or past its absolute limit."""
     with db.reader() as session:
-        found = web_caller(session, session_id, today)
-        if found is None or not _live(found.row, now):
-            return None
-        session.expunge_all()
+        signed_in = resume_in(session, session_id=session_id, now=now)
+    if signed_in is not None:
+        keep_alive(db=db, signed_in=signed_in, session_id=session_id, now=now)
+    return signed_in
+
+
+def resume_in(session: Session, *, session_id: str, now: datetime) -> SignedIn | None:
+    """`resume`'s read, in a session a page goes on reading in (one connection per page view):
+    the session, the user and all the identity bar shows come in one query."""
+    today = now.date()
+    found = web_caller(session, session_id, today)
+    if found is None or not _live(found.row, now):
+        return None
+    session.expunge_all()
     user, row, names = found.user, found.row, found.names
     principal = Principal(
         user_id=user.id,
@@ -88,11 +116,15 @@ def resume(*, db: Database, session_id: str, now: datetime) -> SignedIn | None:
             for s in principal.acting_for
         ],
     )
-    signed_in = SignedIn(user, principal, row.csrf_token, identity)
-    if now - row.last_seen_at > TOUCH_EVERY:
+    return SignedIn(user, principal, row.csrf_token, identity, row.last_seen_at)
+
+
+def keep_alive(*, db: Database, signed_in: SignedIn, session_id: str, now: datetime) -> None:
+    """A page view is a read: seen-at is written at most once a minute, in a transaction of
+    its own, after the page's reads."""
+    if now - signed_in.last_seen_at > TOUCH_EVERY:
         with unit_of_work(db) as session:
             touch_web_session(session, session_id, now)
-    return signed_in
 
 
 def sign_out(*, db: Database, session_id: str, now: datetime) -> None:

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Executable, literal, null, select, union_all
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col
 
-from storage.tables import AgreementRow, AppUser, OrgUnit
+from storage.inbox import TASK_COLUMNS, InboxFilter, Reach, _paged, _total
+from storage.tables import AgreementRow, AppUser, NotificationRow, OrgUnit, TaskRow
 
 
 @dataclass(frozen=True)
@@ -61,3 +65,53 @@ def labels(
         else:
             found.units[key] = (label, other)
     return found
+
+
+def latest_notes(
+    session: Session, recipient: str, few: int
+) -> list[tuple[str, str, str, datetime]]:
+    """storage.outbox.latest_notifications as the four columns the inbox page shows: subject
+    in Thai and English, agreement, written at; newest first."""
+    statement = (
+        select(
+            col(NotificationRow.subject_th),
+            col(NotificationRow.subject_en),
+            col(NotificationRow.agreement_id),
+            col(NotificationRow.created_at),
+        )
+        .where(col(NotificationRow.recipient) == recipient)
+        .order_by(col(NotificationRow.created_at).desc(), col(NotificationRow.id).desc())
+        .limit(few)
+    )
+    return [tuple(row) for row in session.connection().execute(statement)]  # type: ignore[misc]
+
+
+_ASSIGNEE = aliased(AppUser, name="assignee")
+
+
+def inbox_rows_named(
+    session: Session,
+    reach: Reach,
+    where: InboxFilter,
+    *,
+    limit: int,
+    known_total: int | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """storage.inbox.inbox_page_rows's first page (the same filter, order and TASK_COLUMNS),
+    each row with what the page names beside it: the agreement's title (`agreement_title`) and
+    the assignee's display name (`assignee_name`), joined by primary key in the same query."""
+    if not reach.people:
+        return [], 0
+    total = _total(session, reach, where, known_total)
+    columns = (
+        select(
+            *(getattr(TaskRow, name) for name in TASK_COLUMNS),
+            col(AgreementRow.title).label("agreement_title"),
+            col(_ASSIGNEE.display_name).label("assignee_name"),
+        )
+        .select_from(TaskRow)
+        .outerjoin(AgreementRow, col(AgreementRow.id) == col(TaskRow.agreement_id))
+        .outerjoin(_ASSIGNEE, col(_ASSIGNEE.id) == col(TaskRow.assignee_user))
+    )
+    statement = _paged(columns, reach, where, offset=0, limit=limit)
+    return [dict(row) for row in session.connection().execute(statement).mappings()], total
