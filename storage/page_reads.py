@@ -103,15 +103,18 @@ def inbox_rows_named(
     if not reach.people:
         return [], 0
     total = _total(session, reach, where, known_total)
-    columns = (
+    tasks = select(*(getattr(TaskRow, name) for name in TASK_COLUMNS))
+    # Paged first, then joined: the names are looked up by primary key for the page's rows
+    # only, whatever plan the database picks for the inbox's filter.
+    page = _paged(tasks, reach, where, offset=0, limit=limit).subquery("page")
+    statement = (
         select(
-            *(getattr(TaskRow, name) for name in TASK_COLUMNS),
+            page,
             col(AgreementRow.title).label("agreement_title"),
             col(_ASSIGNEE.display_name).label("assignee_name"),
         )
-        .select_from(TaskRow)
-        .outerjoin(AgreementRow, col(AgreementRow.id) == col(TaskRow.agreement_id))
-        .outerjoin(_ASSIGNEE, col(_ASSIGNEE.id) == col(TaskRow.assignee_user))
+        .outerjoin(AgreementRow, col(AgreementRow.id) == page.c.agreement_id)
+        .outerjoin(_ASSIGNEE, col(_ASSIGNEE.id) == page.c.assignee_user)
+        .order_by(page.c.due.is_(None), page.c.due, page.c.id)
     )
-    statement = _paged(columns, reach, where, offset=0, limit=limit)
     return [dict(row) for row in session.connection().execute(statement).mappings()], total
