@@ -5,19 +5,24 @@ in words, round totals), as the actor may see it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from sqlmodel import Session
 
-from domain.access import Principal, may_read_agreement
+from application.agreements import visible_state
+from application.errors import Problem
+from application.web_sessions import SignedIn, keep_alive, resume_in
+from domain.access import OrgTree, Principal, may_read_agreement
 from domain.agreement import AgreementState
 from domain.criteria import Banded, Criteria, Milestones, StepSum, ThresholdLadder
 from domain.definition import AgreementDefinition
+from domain.progress import progress
 from domain.thai import format_date_th
 from domain.visibility import as_seen_by
-from storage.agreements import get_definition, get_state
+from storage.agreements import children_of, get_definition
 from storage.db import Database
-from storage.tables import AppUser, OrgUnit
+from storage.page_reads import labels
 from storage.users import agreement_unit, org_tree
 
 LEVELS = 5  # the paper form's five score levels
@@ -59,6 +64,29 @@ class RoundTotal:
     weight_total: Decimal
 
 
+@dataclass(frozen=True)
+class ChildRound:
+    number: int
+    status: str
+    kpis: int
+    entered: int
+    approved: int
+    returned: int
+    score: Decimal | None
+
+
+@dataclass(frozen=True)
+class ChildView:
+    """An agreement cascaded from this one, and how far it has come."""
+
+    id: str
+    title: str
+    status: str
+    unit: str | None
+    rounds: list[ChildRound]
+    final_score: Decimal | None
+
+
 @dataclass
 class AgreementView:
     id: str
@@ -76,6 +104,7 @@ class AgreementView:
     rounds: list[RoundTotal]
     kpis: list[KpiRow]
     names: dict[str, str] = field(default_factory=dict)  # user id -> display name
+    children: list[ChildView] = field(default_factory=list)  # cascaded from this one
 
 
 def _bound(band: Banded, index: int) -> str:
@@ -156,23 +185,41 @@ def _definition(session: Session, state: AgreementState) -> AgreementDefinition:
     return cached
 
 
-def agreement_view(*, db: Database, actor: Principal, agreement_id: str) -> AgreementView | None:
-    """The agreement as the paper form shows it, as this actor may see it; None when it does not
-    exist or is out of their scope (the page answers 404 for both, as the API does)."""
+def agreement_for(
+    *, db: Database, session_id: str, now: datetime, agreement_id: str
+) -> tuple[SignedIn, AgreementView | None] | None:
+    """The agreement page for the browser behind this session id (None: not signed in); its
+    view is None when the agreement does not exist or is out of their scope (the page answers
+    404 for both, as the API does). Who it is and the organisation tree come in one
+    connection, the scope check is application.agreements.visible_state (the one every reader
+    goes through), and the rest of the page is read in one more."""
     with db.reader() as session:
-        state = get_state(session, agreement_id)
-        if state is None:
-            return None
+        who = resume_in(session, session_id=session_id, now=now)
+        tree = org_tree(session) if who is not None else None
+    if who is None or tree is None:
+        return None
+    view = _agreement_view(db, who.principal, tree, agreement_id)
+    keep_alive(db=db, signed_in=who, session_id=session_id, now=now)
+    return who, view
+
+
+def _agreement_view(
+    db: Database, actor: Principal, tree: OrgTree, agreement_id: str
+) -> AgreementView | None:
+    try:
+        state = visible_state(db=db, reader=actor, tree=tree, agreement_id=agreement_id)
+    except Problem:
+        return None
+    state = as_seen_by(state, actor.user_id)
+    with db.reader() as session:
         unit_id = state.parties.unit or agreement_unit(session, state)
-        if not may_read_agreement(state, actor, org_tree(session), unit_id):
-            return None
-        state = as_seen_by(state, actor.user_id)
         definition = _definition(session, state)
-        unit = session.get(OrgUnit, unit_id) if unit_id else None
+        children = _children(session, actor, tree, state.agreement_id)
         people = {state.parties.maker, state.parties.recipient}
         people |= {s.signer for s in state.signatures}
         people |= {s.on_behalf_of for s in state.signatures if s.on_behalf_of}
-        names = {u: user.display_name for u in people if (user := session.get(AppUser, u))}
+        named = labels(session, user_ids=people, unit_ids={unit_id} if unit_id else ())
+    unit = named.units.get(unit_id) if unit_id else None
     rounds = []
     for r in definition.rounds:
         seen = state.round_scores.get(r.number)
@@ -201,8 +248,8 @@ def agreement_view(*, db: Database, actor: Principal, agreement_id: str) -> Agre
         version=state.definition_version,
         maker=state.parties.maker,
         recipient=state.parties.recipient,
-        unit_th=unit.name_th if unit else None,
-        unit_en=unit.name_en if unit else None,
+        unit_th=unit[0] if unit else None,
+        unit_en=unit[1] if unit else None,
         signatures=[
             SignatureView(
                 party=s.party.value,
@@ -215,5 +262,41 @@ def agreement_view(*, db: Database, actor: Principal, agreement_id: str) -> Agre
         ],
         rounds=rounds,
         kpis=[_kpi_row(definition, state, k.code) for k in definition.kpis],
-        names=names,
+        names=named.names,
+        children=children,
     )
+
+
+def _children(
+    session: Session, actor: Principal, tree: OrgTree, agreement_id: str
+) -> list[ChildView]:
+    """The agreements cascaded from this one that the actor may read, with how far each has
+    come (domain.progress, as GET /v1/agreements/{id}/children answers)."""
+    shown = []
+    for row in children_of(session, agreement_id):
+        child = AgreementState.model_validate(row.state)
+        if not may_read_agreement(child, actor, tree, row.unit or agreement_unit(session, child)):
+            continue
+        done = progress(as_seen_by(child, actor.user_id), _definition(session, child))
+        shown.append(
+            ChildView(
+                id=done.agreement_id,
+                title=done.title,
+                status=done.status,
+                unit=row.unit,
+                rounds=[
+                    ChildRound(
+                        number=r.number,
+                        status=r.status.value,
+                        kpis=r.kpis,
+                        entered=r.entered,
+                        approved=r.approved,
+                        returned=r.returned,
+                        score=r.score,
+                    )
+                    for r in done.rounds
+                ],
+                final_score=done.final_score,
+            )
+        )
+    return shown

@@ -6,20 +6,22 @@ models of application/public/ when both are merged."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from application.inbox import reach_of
-from domain.access import Principal, may_query_whole_log
+from application.web_sessions import SignedIn, keep_alive, resume_in
+from domain.access import Principal
 from domain.calendar import WorkingCalendar
 from domain.task_actions import COMPLETES, claimable
 from domain.thai import format_date_th
 from storage.db import Database
-from storage.inbox import InboxFilter, inbox_counts, inbox_page
-from storage.outbox import latest_notifications
-from storage.tables import AgreementRow, AppUser, OrgUnit, TaskRow
-from storage.users import org_tree
+from storage.inbox import InboxFilter, inbox_counts
+from storage.page_reads import inbox_rows_named, latest_notes
+from storage.tables import AppUser
 
 CALENDAR = WorkingCalendar()
 
@@ -62,11 +64,13 @@ class InboxView:
     counts: dict[str, dict[str, int]]
     titles: dict[str, str]  # agreement id -> title, for the page's tasks
     notifications: list[NotificationView]  # the latest few, newest first
+    names: dict[str, str]  # user id -> display name, for the tasks held for someone else
 
 
-def _due(day: date | None, overdue: bool, today: date) -> Due | None:
-    if day is None:
-        return None
+@lru_cache(maxsize=4096)
+def _dated(day: date, overdue: bool, today: date) -> Due:
+    """Working days counted day by day by the calendar: the page's tasks share few due dates,
+    so each is counted and written in Thai once per process and day, not once per task."""
     if day >= today:
         left = CALENDAR.working_days_between(today, day)
     else:
@@ -74,114 +78,76 @@ def _due(day: date | None, overdue: bool, today: date) -> Due | None:
     return Due(day.isoformat(), format_date_th(day), left, overdue or day < today)
 
 
-def _task(row: TaskRow, actor: Principal, today: date) -> TaskView:
-    assignee = row.assignee_user
+def _due(day: date | None, overdue: bool, today: date) -> Due | None:
+    return None if day is None else _dated(day, overdue, today)
+
+
+def _task(row: dict[str, Any], actor: Principal, today: date) -> TaskView:
+    assignee = row["assignee_user"]
+    kind = row["kind"]
     return TaskView(
-        id=row.id,
-        kind=row.kind,
-        agreement_id=row.agreement_id,
-        round=row.round,
-        kpi_code=row.kpi_code,
-        due=_due(row.due, row.overdue, today),
-        note=row.note,
-        actions=[(a.label_th, a.label_en) for a in COMPLETES.get(row.kind, ())],
-        claimable=claimable(assignee) and row.claimed_by is None,
-        claimed_by_me=row.claimed_by == actor.user_id,
+        id=row["id"],
+        kind=kind,
+        agreement_id=row["agreement_id"],
+        round=row["round"],
+        kpi_code=row["kpi_code"],
+        due=_due(row["due"], row["overdue"], today),
+        note=row["note"],
+        actions=_ACTIONS.get(kind, []),
+        claimable=claimable(assignee) and row["claimed_by"] is None,
+        claimed_by_me=row["claimed_by"] == actor.user_id,
         for_someone_else=assignee if assignee not in (None, actor.user_id) else None,
     )
+
+
+_ACTIONS = {
+    kind: [(a.label_th, a.label_en) for a in actions] for kind, actions in COMPLETES.items()
+}
+
+
+def inbox_for(
+    *, db: Database, session_id: str, now: datetime, where: InboxFilter, limit: int = 50
+) -> tuple[SignedIn, InboxView] | None:
+    """The front page for the browser behind this session id (None: not signed in), read in
+    one connection: who it is, then the inbox as the JSON route /v1/tasks reads it (the counts
+    per kind over the whole inbox, the page's tasks as plain rows, decision 0030, soonest due
+    first, with the titles and names the page shows beside them), and the latest
+    notifications: one query each."""
+    today = now.date()
+    with db.reader() as session:
+        who = resume_in(session, session_id=session_id, now=now)
+        if who is None:
+            return None
+        view = _inbox_in(session, who.principal, where, today, limit)
+    keep_alive(db=db, signed_in=who, session_id=session_id, now=now)
+    return who, view
 
 
 def inbox_view(
     *, db: Database, actor: Principal, where: InboxFilter, today: date, limit: int = 50
 ) -> InboxView:
-    """The front page: the actor's open tasks, soonest due first, and the counts per kind over
-    the whole inbox (the same reads as the JSON route /v1/tasks)."""
-    reach = reach_of(actor)
+    """The actor's inbox read on its own (the review queue's tasks), as the front page reads it."""
     with db.reader() as session:
-        counts = inbox_counts(session, reach)
-        known = sum(c["open"] for c in counts.values()) if where.empty else None
-        rows, total = inbox_page(session, reach, where, offset=0, limit=limit, known_total=known)
-        ids = sorted({r.agreement_id for r in rows})
-        found = session.exec(
-            select(AgreementRow.id, AgreementRow.title).where(col(AgreementRow.id).in_(ids))
-        ).all()
-        notes = _latest_notifications(session, actor.user_id)
-    titles = {agreement_id: title for agreement_id, title in found}
-    return InboxView([_task(r, actor, today) for r in rows], total, counts, titles, notes)
+        return _inbox_in(session, actor, where, today, limit)
 
 
-def _latest_notifications(session: Session, user_id: str, few: int = 5) -> list[NotificationView]:
-    return [
-        NotificationView(
-            n.subject_th, n.subject_en, n.agreement_id, format_date_th(n.created_at.date())
-        )
-        for n in latest_notifications(session, user_id, few)
+def _inbox_in(
+    session: Session, actor: Principal, where: InboxFilter, today: date, limit: int
+) -> InboxView:
+    reach = reach_of(actor)
+    counts = inbox_counts(session, reach)
+    known = sum(c["open"] for c in counts.values()) if where.empty else None
+    rows, total = inbox_rows_named(session, reach, where, limit=limit, known_total=known)
+    tasks = [_task(r, actor, today) for r in rows]
+    titles = {r["agreement_id"]: r["agreement_title"] or "" for r in rows}
+    names = {r["assignee_user"]: r["assignee_name"] for r in rows if r["assignee_name"]}
+    notes = [
+        NotificationView(subject_th, subject_en, agreement_id, format_date_th(at.date()))
+        for subject_th, subject_en, agreement_id, at in latest_notes(session, actor.user_id, 5)
     ]
-
-
-@dataclass(frozen=True)
-class StandingView:
-    kind: str  # acting_for (ปฏิบัติราชการแทน) or acting_in_place (รักษาราชการแทน)
-    principal: str
-    principal_name: str
-    order_ref: str
-
-
-@dataclass(frozen=True)
-class IdentityView:
-    """Always on screen: who I am, my unit, and whom I stand in for under which order."""
-
-    name: str
-    position: str | None
-    unit_th: str | None
-    unit_en: str | None
-    standings: list[StandingView]
-    # Whether the auditor's desk is theirs, for the link on every page; the desk decides anew.
-    audits: bool = False
-
-
-def identity_of(session: Session, user: AppUser, actor: Principal) -> IdentityView:
-    """Read in the session that resumed the browser's sign-in: one trip per page."""
-    unit = session.get(OrgUnit, user.unit_id) if user.unit_id else None
-    standings = []
-    for s in actor.acting_for:
-        principal = session.get(AppUser, s.principal)
-        name = principal.display_name if principal else s.principal
-        standings.append(StandingView(s.kind, s.principal, name, s.order_ref))
-    return IdentityView(
-        user.display_name,
-        user.position,
-        unit.name_th if unit else None,
-        unit.name_en if unit else None,
-        standings,
-        may_query_whole_log(actor, org_tree(session)),
-    )
+    return InboxView(tasks, total, counts, titles, notes, names)
 
 
 def display_names(*, db: Database, user_ids: set[str]) -> dict[str, str]:
     with db.reader() as session:
         return {u: user.display_name for u in user_ids if (user := session.get(AppUser, u))}
-
-
-@dataclass(frozen=True)
-class Person:
-    id: str
-    name: str
-    position: str | None
-    unit_th: str | None
-    unit_en: str | None
-
-
-def person(*, db: Database, user_id: str) -> Person | None:
-    with db.reader() as session:
-        user = session.get(AppUser, user_id)
-        if user is None:
-            return None
-        unit = session.get(OrgUnit, user.unit_id) if user.unit_id else None
-    return Person(
-        user.id,
-        user.display_name,
-        user.position,
-        unit.name_th if unit else None,
-        unit.name_en if unit else None,
-    )

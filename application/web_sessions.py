@@ -8,20 +8,46 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from application.pages import IdentityView, identity_of
-from domain.access import Principal
+from sqlmodel import Session
+
+from domain.access import OVERSEERS, Principal
 from domain.delegation import standings
 from storage.db import Database
-from storage.delegations import delegations_to
 from storage.tables import AppUser, WebSession
 from storage.unit_of_work import unit_of_work
-from storage.users import check_password, grants_of, hash_password, needs_rehash, user_by_username
-from storage.web_sessions import create_web_session, touch_web_session, web_session
+from storage.users import check_password, hash_password, needs_rehash, user_by_username
+from storage.web_sessions import (
+    create_web_session,
+    touch_web_session,
+    web_caller,
+    web_session,
+)
 
 COOKIE = "rabrong_session"  # the session id's cookie, read by the pages and the page upload
 IDLE = timedelta(minutes=30)  # a government PC left unattended at lunch signs out
 ABSOLUTE = timedelta(hours=10)  # a working day, then sign in again
 TOUCH_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class StandingView:
+    kind: str  # acting_for (ปฏิบัติราชการแทน) or acting_in_place (รักษาราชการแทน)
+    principal: str
+    principal_name: str
+    order_ref: str
+
+
+@dataclass(frozen=True)
+class IdentityView:
+    """Always on screen: who I am, my unit, and whom I stand in for under which order."""
+
+    name: str
+    position: str | None
+    unit_th: str | None
+    unit_en: str | None
+    standings: list[StandingView]
+    # Whether to offer the auditor's desk on every page; the desk itself decides anew.
+    audits: bool = False
 
 
 @dataclass(frozen=True)
@@ -32,6 +58,7 @@ class SignedIn:
     principal: Principal
     csrf_token: str
     identity: IdentityView
+    last_seen_at: datetime
 
 
 def sign_in(*, db: Database, username: str, password: str, now: datetime) -> str | None:
@@ -61,30 +88,49 @@ def _live(row: WebSession | None, now: datetime) -> bool:
 
 def resume(*, db: Database, session_id: str, now: datetime) -> SignedIn | None:
     """The signed-in user behind a cookie, or None when the session is unknown, signed out,
-    idle too long or past its absolute limit. A page view is a read: seen-at is written at
-    most once a minute, in a transaction of its own."""
+    idle too long or past its absolute limit."""
     with db.reader() as session:
-        row = web_session(session, session_id)
-        if row is None or not _live(row, now):
-            return None
-        user = session.get(AppUser, row.user_id)
-        if user is None or not user.active:
-            return None
-        today = now.date()
-        principal = Principal(
-            user_id=user.id,
-            unit=user.unit_id,
-            grants=tuple(grants_of(session, user)),
-            acting_for=standings(delegations_to(session, user.id, today), user.id, today),
-        )
-        identity = identity_of(session, user, principal)
-        session.expunge(user)
-        signed_in = SignedIn(user, principal, row.csrf_token, identity)
-        stale = now - row.last_seen_at > TOUCH_EVERY
-    if stale:
+        signed_in = resume_in(session, session_id=session_id, now=now)
+    if signed_in is not None:
+        keep_alive(db=db, signed_in=signed_in, session_id=session_id, now=now)
+    return signed_in
+
+
+def resume_in(session: Session, *, session_id: str, now: datetime) -> SignedIn | None:
+    """`resume`'s read, in a session a page goes on reading in (one connection per page view):
+    the session, the user and all the identity bar shows come in one query."""
+    today = now.date()
+    found = web_caller(session, session_id, today)
+    if found is None or not _live(found.row, now) or not found.user.active:
+        return None
+    session.expunge_all()
+    user, row, names = found.user, found.row, found.names
+    principal = Principal(
+        user_id=user.id,
+        unit=user.unit_id,
+        grants=found.grants,
+        acting_for=standings(list(found.delegations), user.id, today),
+    )
+    identity = IdentityView(
+        user.display_name,
+        user.position,
+        found.unit_th,
+        found.unit_en,
+        [
+            StandingView(s.kind, s.principal, names.get(s.principal, s.principal), s.order_ref)
+            for s in principal.acting_for
+        ],
+        principal.holds_anywhere(OVERSEERS),
+    )
+    return SignedIn(user, principal, row.csrf_token, identity, row.last_seen_at)
+
+
+def keep_alive(*, db: Database, signed_in: SignedIn, session_id: str, now: datetime) -> None:
+    """A page view is a read: seen-at is written at most once a minute, in a transaction of
+    its own, after the page's reads."""
+    if now - signed_in.last_seen_at > TOUCH_EVERY:
         with unit_of_work(db) as session:
             touch_web_session(session, session_id, now)
-    return signed_in
 
 
 def sign_out(*, db: Database, session_id: str, now: datetime) -> None:

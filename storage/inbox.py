@@ -136,7 +136,7 @@ def inbox_page(
     `known_total`: the count when the caller has it already (the unfiltered inbox's counts)."""
     if not reach.people:
         return [], 0
-    total = _total(session, reach, where, known_total)
+    total = inbox_total(session, reach, where, known_total)
     statement = _page_statement(True, bool(reach.seats), _set_filters(where))
     paging = {"page_offset": offset, "page_limit": limit}
     return list(session.scalars(statement, {**_parameters(reach, where), **paging})), total
@@ -179,14 +179,22 @@ def inbox_page_rows(
     """inbox_page's tasks as plain dicts of TASK_COLUMNS, for pages written straight to JSON."""
     if not reach.people:
         return [], 0
-    total = _total(session, reach, where, known_total)
-    statement = _page_statement(False, bool(reach.seats), _set_filters(where))
-    parameters = {**_parameters(reach, where), "page_offset": offset, "page_limit": limit}
+    total = inbox_total(session, reach, where, known_total)
+    statement, parameters = page_query(reach, where, offset=offset, limit=limit)
     rows = session.connection().execute(statement, parameters).mappings()
     return [dict(row) for row in rows], total
 
 
-def _total(session: Session, reach: Reach, where: InboxFilter, known: int | None) -> int:
+def page_query(
+    reach: Reach, where: InboxFilter, *, offset: int, limit: int
+) -> tuple[Select[Any], dict[str, Any]]:
+    """A page's statement (TASK_COLUMNS, in the page's order) and its parameters, for a read
+    that joins more to the page's rows (the web inbox names titles and people beside them)."""
+    statement = _page_statement(False, bool(reach.seats), _set_filters(where))
+    return statement, {**_parameters(reach, where), "page_offset": offset, "page_limit": limit}
+
+
+def inbox_total(session: Session, reach: Reach, where: InboxFilter, known: int | None) -> int:
     if known is not None:
         return known
     counting = _count_statement(bool(reach.seats), _set_filters(where))

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
+from sqlalchemy import and_
+from sqlalchemy import select as columns
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from storage.tables import WebSession
+from domain.access import Grant
+from domain.delegation import Delegation
+from storage.tables import AppUser, DelegationRow, OrgUnit, RoleGrant, WebSession
 
 
 def _hash(session_id: str) -> str:
@@ -54,3 +60,72 @@ def revoke_web_sessions_of(session: Session, user_id: str, now: datetime) -> int
         row.revoked_at = now
         session.add(row)
     return len(rows)
+
+
+@dataclass(frozen=True)
+class WebCaller:
+    """A live-looking session's row and everything a page shows of its user, read at once."""
+
+    row: WebSession
+    user: AppUser
+    unit_th: str | None
+    unit_en: str | None
+    grants: tuple[Grant, ...]
+    delegations: tuple[Delegation, ...]
+    names: dict[str, str]  # the delegations' principals' display names
+
+
+_PRINCIPAL = aliased(AppUser, name="principal_user")
+
+
+def web_caller(session: Session, session_id: str, day: date) -> WebCaller | None:
+    """The session, its user, their unit's names, further grants, the delegations that may be
+    in force on the day and their principals' names, in one query (a page view's first read):
+    one row per grant and delegation pair, as storage.callers.identity_of reads them."""
+    in_force = and_(
+        col(DelegationRow.delegate) == col(AppUser.id),
+        col(DelegationRow.valid_from) <= day,
+        col(DelegationRow.valid_to) >= day,
+    )
+    statement = (
+        columns(
+            WebSession,
+            AppUser,
+            col(OrgUnit.name_th),
+            col(OrgUnit.name_en),
+            col(RoleGrant.role),
+            col(RoleGrant.unit_id),
+            DelegationRow,
+            col(_PRINCIPAL.display_name),
+        )
+        .join(AppUser, col(AppUser.id) == col(WebSession.user_id))
+        .outerjoin(OrgUnit, col(OrgUnit.id) == col(AppUser.unit_id))
+        .outerjoin(RoleGrant, col(RoleGrant.user_id) == col(AppUser.id))
+        .outerjoin(DelegationRow, in_force)
+        .outerjoin(_PRINCIPAL, col(_PRINCIPAL.id) == col(DelegationRow.principal))
+        .where(col(WebSession.id_hash) == _hash(session_id))
+    )
+    rows = session.execute(statement).all()
+    if not rows:
+        return None
+    row, user, unit_th, unit_en = rows[0][:4]
+    further = sorted({Grant(role=r[4], unit=r[5]) for r in rows if r[4] is not None}, key=_order)
+    home = [Grant(role=role, unit=user.unit_id) for role in user.roles]
+    delegations = {r[6].id: r[6] for r in rows if r[6] is not None}
+    names = {r[6].principal: r[7] for r in rows if r[6] is not None and r[7] is not None}
+    return WebCaller(
+        row=row,
+        user=user,
+        unit_th=unit_th,
+        unit_en=unit_en,
+        grants=tuple(dict.fromkeys([*home, *further])),
+        delegations=tuple(
+            Delegation.model_validate(d, from_attributes=True)
+            for d in sorted(delegations.values(), key=lambda d: d.id)
+        ),
+        names=names,
+    )
+
+
+def _order(grant: Grant) -> tuple[str, str]:
+    return grant.role, grant.unit

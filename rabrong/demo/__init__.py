@@ -1,4 +1,5 @@
-"""The demo organisation, its users and the FY2565 provincial agreement (seed 000)."""
+"""The demo organisation, its users and the FY2565 provincial agreement (seed 000), moved to
+the fiscal year the demo runs in."""
 
 from __future__ import annotations
 
@@ -103,7 +104,24 @@ def demo_definition_for(today: date) -> AgreementDefinition:
     year = fiscal_year_be(today)
     if year <= source.fiscal_year_be:
         return source
-    return copy_for_year(source, year, new_id=f"fy{year}-provincial-social-development")
+    copied = copy_for_year(source, year, new_id=f"fy{year}-provincial-social-development")
+    # The rollover keeps a title as written; the demo's names its year, so it names the new one.
+    data = copied.model_dump()
+    data["title_th"] = _renamed_year(copied.title_th, source.fiscal_year_be, year)
+    data["title_en"] = _renamed_year(copied.title_en, source.fiscal_year_be, year)
+    return AgreementDefinition.model_validate(data)
+
+
+_THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+
+
+def _renamed_year(title: str | None, old: int, new: int) -> str | None:
+    """The year as the title writes it, in Thai or Arabic digits, replaced by the new year."""
+    if title is None:
+        return None
+    for digits in (str.maketrans({}), _THAI_DIGITS):
+        title = title.replace(str(old).translate(digits), str(new).translate(digits))
+    return title
 
 
 def demo_password(var_dir: Path) -> str:

@@ -67,10 +67,16 @@ def signed_in(request: Request) -> SignedIn | None:
     if not session_id:
         return None
     who = web_sessions.resume(db=db_of(request), session_id=session_id, now=now())
-    forced = who is not None and who.user.must_change_password
-    if forced and request.url.path not in WHILE_FORCED:
-        raise PasswordChangeRequired
+    if who is not None:
+        admitted(request, who)
     return who
+
+
+def admitted(request: Request, who: SignedIn) -> None:
+    """Refuses every page but the change-password page to a user who must change theirs;
+    also checked by `shown`, for the pages that read who is signed in in their own query."""
+    if who.user.must_change_password and request.url.path not in WHILE_FORCED:
+        raise PasswordChangeRequired
 
 
 def to_sign_in(request: Request) -> RedirectResponse:
@@ -81,7 +87,10 @@ def to_sign_in(request: Request) -> RedirectResponse:
     return response
 
 
-def error_page(request: Request, status: int, detail: str | None = None) -> Response:
+def error_page(
+    request: Request, status: int, detail: str | None = None, who: SignedIn | None = None
+) -> Response:
+    """An error as a page; with who is signed in on top (and sign-out) when the caller knows."""
     return page(
         "error.html",
         lang_of(request),
@@ -89,13 +98,15 @@ def error_page(request: Request, status: int, detail: str | None = None) -> Resp
         status_code=status,
         detail=detail,
         reference=getattr(request.state, "request_id", ""),
-        me=None,
+        me=who.identity if who else None,
+        csrf=who.csrf_token if who else "",
         path=request.url.path,
     )
 
 
 def shown(request: Request, who: SignedIn, name: str, **values: Any) -> Response:
     """A private page, with who is signed in on top and the token its forms carry."""
+    admitted(request, who)
     return page(
         name,
         lang_of(request),

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from web.routes.context import error_page
+from web.routes.context import error_page, signed_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -17,4 +17,4 @@ def not_found(request: Request, rest: str) -> Response:
     problem document."""
     if not rest or rest.startswith(("v1/", "v1")):
         raise HTTPException(404)
-    return error_page(request, 404)
+    return error_page(request, 404, who=signed_in(request))

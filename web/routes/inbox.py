@@ -7,7 +7,8 @@ from starlette.responses import RedirectResponse, Response
 
 from application import inbox
 from application.errors import Problem
-from application.pages import display_names, inbox_view
+from application.pages import inbox_for
+from web import cookies
 from web.filters import BadFilter, inbox_filter
 from web.routes.context import db_of, error_page, now, shown, signed_form, signed_in, to_sign_in
 
@@ -16,19 +17,22 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/")
 def inbox_page(request: Request) -> Response:
-    who = signed_in(request)
-    if who is None:
-        return to_sign_in(request)
     params = dict(request.query_params)
     try:
         where = inbox_filter(params)
     except BadFilter as bad:
-        return error_page(request, 400, f"{bad.field}: {bad.rule}")
-    today = now().date()
-    view = inbox_view(db=db_of(request), actor=who.principal, where=where, today=today)
-    others = {t.for_someone_else for t in view.tasks if t.for_someone_else}
-    names = display_names(db=db_of(request), user_ids=others)
-    return shown(request, who, "inbox.html", inbox=view, params=params, names=names)
+        who = signed_in(request)
+        if who is None:
+            return to_sign_in(request)
+        return error_page(request, 400, f"{bad.field}: {bad.rule}", who=who)
+    session_id = request.cookies.get(cookies.SESSION)
+    found = session_id and inbox_for(
+        db=db_of(request), session_id=session_id, now=now(), where=where
+    )
+    if not found:
+        return to_sign_in(request)
+    who, view = found
+    return shown(request, who, "inbox.html", inbox=view, params=params, names=view.names)
 
 
 @router.post("/tasks/claim")
@@ -45,5 +49,5 @@ async def claim(request: Request) -> Response:
             take=form.get("take") == "1",
         )
     except Problem as refused:
-        return error_page(request, refused.status, refused.detail)
+        return error_page(request, refused.status, refused.detail, who=who)
     return RedirectResponse("/", status_code=303)

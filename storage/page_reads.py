@@ -1,0 +1,121 @@
+"""Reads only the web pages make, beside the API's: what a page names by id (agreement titles,
+people's display names, units' names), in one query per page, not one per row."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Executable, literal, null, select, union_all
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import Select
+from sqlmodel import Session, col
+
+from storage.inbox import InboxFilter, Reach, inbox_total, page_query
+from storage.tables import AgreementRow, AppUser, NotificationRow, OrgUnit
+
+
+@dataclass(frozen=True)
+class Labels:
+    titles: dict[str, str] = field(default_factory=dict)  # agreement id -> title
+    names: dict[str, str] = field(default_factory=dict)  # user id -> display name
+    units: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # id -> (th, en)
+
+
+def labels(
+    session: Session,
+    *,
+    agreement_ids: Collection[str] = (),
+    user_ids: Collection[str] = (),
+    unit_ids: Collection[str] = (),
+) -> Labels:
+    """The names of the ids a page shows, one union of indexed lookups by primary key."""
+    branches: list[Select[str, str, str, str | None]] = []
+    if agreement_ids:
+        branches.append(
+            select(literal("a"), col(AgreementRow.id), col(AgreementRow.title), null()).where(
+                col(AgreementRow.id).in_(sorted(agreement_ids))
+            )
+        )
+    if user_ids:
+        branches.append(
+            select(literal("u"), col(AppUser.id), col(AppUser.display_name), null()).where(
+                col(AppUser.id).in_(sorted(user_ids))
+            )
+        )
+    if unit_ids:
+        branches.append(
+            select(literal("o"), col(OrgUnit.id), col(OrgUnit.name_th), col(OrgUnit.name_en)).where(
+                col(OrgUnit.id).in_(sorted(unit_ids))
+            )
+        )
+    found = Labels()
+    if not branches:
+        return found
+    statement: Executable = branches[0] if len(branches) == 1 else union_all(*branches)
+    result = session.connection().execute(statement)
+    rows: list[tuple[str, str, str, str | None]] = [tuple(r) for r in result]
+    for what, key, label, other in rows:
+        if what == "a":
+            found.titles[key] = label
+        elif what == "u":
+            found.names[key] = label
+        else:
+            found.units[key] = (label, other)
+    return found
+
+
+def latest_notes(
+    session: Session, recipient: str, few: int
+) -> list[tuple[str, str, str, datetime]]:
+    """storage.outbox.latest_notifications as the four columns the inbox page shows: subject
+    in Thai and English, agreement, written at; newest first."""
+    statement = (
+        select(
+            col(NotificationRow.subject_th),
+            col(NotificationRow.subject_en),
+            col(NotificationRow.agreement_id),
+            col(NotificationRow.created_at),
+        )
+        .where(col(NotificationRow.recipient) == recipient)
+        .order_by(col(NotificationRow.created_at).desc(), col(NotificationRow.id).desc())
+        .limit(few)
+    )
+    return [tuple(row) for row in session.connection().execute(statement)]  # type: ignore[misc]
+
+
+_ASSIGNEE = aliased(AppUser, name="assignee")
+
+
+def inbox_rows_named(
+    session: Session,
+    reach: Reach,
+    where: InboxFilter,
+    *,
+    limit: int,
+    known_total: int | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """storage.inbox.inbox_page_rows's first page (the same filter, order and TASK_COLUMNS),
+    each row with what the page names beside it: the agreement's title (`agreement_title`) and
+    the assignee's display name (`assignee_name`), joined by primary key in the same query."""
+    if not reach.people:
+        return [], 0
+    total = inbox_total(session, reach, where, known_total)
+    # Paged first, then joined: the names are looked up by primary key for the page's rows
+    # only, whatever plan the database picks for the inbox's filter.
+    paged, parameters = page_query(reach, where, offset=0, limit=limit)
+    page = paged.subquery("page")
+    statement = (
+        select(
+            page,
+            col(AgreementRow.title).label("agreement_title"),
+            col(_ASSIGNEE.display_name).label("assignee_name"),
+        )
+        .outerjoin(AgreementRow, col(AgreementRow.id) == page.c.agreement_id)
+        .outerjoin(_ASSIGNEE, col(_ASSIGNEE.id) == page.c.assignee_user)
+        .order_by(page.c.due.is_(None), page.c.due, page.c.id)
+    )
+    rows = session.connection().execute(statement, parameters).mappings()
+    return [dict(row) for row in rows], total
