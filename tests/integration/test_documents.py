@@ -321,9 +321,12 @@ async def test_a_decision_receipt_prints_its_entry_hash_and_checks_from_paper(
     ]
 
 
-def _complaint(database: Database, tmp_path: Path, decide: bool) -> tuple[str, str]:
+def _complaint(
+    database: Database, tmp_path: Path, decide: bool, outcome: str = "uphold"
+) -> tuple[str, str]:
     """A complaint of Chiang Mai's head on KPI 5 of a published round, the committee one
-    auditor; upheld with a new score when `decide`. Returns (agreement id, complaint id)."""
+    auditor; decided (upheld with a new score, or dismissed) when `decide`. Returns (agreement
+    id, complaint id)."""
     from domain.complaint_filing import file_complaint
     from domain.complaint_handling import decide_complaint
     from domain.complaints import (
@@ -366,14 +369,14 @@ def _complaint(database: Database, tmp_path: Path, decide: bool) -> tuple[str, s
     filed = file_complaint(score, filing, [AUDITOR], ComplaintPolicy(), NOW)
     state = record(filed, "u-cmi-head", suffix)
     if decide:
-        uphold = command(
+        decided = command(
             DecideComplaint,
             AUDITOR,
-            outcome="uphold",
+            outcome=outcome,
             reasons="คณะกรรมการพิจารณาหลักฐานแล้ว เห็นว่าผลถึงเกณฑ์ระดับ ๕",
-            new_score="5",
+            new_score="5" if outcome == "uphold" else None,
         )
-        record(decide_complaint(state, uphold, NOW), AUDITOR, f"uphold-{suffix}")
+        record(decide_complaint(state, decided, NOW), AUDITOR, f"{outcome}-{suffix}")
     return agreement_id, complaint_id
 
 
@@ -449,6 +452,23 @@ async def test_a_complaints_decision_prints_its_entry_hash_and_checks_from_paper
         wrong = await http.get(path[:-4] + "0000")
         assert "ไม่ตรงกัน" in wrong.text
         assert (await http.get("/verify/complaints/no-such?hash=00")).status_code == 404
+
+
+def test_a_dismissal_prints_the_score_kept_and_checks_from_paper(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    _agreement, complaint_id = _complaint(sqlite_db, tmp_path, decide=True, outcome="dismiss")
+    made = complaint_decision_pdf(db=sqlite_db, actor=MAKER, complaint_id=complaint_id, site=SITE)
+    assert made is not None
+    text = _pdf_text(made)
+    assert "ยกข้อร้องเรียน คงคะแนนเดิม" in text and "ที่มาของคะแนนใหม่" not in text
+    url = _qr_url(made, "complaint-dismissed")
+    digest = url.rpartition("hash=")[2]
+    check = verify_complaint_decision(
+        db=sqlite_db, actor=MAKER, complaint_id=complaint_id, shown=digest
+    )
+    assert check is not None and check.matches and check.record_agrees_with_log
+    assert [e.action for e in check.entries] == ["complaint.filed", "complaint.dismissed"]
 
 
 def test_the_command_line_writes_a_receipt_and_a_complaints_decision(
