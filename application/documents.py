@@ -511,7 +511,7 @@ class ProvenEntry:
 
 @dataclass(frozen=True)
 class Verification:
-    kind: str  # "agreement" | "round_report"
+    kind: str  # "agreement" | "round_report" | "receipt" | "complaint_decision"
     agreement_id: str
     round: int | None
     shown: str
@@ -521,6 +521,7 @@ class Verification:
     tree_size: int
     root_hash: str
     entries: list[ProvenEntry] = field(default_factory=list)
+    subject: str = ""  # a receipt's seq, a complaint's id
 
 
 def _proven(session: Session, entries: list[AuditEntry]) -> tuple[int, str, list[ProvenEntry]]:

@@ -88,3 +88,18 @@ class RoundReportDocument:
     people: list[tuple[str, str]] = field(default_factory=list)  # (role and name, date)
     made_at: str = ""
     check: Check = field(default_factory=lambda: Check("", "", ""))
+
+
+@dataclass(frozen=True)
+class DecisionDocument:
+    """A decision receipt or a complaint's decision: a titled table of what was decided, by whom
+    and when, texts such as the reasons, and the log's hashes that prove it was recorded."""
+
+    heading: str  # the page header
+    title: str
+    subtitle: str
+    facts: list[tuple[str, str]]  # (label, value) rows
+    texts: list[tuple[str, str]] = field(default_factory=list)  # (heading, paragraph)
+    hashes: list[tuple[str, str]] = field(default_factory=list)  # (label, hex), printed small
+    made_at: str = ""
+    check: Check = field(default_factory=lambda: Check("", "", ""))

@@ -1,11 +1,12 @@
-"""The layouts: the agreement as seed 000's form (คำรับรองการปฏิบัติราชการ) and a round's score
-report. Each takes a documents.model record and returns the PDF's bytes."""
+"""The layouts: the agreement as seed 000's form (คำรับรองการปฏิบัติราชการ), a round's score
+report, and a decision (a decision receipt or a complaint's decision). Each takes a
+documents.model record and returns the PDF's bytes."""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from documents.model import AgreementDocument, RoundReportDocument
+from documents.model import AgreementDocument, DecisionDocument, RoundReportDocument
 from documents.pdf import Cell, ThaiPdf
 from domain.thai import thai_digits
 
@@ -203,5 +204,33 @@ def round_report_pdf(doc: RoundReportDocument) -> bytes:
         for who, when in doc.people:
             pdf.paragraph(f"{who}  {when}", size=11, indent=6)
     pdf.ln(2)
+    pdf.paragraph(f"จัดทำเอกสารนี้เมื่อ {doc.made_at}", size=9)
+    return pdf.finish()
+
+
+def decision_pdf(doc: DecisionDocument) -> bytes:
+    """A decision receipt or a complaint's decision: what was decided as a two-column table,
+    the texts under it, then the log's hashes in small type (64 hex digits fit one line)."""
+    pdf = ThaiPdf(doc.check, doc.heading)
+    pdf.add_page()
+    pdf.title_line(doc.title)
+    if doc.subtitle:
+        pdf.title_line(doc.subtitle, size=13)
+    pdf.ln(3)
+    label_w = 48.0
+    for label, value in doc.facts:
+        pdf.row([Cell(label_w, label, bold=True), Cell(pdf.epw - label_w, value or "-")], size=11)
+    for heading, text in doc.texts:
+        pdf.ln(3)
+        pdf.room_for(14)  # a heading never ends a page without its first line under it
+        pdf.paragraph(heading, bold=True)
+        pdf.paragraph(text or "-", indent=6)
+    if doc.hashes:
+        pdf.ln(3)
+        pdf.room_for(14)
+        pdf.paragraph("หลักฐานในบันทึกตรวจสอบ", bold=True)
+        for label, value in doc.hashes:
+            pdf.row([Cell(label_w, label, bold=True), Cell(pdf.epw - label_w, value)], size=9)
+    pdf.ln(3)
     pdf.paragraph(f"จัดทำเอกสารนี้เมื่อ {doc.made_at}", size=9)
     return pdf.finish()

@@ -24,6 +24,18 @@ RECEIPT_ACTIONS = frozenset(
         "complaint.dismissed",
     }
 )
+# A decision in the words a printed receipt uses (the code stays beside it).
+ACTION_TH = {
+    "result.approved": "อนุมัติผลการดำเนินงานของตัวชี้วัด",
+    "result.returned": "ส่งคืนผลการดำเนินงานให้แก้ไข",
+    "round.endorsed": "ให้ความเห็นชอบผลการประเมินของรอบ",
+    "round.returned": "ส่งคืนผลการประเมินของรอบ",
+    "round.acknowledged": "รับทราบผลการประเมิน",
+    "revision.approved": "อนุมัติการแก้ไขคำรับรอง",
+    "revision.refused": "ไม่อนุมัติการแก้ไขคำรับรอง",
+    "complaint.upheld": "รับฟังข้อร้องเรียน ปรับคะแนน",
+    "complaint.dismissed": "ยกข้อร้องเรียน คงคะแนนเดิม",
+}
 # What a decision was bound to: hashes of content, the rubric (definition) version.
 DECIDED_ON = ("approved_hash", "content_hash", "definition_version", "rule", "evidence_hashes")
 OUTCOME = ("score", "self_score", "round_score", "final_score", "new_score", "old_score")

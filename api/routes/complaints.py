@@ -7,14 +7,16 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from api.agreement_access import command_id
 from api.deps import CurrentUser, IdempotencyKey, ServicesDep, actor_of
 from api.identity import Caller
 from api.problems import Problem
+from api.routes.documents import PDF, pdf_response, site_of
 from application.complaints import act_on_complaint, file_complaint_as, may_see
+from application.decision_documents import complaint_decision_pdf
 from application.public.complaints import ComplaintList, ComplaintPublic, complaint_public
 from domain.audit import may_query_whole_log
 from domain.complaints import (
@@ -115,6 +117,20 @@ def figures(
 @router.get("/{complaint_id}")
 def read(complaint_id: ComplaintId, user: CurrentUser, services: ServicesDep) -> ComplaintPublic:
     return complaint_public(_visible(services, complaint_id, user))
+
+
+@router.get("/{complaint_id}/decision.pdf", response_class=Response, responses=PDF)
+def decision_document(
+    complaint_id: ComplaintId, request: Request, user: CurrentUser, services: ServicesDep
+) -> Response:
+    """The committee's decision as a Thai PDF (409 ComplaintNotDecided before it decides);
+    each page carries the decision entry's hash and a QR code to its verification page."""
+    made = complaint_decision_pdf(
+        db=services.db, actor=user.principal, complaint_id=complaint_id, site=site_of(request)
+    )
+    if made is None:
+        raise Problem(404, "NotFound", "Not found", f"no complaint {complaint_id}")
+    return pdf_response(made, f"complaint-decision-{complaint_id}.pdf")
 
 
 @router.post("/{complaint_id}/questions")

@@ -19,7 +19,7 @@ PDF: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _pdf(made: bytes, name: str) -> Response:
+def pdf_response(made: bytes, name: str) -> Response:
     return Response(
         made,
         media_type="application/pdf",
@@ -27,7 +27,7 @@ def _pdf(made: bytes, name: str) -> Response:
     )
 
 
-def _site(request: Request) -> str:
+def site_of(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
@@ -38,11 +38,11 @@ def agreement_document(
     """The agreement as the paper form lays it out, with every signature; each page carries the
     definition's content hash and a QR code to its verification page."""
     made = agreement_pdf(
-        db=services.db, actor=user.principal, agreement_id=agreement_id, site=_site(request)
+        db=services.db, actor=user.principal, agreement_id=agreement_id, site=site_of(request)
     )
     if made is None:
         raise Problem(404, "NotFound", "Not found", f"no agreement {agreement_id}")
-    return _pdf(made, f"agreement-{agreement_id}.pdf")
+    return pdf_response(made, f"agreement-{agreement_id}.pdf")
 
 
 @router.get(
@@ -65,8 +65,8 @@ def round_report_document(
         actor=user.principal,
         agreement_id=agreement_id,
         number=round_number,
-        site=_site(request),
+        site=site_of(request),
     )
     if made is None:
         raise Problem(404, "NotFound", "Not found", f"no agreement {agreement_id}")
-    return _pdf(made, f"report-{agreement_id}-round-{round_number}.pdf")
+    return pdf_response(made, f"report-{agreement_id}-round-{round_number}.pdf")

@@ -20,7 +20,8 @@ from tests.browser.complaint_steps import (
     in_english,
     published_agreement,
 )
-from tests.browser.conftest import Site, Watched, sign_in, watched_page
+from tests.browser.conftest import Site, Watched, shot, sign_in, watched_page
+from tests.browser.test_documents import qr_url
 from tests.support.http import R
 
 KPI = "2"
@@ -127,6 +128,27 @@ async def test_a_contested_score_is_upheld_and_the_auditor_proves_it_offline(
     await page.get_by_test_id("receipt").wait_for()
     assert "complaint.upheld" in await page.get_by_test_id("receipt").inner_text()
     await both_widths(page, "receipt-complainant-th")
+
+    # Both decisions print: each PDF's QR code opens a verification page that says ตรงกัน.
+    for name in ("receipt-pdf", "complaint-decision-pdf"):
+        if name == "complaint-decision-pdf":
+            await open_complaint(page, site, complaint_url)
+        async with page.expect_download() as downloading:
+            await page.get_by_test_id(name).click()
+        pdf = Path(await (await downloading.value).path()).read_bytes()
+        folder = tmp_path / name
+        folder.mkdir()
+        url = qr_url(pdf, folder)
+        kind = "receipts/[0-9]+" if name == "receipt-pdf" else "complaints/[0-9a-f-]+"
+        assert re.fullmatch(rf"{re.escape(site.url)}/verify/{kind}\?hash=[0-9a-f]{{64}}", url)
+        await page.goto(url)
+        verdict = page.get_by_test_id("verdict").locator(".verdict-word")
+        assert (await verdict.inner_text()).strip() == "ตรงกัน"
+        assert await page.locator(".proof.ok").count() >= 1
+        assert await page.locator(".proof.bad").count() == 0
+        await shot(page, f"verify-{name.removesuffix('-pdf')}-matches")
+        await page.goto(url[:-4] + "0000")
+        assert (await verdict.inner_text()).strip() == "ไม่ตรงกัน"
 
     # The auditor finds the complaint in the log search.
     auditor = await as_user(browser, site, "auditor")

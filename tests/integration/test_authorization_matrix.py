@@ -662,6 +662,10 @@ SPEC: dict[tuple[str, str], tuple[Call, Expect]] = {
         get(lambda w: f"/v1/audit/receipts/{w.receipt_seq}/print"),
         agreement_read(),
     ),
+    ("GET", "/v1/audit/receipts/{seq}/receipt.pdf"): (
+        get(lambda w: f"/v1/audit/receipts/{w.receipt_seq}/receipt.pdf"),
+        agreement_read(),
+    ),
     ("POST", "/v1/complaints"): (
         post(
             lambda w: "/v1/complaints",
@@ -677,6 +681,11 @@ SPEC: dict[tuple[str, str], tuple[Call, Expect]] = {
     ("GET", "/v1/complaints"): (get(lambda w: "/v1/complaints"), everyone(OK)),
     ("GET", "/v1/complaints/figures"): (get(lambda w: "/v1/complaints/figures"), top_overseers),
     ("GET", "/v1/complaints/{complaint_id}"): (get(COMPLAINT), complaint_read),
+    ("GET", "/v1/complaints/{complaint_id}/decision.pdf"): (
+        get(lambda w: f"{COMPLAINT(w)}/decision.pdf"),
+        # its readers get the PDF once decided, 409 before (the world's complaint may be open)
+        lambda role, inside: OK | STATE if complaint_read(role, inside) == OK else HIDDEN,
+    ),
     ("POST", "/v1/complaints/{complaint_id}/questions"): (
         post(lambda w: f"{COMPLAINT(w)}/questions", {"question": "ขอเอกสารเพิ่ม"}),
         complaint_write("committee", OK | STATE),

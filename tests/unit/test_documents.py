@@ -16,7 +16,8 @@ from application.documents import (
     logged_figures,
     recorded_figures,
 )
-from documents.render import agreement_pdf, round_report_pdf
+from documents.model import Check, DecisionDocument
+from documents.render import agreement_pdf, decision_pdf, round_report_pdf
 from domain.agreement import Party
 from domain.book import DefinitionBook
 from domain.commands import Sign
@@ -139,7 +140,7 @@ def test_seed_000s_whole_agreement_comes_back_kpi_by_kpi() -> None:
 
 def test_no_pdf_library_is_imported_with_the_api_or_the_web_app() -> None:
     code = (
-        "import sys, api.app, web.app, application.documents; "
+        "import sys, api.app, web.app, application.documents, application.decision_documents; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "{'fpdf', 'segno', 'uharfbuzz', 'PIL', 'fontTools', 'documents'} and m != 'documents.model'"
         " and m != 'documents'))"
@@ -152,3 +153,37 @@ def test_logged_figures_from_no_entries_are_empty() -> None:
     figures = logged_figures([], "a-1", 1)
     assert figures.figures["kpis"] == []
     assert figures.figures["round_score"] is None
+
+
+def test_a_decision_comes_back_exactly_with_its_hash_and_qr_code_on_every_page() -> None:
+    """A complaint's decision long enough for two pages: its Thai back exactly from pdftotext,
+    the entry hash and a QR code of the verification page on each page."""
+    import zxingcpp
+    from PIL import Image
+
+    digest = "9a" * 32
+    url = f"{SITE}/verify/complaints/c-1?hash={digest}"
+    reasons = "คณะกรรมการพิจารณาหลักฐานแล้ว เห็นว่าผลถึงเกณฑ์ระดับ ๕ ที่ปฏิบัติ น้ำ คำรับรอง"
+    document = DecisionDocument(
+        heading="คำวินิจฉัยข้อร้องเรียน c-1",
+        title="คำวินิจฉัยข้อร้องเรียนผลการประเมิน",
+        subtitle="ข้อร้องเรียนเลขที่ c-1",
+        facts=[("ผลการวินิจฉัย", "รับฟังข้อร้องเรียน ปรับคะแนน"), ("คะแนนเดิม", "๔ (ฉบับที่ ๑)")],
+        texts=[("เหตุผลของคำวินิจฉัย", reasons)] * 14,
+        hashes=[("แฮชรายการ", digest)],
+        made_at="๖ ธันวาคม ๒๕๖๙ ๑๕:๓๐ น.",
+        check=Check("รหัสตรวจสอบคำวินิจฉัยข้อร้องเรียนในบันทึกตรวจสอบ", digest, url),
+    )
+    path = ARTEFACTS / "complaint-decision-long.pdf"
+    path.write_bytes(decision_pdf(document))
+    text = poppler("pdftotext", "-enc", "UTF-8", str(path), "-")
+    pages = text.count("\f")
+    assert pages == 2
+    assert text.count(reasons) == 14
+    assert "รับฟังข้อร้องเรียน ปรับคะแนน" in text and "คำ รับรอง" not in text
+    assert text.count(digest) == 2 * pages + 1  # each footer (hash, URL), the table once
+    assert "หน้า ๒" in text
+    poppler("pdftoppm", "-r", "110", "-png", str(path), str(path.with_suffix("")))
+    for page in sorted(ARTEFACTS.glob("complaint-decision-long-*.png")):
+        found = zxingcpp.read_barcodes(Image.open(page).convert("L"))
+        assert [b.text for b in found] == [url]

@@ -10,6 +10,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from application.decision_documents import (
+    complaint_decision_pdf,
+    receipt_pdf,
+    verify_complaint_decision,
+    verify_receipt,
+)
 from application.documents import (
     agreement_pdf,
     round_report_pdf,
@@ -103,3 +109,71 @@ def report_download(request: Request, agreement_id: str, number: int) -> Respons
     if made is None:
         return error_page(request, 404)
     return _pdf(made, f"report-{agreement_id}-round-{number}.pdf")
+
+
+MAX_SEQ = 2**63 - 1
+
+
+def _seq(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_SEQ else None
+
+
+@router.get("/verify/receipts/{seq}")
+def verify_receipt_page(request: Request, seq: str, hash: str = "") -> Response:
+    who = signed_in(request)
+    if who is None:
+        return to_sign_in(request)
+    number = _seq(seq)
+    found = (
+        None
+        if number is None
+        else verify_receipt(db=db_of(request), actor=who.principal, seq=number, shown=hash[:200])
+    )
+    if found is None:
+        return error_page(request, 404)
+    return shown(request, who, "verify.html", check=found)
+
+
+@router.get("/verify/complaints/{complaint_id}")
+def verify_complaint_page(request: Request, complaint_id: str, hash: str = "") -> Response:
+    who = signed_in(request)
+    if who is None:
+        return to_sign_in(request)
+    found = verify_complaint_decision(
+        db=db_of(request), actor=who.principal, complaint_id=complaint_id, shown=hash[:200]
+    )
+    if found is None:
+        return error_page(request, 404)
+    return shown(request, who, "verify.html", check=found)
+
+
+@router.get("/receipts/{seq}/receipt.pdf")
+def receipt_download(request: Request, seq: str) -> Response:
+    who = signed_in(request)
+    if who is None:
+        return to_sign_in(request)
+    number = _seq(seq)
+    made = (
+        None
+        if number is None
+        else receipt_pdf(db=db_of(request), actor=who.principal, seq=number, site=_site(request))
+    )
+    if made is None:
+        return error_page(request, 404)
+    return _pdf(made, f"receipt-{number}.pdf")
+
+
+@router.get("/complaints/{complaint_id}/decision.pdf")
+def complaint_decision_download(request: Request, complaint_id: str) -> Response:
+    who = signed_in(request)
+    if who is None:
+        return to_sign_in(request)
+    try:
+        made = complaint_decision_pdf(
+            db=db_of(request), actor=who.principal, complaint_id=complaint_id, site=_site(request)
+        )
+    except Problem as refused:
+        return error_page(request, refused.status, refused.detail)
+    if made is None:
+        return error_page(request, 404)
+    return _pdf(made, f"complaint-decision-{complaint_id}.pdf")
