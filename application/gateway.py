@@ -41,6 +41,11 @@ AgreementUpdate = UpdateMethodMultiParam[[AgreementWorkflow, Any], AgreementStat
 ComplaintUpdate = UpdateMethodMultiParam[[ComplaintWorkflow, Any], ComplaintState]
 
 UPDATE_TIMEOUT = timedelta(seconds=60)
+# The longest the API waits for a command's answer. An Update's result is polled again and
+# again past `rpc_timeout`, so without this bound a workflow that never answers holds the
+# request for ever. Above the workflow's own wait for the database (RECORD_GIVE_UP, 45 s) with
+# room for the commands queued ahead of it on the same agreement.
+ANSWER_TIMEOUT = timedelta(seconds=90)
 FILING_TIMEOUT = timedelta(seconds=30)
 FINISHED_AGREEMENT = "this agreement's workflow has finished (archived); it takes no more actions"
 FINISHED_COMPLAINT = "this complaint is finished; it takes no more actions"
@@ -238,7 +243,10 @@ def _system_info_request() -> Any:
 async def _mapped(call: Any, finished: str | None = None) -> Any:
     """`finished`: the caller has seen the record, so a missing workflow means it has ended."""
     try:
-        return await call
+        async with asyncio.timeout(ANSWER_TIMEOUT.total_seconds()):
+            return await call
+    except TimeoutError as exc:
+        raise unavailable("temporal", "no answer from the workflow in time") from exc
     except WorkflowUpdateFailedError as exc:
         raise _refusal(exc.cause) from exc
     except RPCError as exc:

@@ -24,12 +24,14 @@ from sqlmodel import col, select
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from domain.agreement import AgreementState
 from rabrong.embedded import binary, free_port
 from storage.db import Database
 from storage.tables import AuditEntry
 from tests.integration.conftest import fresh_database
 from tests.support.http import DEMO_ID, Api, parties, problem, running_api, state_of
 from tests.support.servers import PG_ADMIN_URL, S3Server
+from workflows.agreement import AgreementWorkflow
 from workflows.converter import DATA_CONVERTER
 
 
@@ -188,5 +190,74 @@ async def test_the_database_down_gives_503_records_nothing_and_recovers(
 
         # The key used while the database was down was never kept: the same request acts now.
         signed = await api.ok(sign_as_maker(api, aid, f"{aid}-sign-while-down"))
+        assert [s["party"] for s in signed["signatures"]] == ["maker"]
+        assert actions_of(db, aid) == [*before, "agreement.signed"]
+
+
+def lock_waiters(name: str) -> list[str]:
+    """What the sessions of database `name` waiting on a lock are running."""
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        rows = admin.execute(
+            "SELECT query FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
+            (name,),
+        ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+async def test_the_database_lost_mid_command_gives_503_records_nothing_and_recovers(
+    own_postgres: Database,
+    s3_server: S3Server,
+    temporal_dev: WorkflowEnvironment,
+    tmp_path: Path,
+) -> None:
+    """The command has passed the API's checks and its record is being written when the
+    database goes: the writer's transaction is lost with it, the workflow gives up after its
+    wait (RECORD_GIVE_UP) and the API answers 503 naming the database; nothing of the command
+    is anywhere once the database is back, and the command acts once when sent again."""
+    db = own_postgres
+    name = str(db.engine.url.database)
+    # Every wait is bounded, the worker's shutdown included: a command that never ends must
+    # fail this test, not hang the suite.
+    async with (
+        asyncio.timeout(300),
+        running_api(db, s3_server, temporal_dev, tmp_path, max_bytes=1024) as api,
+    ):
+        aid = await drafted(api)
+        before = actions_of(db, aid)
+        key = f"{aid}-sign-mid-command"
+
+        # Hold the audit log so the command's record waits, half written, inside its transaction.
+        holder = psycopg.connect(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+        try:
+            holder.execute("LOCK TABLE audit_entry IN ACCESS EXCLUSIVE MODE")
+            sending = asyncio.create_task(sign_as_maker(api, aid, key))
+            for _ in range(300):
+                waiting = lock_waiters(name)
+                if waiting:
+                    break
+                await asyncio.sleep(0.1)
+            assert any("audit_entry" in query for query in waiting), waiting
+
+            with connections_refused(db):  # the writer and the lock holder are cut off with it
+                # RECORD_GIVE_UP (45 s) and the retries' backoff are well inside two minutes
+                lost = await asyncio.wait_for(sending, timeout=120)
+                body = unavailable(lost, "database")
+                assert "could not be written" in body["detail"], body
+        finally:
+            holder.close()
+
+        assert actions_of(db, aid) == before
+        state = await state_of(api, "admin", aid)
+        assert state is not None and state["signatures"] == []
+        handle = temporal_dev.client.get_workflow_handle(aid)
+        live = await handle.query(AgreementWorkflow.get_state)
+        assert isinstance(live, AgreementState)
+        assert live.signatures == [], "the workflow kept a command it never recorded"
+
+        # The lost request's key could not be released while the database was down: it stays
+        # held (409, acting on nothing) until stale, as a key still in progress does.
+        problem(await sign_as_maker(api, aid, key), 409, "request_in_progress")
+        assert actions_of(db, aid) == before
+        signed = await api.ok(sign_as_maker(api, aid, f"{aid}-sign-when-back"))
         assert [s["party"] for s in signed["signatures"]] == ["maker"]
         assert actions_of(db, aid) == [*before, "agreement.signed"]
