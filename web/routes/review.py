@@ -9,20 +9,18 @@ from datetime import date
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from application.errors import Problem
-from application.work_pages import actor_of, command_id, review_queue, round_view, send
+from application.work_pages import actor_of, command_id, review_queue, round_view
 from domain.commands import (
     ApproveResult,
-    Command,
     EndorseRound,
     GrantException,
     ReturnResult,
     ReturnRound,
 )
-from domain.errors import DomainError
 from domain.thai import normalize_text, parse_date
 from web.i18n import translate
 from web.render import page
+from web.routes.commands import refusal_of
 from web.routes.context import (
     db_of,
     error_page,
@@ -31,7 +29,6 @@ from web.routes.context import (
     shown,
     signed_form,
     signed_in,
-    temporal_of,
     to_sign_in,
 )
 from web.routes.refusals import worded
@@ -97,28 +94,6 @@ def review_page(request: Request, agreement_id: str, number: str) -> Response:
 DONE = ("approved", "returned", "endorsed", "round_returned", "exception", "bulk")
 
 
-async def _act(
-    request: Request, agreement_id: str, command: Command
-) -> DomainError | Problem | None:
-    who = signed_in(request)
-    assert who is not None
-    try:
-        await send(
-            db=db_of(request),
-            temporal=temporal_of(request),
-            actor=who.principal,
-            agreement_id=agreement_id,
-            command=command,
-        )
-    except DomainError as refused:
-        return refused
-    except Problem as refused:
-        if refused.status >= 500:
-            raise
-        return refused
-    return None
-
-
 def _back(agreement_id: str, number: int, done: str, anchor: str = "") -> Response:
     return RedirectResponse(
         f"/agreements/{agreement_id}/rounds/{number}/review?done={done}{anchor}", 303
@@ -135,7 +110,7 @@ async def approve(request: Request, agreement_id: str, number: str, kpi_code: st
     if n is None:
         return error_page(request, 404)
     note = normalize_text(form.get("note", "")) or None
-    refused = await _act(
+    refused = await refusal_of(
         request,
         agreement_id,
         ApproveResult(
@@ -188,7 +163,7 @@ async def return_result(
         return _review_page(
             request, agreement_id, n, {f"{key}.by": translate(lang, "review.bad_date")}, typed
         )
-    refused = await _act(
+    refused = await refusal_of(
         request,
         agreement_id,
         ReturnResult(
@@ -228,7 +203,7 @@ async def approve_many(request: Request, agreement_id: str, number: str) -> Resp
         )
     errors: dict[str, str] = {}
     for code in codes:
-        refused = await _act(
+        refused = await refusal_of(
             request,
             agreement_id,
             ApproveResult(
@@ -255,7 +230,7 @@ async def endorse(request: Request, agreement_id: str, number: str) -> Response:
     n = _round(number)
     if n is None:
         return error_page(request, 404)
-    refused = await _act(
+    refused = await refusal_of(
         request,
         agreement_id,
         EndorseRound(
@@ -306,7 +281,7 @@ async def return_round(request: Request, agreement_id: str, number: str) -> Resp
             {"return_round": translate(lang, "review.reason_required")},
             typed,
         )
-    refused = await _act(
+    refused = await refusal_of(
         request,
         agreement_id,
         ReturnRound(
@@ -344,7 +319,7 @@ async def grant_exception(request: Request, agreement_id: str, number: str) -> R
         errors["exception.reason"] = translate(lang, "review.reason_required")
     if errors or not isinstance(until, date):
         return _review_page(request, agreement_id, n, errors, typed)
-    refused = await _act(
+    refused = await refusal_of(
         request,
         agreement_id,
         GrantException(

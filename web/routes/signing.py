@@ -10,28 +10,25 @@ from typing import get_args
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from application.errors import Problem
 from application.work_pages import (
     actor_of,
     command_id,
     party_of,
     revised_definition,
-    send,
     sign_view,
 )
 from domain.agreement import RevisionReason
-from domain.commands import Command, DecideRevision, ProposeRevision, ReturnDraft, Sign
-from domain.errors import DomainError
+from domain.commands import DecideRevision, ProposeRevision, ReturnDraft, Sign
 from domain.thai import normalize_text, parse_decimal
 from web.i18n import translate
 from web.render import page
+from web.routes.commands import refusal_of
 from web.routes.context import (
     db_of,
     error_page,
     lang_of,
     signed_form,
     signed_in,
-    temporal_of,
     to_sign_in,
 )
 from web.routes.refusals import worded
@@ -85,28 +82,6 @@ def sign_page(request: Request, agreement_id: str) -> Response:
 DONE = ("signed", "returned", "proposed", "decided")
 
 
-async def _act(
-    request: Request, agreement_id: str, command: Command
-) -> DomainError | Problem | None:
-    who = signed_in(request)
-    assert who is not None
-    try:
-        await send(
-            db=db_of(request),
-            temporal=temporal_of(request),
-            actor=who.principal,
-            agreement_id=agreement_id,
-            command=command,
-        )
-    except DomainError as refused:
-        return refused
-    except Problem as refused:
-        if refused.status >= 500:
-            raise
-        return refused
-    return None
-
-
 def _done(agreement_id: str, what: str) -> Response:
     return RedirectResponse(f"/agreements/{agreement_id}/sign?done={what}", 303)
 
@@ -122,7 +97,7 @@ async def sign(request: Request, agreement_id: str) -> Response:
         return _sign_page(
             request, agreement_id, {"sign": translate(lang_of(request), "sign.no_party")}
         )
-    refused = await _act(
+    refused = await refusal_of(
         request,
         agreement_id,
         Sign(
@@ -151,7 +126,7 @@ async def return_draft(request: Request, agreement_id: str) -> Response:
         return _sign_page(
             request, agreement_id, {"comments": translate(lang, "review.reason_required")}, typed
         )
-    refused = await _act(
+    refused = await refusal_of(
         request,
         agreement_id,
         ReturnDraft(
@@ -205,7 +180,7 @@ async def propose(request: Request, agreement_id: str) -> Response:
     )
     if definition is None:
         return error_page(request, 404)
-    refused = await _act(
+    refused = await refusal_of(
         request,
         agreement_id,
         ProposeRevision(
@@ -230,7 +205,7 @@ async def decide(request: Request, agreement_id: str) -> Response:
         return posted
     who, form = posted
     note = normalize_text(form.get("note", "")) or None
-    refused = await _act(
+    refused = await refusal_of(
         request,
         agreement_id,
         DecideRevision(
