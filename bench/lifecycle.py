@@ -51,8 +51,7 @@ from domain.commands import (
 from domain.criteria import ResultInput
 from domain.deadlines import round_on
 from domain.transition import AgreementWorkflowInput
-from rabrong.demo import DEMO_RESULTS as RESULTS
-from rabrong.demo import demo_definition_for
+from rabrong.demo import DEMO_RESULTS, DEMO_ROUND_RESULTS, demo_definition_for
 from rabrong.embedded import binary
 from rabrong.worker import build_worker
 from storage.db import Database
@@ -61,7 +60,8 @@ from workflows import AgreementWorkflow
 from workflows.converter import DATA_CONVERTER
 
 PARTIES = Parties(maker="gov", recipient="permsec", reviewers=["owner"], submitters=["staff"])
-UPDATES_PER_AGREEMENT = 3 + 2 * len(RESULTS) + 1 + len(RESULTS) + 1
+# The same KPIs in either round (the round open today's inputs, rabrong.demo).
+UPDATES_PER_AGREEMENT = 3 + 2 * len(DEMO_RESULTS) + 1 + len(DEMO_RESULTS) + 1
 
 
 Timed = Callable[[], Awaitable[Any]]
@@ -94,6 +94,7 @@ async def one_agreement(client: Client, queue: str, n: int, latencies: list[floa
     agreement_id = f"bench-{n}-{uuid.uuid4().hex[:6]}"
     definition = demo_definition_for(datetime.now(UTC).date())
     number = round_on(definition, datetime.now(UTC).date())
+    results = DEMO_ROUND_RESULTS[number]  # round 1's inputs are refused in round 2
     create = command(
         CreateAgreement, "admin", agreement_id=agreement_id, title="bench", parties=PARTIES
     )
@@ -108,7 +109,7 @@ async def one_agreement(client: Client, queue: str, n: int, latencies: list[floa
 
     await send(AgreementWorkflow.sign, command(Sign, "gov", party=Party.MAKER))
     await send(AgreementWorkflow.sign, command(Sign, "permsec", party=Party.RECIPIENT))
-    for code, result in RESULTS.items():
+    for code, result in results.items():
         entry = ResultInput.model_validate(result)
         await send(
             AgreementWorkflow.enter_result,
@@ -121,7 +122,7 @@ async def one_agreement(client: Client, queue: str, n: int, latencies: list[floa
             ),
         )
     await send(AgreementWorkflow.submit_round, command(SubmitRound, "staff", round=number))
-    for code in RESULTS:
+    for code in results:
         await send(
             AgreementWorkflow.approve_result,
             command(ApproveResult, "owner", round=number, kpi_code=code),
