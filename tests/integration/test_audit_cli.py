@@ -40,7 +40,7 @@ def rabrong(
 
 
 async def test_an_auditor_exports_bundles_and_verifies_without_the_server(
-    vault: Api, sqlite_db: Database, s3_server: S3Server, tmp_path: Path
+    vault: Api, own_database: Database, s3_server: S3Server, tmp_path: Path
 ) -> None:
     uploads = await two_uploads(vault)
     agreement_id = uploads[0]["agreement_id"]
@@ -49,7 +49,7 @@ async def test_an_auditor_exports_bundles_and_verifies_without_the_server(
     server = tmp_path / "server"
 
     def run(*args: str) -> subprocess.CompletedProcess[bytes]:
-        return rabrong(*args, db=sqlite_db, api=vault, s3=s3_server, var_dir=server)
+        return rabrong(*args, db=own_database, api=vault, s3=s3_server, var_dir=server)
 
     key = tmp_path / "auditor" / "rabrong.vkey"
     key.parent.mkdir()
@@ -103,7 +103,7 @@ async def test_an_auditor_exports_bundles_and_verifies_without_the_server(
 
 
 async def test_a_bundle_holds_a_units_agreements_of_one_fiscal_year(
-    vault: Api, sqlite_db: Database, s3_server: S3Server, tmp_path: Path
+    vault: Api, own_database: Database, s3_server: S3Server, tmp_path: Path
 ) -> None:
     """--unit takes the unit's agreements and those of the units below it; --year is the
     fiscal year in Buddhist era (Thai digits too) or Common era."""
@@ -116,7 +116,7 @@ async def test_a_bundle_holds_a_units_agreements_of_one_fiscal_year(
     auditor.mkdir()
 
     def run(*args: str) -> subprocess.CompletedProcess[bytes]:
-        return rabrong(*args, db=sqlite_db, api=vault, s3=s3_server, var_dir=server)
+        return rabrong(*args, db=own_database, api=vault, s3=s3_server, var_dir=server)
 
     key = auditor / "rabrong.vkey"
     assert run("public-key", "--out", str(key)).returncode == 0

@@ -60,9 +60,9 @@ def tree_size(note: str) -> int:
 
 
 async def test_a_rotated_key_and_a_kept_checkpoint(
-    vault: Api, sqlite_db: Database, s3_server: S3Server, tmp_path: Path
+    vault: Api, own_database: Database, s3_server: S3Server, tmp_path: Path
 ) -> None:
-    operator = Operator(sqlite_db, vault, s3_server, tmp_path / "server")
+    operator = Operator(own_database, vault, s3_server, tmp_path / "server")
     uploads = await two_uploads(vault)
     auditor = tmp_path / "auditor"
     auditor.mkdir()
