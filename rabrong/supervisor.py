@@ -90,7 +90,8 @@ class Stack:
         first_admin = ensure_first_administrator(database(settings), settings.var_dir)
         me = [sys.executable, "-m", "rabrong.cli"]
         self._spawn("worker", [*me, "worker"], logs, env)
-        self._spawn("api", [*me, "api"], logs, env)
+        # The API without rich, which only the development tools bring (rabrong/api_process.py).
+        self._spawn("api", [sys.executable, "-m", "rabrong.api_process"], logs, env)
         self._wait("api", lambda: _healthy(settings.api_url))
         if self.demo:
             asyncio.run(_ensure_demo_agreement(settings))
