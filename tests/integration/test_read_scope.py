@@ -228,6 +228,16 @@ OLD_AGREEMENT = sa.table(
     "agreement",
     *(sa.column(c.name, c.type) for c in AgreementRow.__table__.columns if c.name != "unit"),  # type: ignore[attr-defined]
 )
+# app_user as 0007 left it: the columns later migrations added (0011's standing) are not there.
+LATER_USER_COLUMNS = {"active", "must_change_password"}
+OLD_APP_USER = sa.table(
+    "app_user",
+    *(
+        sa.column(c.name, c.type)
+        for c in AppUser.__table__.columns  # type: ignore[attr-defined]
+        if c.name not in LATER_USER_COLUMNS
+    ),
+)
 
 
 @contextmanager
@@ -259,7 +269,9 @@ def test_migration_0008_fills_unit_and_people_of_agreements_recorded_before(
             for unit in ("g1", "g2"):
                 connection.execute(sa.insert(OrgUnit), {"id": unit, "kind": "u", "name_th": unit})
             maker = {"username": "maker", "display_name": "m", "unit_id": "g1", "roles": []}
-            connection.execute(sa.insert(AppUser), {"id": "maker", "password_hash": "-", **maker})
+            connection.execute(
+                sa.insert(OLD_APP_USER), {"id": "maker", "password_hash": "-", **maker}
+            )
             for state in (with_unit, without):
                 row = {
                     "title": "t",
