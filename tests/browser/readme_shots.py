@@ -15,6 +15,11 @@ TARGET = ROOT / "docs" / "screenshots"
 # (artefact, name in docs/screenshots): mostly the first screenful, as the user sees it on
 # arrival; the committee's whole page, to show its forms.
 CHOSEN = (
+    ("inbox-cmi.staff-first-screen.png", "inbox-th.png"),
+    ("work-grid-typing-first-screen.png", "round-grid-th.png"),
+    ("evidence-after-upload-1280-first-screen.png", "evidence-upload-th.png"),
+    ("work-review-open-first-screen.png", "review-th.png"),
+    ("admin-cascade-finished-first-screen.png", "cascade-th.png"),
     ("complaint-filed-th-1280-first-screen.png", "complaint-filed-th.png"),
     ("complaint-decide-refused-en-1280.png", "complaint-decide-refused-en.png"),
     ("complaint-acknowledged-th-390-first-screen.png", "complaint-acknowledged-phone-th.png"),
