@@ -37,3 +37,25 @@ def test_a_screen_with_its_own_stylesheet_renders_it() -> None:
     head = html[html.index("<head>") : html.index("</head>")]
     assert '<link rel="stylesheet" href="/static/app.css">' in head
     assert '<link rel="stylesheet" href="/static/x.css">' in head
+
+
+def test_an_order_reference_is_cited_with_the_word_order_once() -> None:
+    from application.web_sessions import IdentityView, StandingView
+    from web.i18n import translate
+
+    def bar(order_ref: str) -> str:
+        me = IdentityView(
+            "นางสาวสมใจ", None, "พมจ.เชียงใหม่", None,
+            [StandingView("acting_for", "u-permsec", "นายปลัด", order_ref)],
+        )  # fmt: skip
+        html = (
+            environment()
+            .get_template("base.html")
+            .render(
+                lang="th", t=lambda key, **v: translate("th", key, **v), me=me, csrf="x", path="/"
+            )
+        )
+        return html[html.index('class="standing"') :].split("</span>")[0]
+
+    assert bar("คำสั่ง สป.พม. ที่ ๑๒๓/๒๕๖๙").count("คำสั่ง") == 1
+    assert "(คำสั่ง สป.พม. ที่ ๑๒๓/๒๕๖๙)" in bar("สป.พม. ที่ ๑๒๓/๒๕๖๙")
