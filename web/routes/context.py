@@ -104,15 +104,24 @@ def error_page(
     )
 
 
-def shown(request: Request, who: SignedIn, name: str, **values: Any) -> Response:
-    """A private page, with who is signed in on top and the token its forms carry."""
+def shown(
+    request: Request,
+    who: SignedIn,
+    name: str,
+    status: int = 200,
+    path: str | None = None,
+    **values: Any,
+) -> Response:
+    """A private page, with who is signed in on top and the token its forms carry. `path`: the
+    page the language switch comes back to, when this answers a form posted elsewhere."""
     admitted(request, who)
     return page(
         name,
         lang_of(request),
+        status,
         me=who.identity,
         csrf=who.csrf_token,
-        path=request.url.path,
+        path=path or request.url.path,
         administers=is_administrator(who.principal),
         **values,
     )

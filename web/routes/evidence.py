@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import urllib.parse
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
@@ -69,21 +70,14 @@ def _show(
     who: SignedIn,
     view: EvidencePage,
     status: int = 200,
-    **values: object,
+    **values: Any,
 ) -> Response:
     values.setdefault("refused", None)
     values.setdefault("withdrawn", bool(request.query_params.get("withdrawn")))
     values.setdefault("typed", {})
-    response = shown(
-        request,
-        who,
-        "evidence.html",
-        view=view,
-        max_bytes=_max_bytes(request),
-        **values,
+    return shown(
+        request, who, "evidence.html", status, view=view, max_bytes=_max_bytes(request), **values
     )
-    response.status_code = status
-    return response
 
 
 @router.get(KPI)

@@ -197,13 +197,11 @@ async def save_row(request: Request, agreement_id: str, number: str, kpi_code: s
     view = round_view(db=db, actor=who.principal, agreement_id=agreement_id, number=n)
     assert view is not None
     view.rows = [row if r.code == kpi_code else r for r in view.rows]
-    return page(
+    return shown(
+        request,
+        who,
         "round.html",
-        lang,
         status,
-        me=who.identity,
-        csrf=who.csrf_token,
-        path=request.url.path,
         view=view,
         submit_error=None,
         single=None,
@@ -247,13 +245,11 @@ async def submit_round(request: Request, agreement_id: str, number: str) -> Resp
     view = round_view(db=db, actor=who.principal, agreement_id=agreement_id, number=n)
     if view is None:
         return error_page(request, 404)
-    return page(
+    return shown(
+        request,
+        who,
         "round.html",
-        lang_of(request),
         409,
-        me=who.identity,
-        csrf=who.csrf_token,
-        path=request.url.path,
         view=view,
         submit_error=error,
         single=None,

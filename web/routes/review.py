@@ -19,7 +19,6 @@ from domain.commands import (
 )
 from domain.thai import normalize_text, parse_date
 from web.i18n import translate
-from web.render import page
 from web.routes.commands import refusal_of
 from web.routes.context import (
     db_of,
@@ -68,13 +67,12 @@ def _review_page(
     )
     if view is None:
         return error_page(request, 404)
-    return page(
+    return shown(
+        request,
+        who,
         "review.html",
-        lang_of(request),
         status or (422 if errors else 200),
-        me=who.identity,
-        csrf=who.csrf_token,
-        path=f"/agreements/{agreement_id}/rounds/{number}/review",
+        f"/agreements/{agreement_id}/rounds/{number}/review",
         view=view,
         errors=errors or {},
         typed=typed or {},

@@ -21,12 +21,12 @@ from domain.agreement import RevisionReason
 from domain.commands import DecideRevision, ProposeRevision, ReturnDraft, Sign
 from domain.thai import normalize_text, parse_decimal
 from web.i18n import translate
-from web.render import page
 from web.routes.commands import refusal_of
 from web.routes.context import (
     db_of,
     error_page,
     lang_of,
+    shown,
     signed_form,
     signed_in,
     to_sign_in,
@@ -58,13 +58,12 @@ def _sign_page(
     )
     if view is None:
         return error_page(request, 404)
-    return page(
+    return shown(
+        request,
+        who,
         "sign.html",
-        lang_of(request),
         status or (422 if errors else 200),
-        me=who.identity,
-        csrf=who.csrf_token,
-        path=f"/agreements/{agreement_id}/sign",
+        f"/agreements/{agreement_id}/sign",
         view=view,
         errors=errors or {},
         typed=typed or {},
