@@ -14,6 +14,7 @@ from application.work_pages import DONE, LEVELS, STEPS, VALUE, Row
 from domain.criteria import ResultInput
 from domain.errors import Violation
 from domain.thai import normalize_text, parse_decimal
+from web.refusals import said
 
 
 @dataclass
@@ -95,9 +96,10 @@ def _field_of(loc: tuple[int | str, ...]) -> str:
     return str(loc[0]) if loc else "value"
 
 
-def errors_of(violations: list[Violation], message: str) -> dict[str, str]:
+def errors_of(violations: list[Violation], message: str, lang: str) -> dict[str, str]:
     """The domain's refusal placed next to the row's field it names (measures.x is m.x; a
-    rule about the round or the status goes on the row's save button)."""
+    rule about the round or the status goes on the row's save button), in the page's language
+    first (web.refusals.said)."""
     placed: dict[str, str] = {}
     for v in violations:
         name = v.field
@@ -107,7 +109,8 @@ def errors_of(violations: list[Violation], message: str) -> dict[str, str]:
             name = "step." + name.removeprefix("steps.")
         elif name not in ("value", "done", "note"):
             name = "row"
-        text = f"{message} ({v.rule}: {v.message})" if name == "row" else f"{v.message} ({v.rule})"
+        words = f"{message}: {v.message}" if name == "row" else v.message
+        text = said(lang, v.rule, words)
         placed[name] = placed[name] + "; " + text if name in placed else text
     if not placed:
         placed["row"] = message

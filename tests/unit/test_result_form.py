@@ -73,17 +73,24 @@ def test_a_negative_step_is_refused_by_the_model_on_its_field() -> None:
     assert list(refused.value.errors) == ["step.2"]
 
 
-def test_the_domains_refusals_sit_next_to_the_field_they_name() -> None:
-    placed = errors_of(
-        [
-            violation("measures.allocated", "denominator_not_zero", "allocated is 0"),
-            violation("round", "before_cutoff", "submissions closed after 2026-04-08"),
-        ],
-        "round 1 closed",
+def test_the_domains_refusals_sit_next_to_the_field_they_name_in_the_pages_language() -> None:
+    refused = [
+        violation("measures.allocated", "denominator_not_zero", "allocated is 0"),
+        violation("round", "before_cutoff", "submissions closed after 2026-04-08"),
+    ]
+    placed = errors_of(refused, "round 1 closed", "th")
+    assert placed["m.allocated"] == "ตัวหารต้องไม่เป็นศูนย์ (allocated is 0; denominator_not_zero)"
+    assert placed["row"].startswith("พ้นกำหนดส่งของรอบนี้แล้ว")
+    assert placed["row"].endswith(
+        "(round 1 closed: submissions closed after 2026-04-08; before_cutoff)"
     )
-    assert placed["m.allocated"] == "allocated is 0 (denominator_not_zero)"
-    assert placed["row"] == "round 1 closed (before_cutoff: submissions closed after 2026-04-08)"
-    assert errors_of([], "refused") == {"row": "refused"}
+    english = errors_of(refused, "round 1 closed", "en")
+    assert english["m.allocated"] == (
+        "The divisor must not be zero (allocated is 0; denominator_not_zero)"
+    )
+    assert errors_of([], "refused", "th") == {"row": "refused"}
+    unknown = [violation("value", "no_such_rule", "odd")]
+    assert errors_of(unknown, "x", "th") == {"value": "odd (no_such_rule)"}
 
 
 def test_what_was_typed_is_kept_as_typed() -> None:

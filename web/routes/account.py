@@ -7,10 +7,12 @@ from starlette.responses import RedirectResponse, Response
 
 from application import administration
 from domain.errors import DomainError
-from web.routes.admin_common import field_errors, shown_as
+from web.refusals import field_errors
+from web.routes.admin_common import shown_as
 from web.routes.context import (
     CHANGE_PASSWORD,
     db_of,
+    lang_of,
     shown,
     signed_form,
     signed_in,
@@ -50,7 +52,7 @@ async def change_password(request: Request) -> Response:
             who,
             "account_password.html",
             refused.status,
-            errors=field_errors(refused),
+            errors=field_errors(refused, lang_of(request)),
             forced=who.user.must_change_password,
         )
     return RedirectResponse("/?password=changed", status_code=303)

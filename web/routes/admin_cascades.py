@@ -20,8 +20,9 @@ from application.web_sessions import SignedIn
 from domain.cascade_plan import CascadeRequest
 from domain.definition import HierarchyLevel
 from domain.errors import DomainError
-from web.routes.admin_common import admin_form, admin_page, field_errors, shown_as
-from web.routes.context import db_of, error_page, shown, temporal_of
+from web.refusals import field_errors
+from web.routes.admin_common import admin_form, admin_page, shown_as
+from web.routes.context import db_of, error_page, lang_of, shown, temporal_of
 
 log = structlog.get_logger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -111,7 +112,9 @@ async def start(request: Request) -> Response:
             reviewer=form.get("reviewer", ""),
         )
     except (DomainError, Problem) as refused:
-        return _page(request, who, refused.status, form, chosen, field_errors(refused))
+        return _page(
+            request, who, refused.status, form, chosen, field_errors(refused, lang_of(request))
+        )
     task = asyncio.create_task(run_cascade(db=db, temporal=temporal_of(request), request=cascade))
     RUNNING[cascade.cascade_id] = Running(cascade, task)
     return RedirectResponse(f"/admin/cascades/{cascade.cascade_id}", status_code=303)

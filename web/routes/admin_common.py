@@ -10,9 +10,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from application.administration import is_administrator
-from application.errors import Problem
 from application.web_sessions import SignedIn
-from domain.errors import DomainError
 from web.routes.context import error_page, shown, signed_form, signed_in, to_sign_in
 
 
@@ -33,18 +31,6 @@ async def admin_form(request: Request) -> tuple[SignedIn, dict[str, str]] | Resp
     if not is_administrator(who.principal):
         return error_page(request, 404)
     return who, form
-
-
-def field_errors(refused: DomainError | Problem) -> dict[str, str]:
-    """Field -> the rule and its words, as the application named them; a refusal that names no
-    field is shown at the top of the form (key "")."""
-    violations = refused.violations if isinstance(refused, DomainError) else refused.errors
-    found: dict[str, str] = {}
-    for v in violations:
-        found.setdefault(v.field, f"{v.rule}: {v.message}")
-    if not found:
-        found[""] = str(refused.detail if isinstance(refused, Problem) else refused.message)
-    return found
 
 
 def shown_as(request: Request, who: SignedIn, name: str, status: int, **values: Any) -> Response:

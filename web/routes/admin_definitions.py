@@ -10,8 +10,9 @@ from starlette.responses import RedirectResponse, Response
 from application import admin_views, administration
 from application.web_sessions import SignedIn, same_token
 from domain.errors import DomainError
-from web.routes.admin_common import admin_page, field_errors, shown_as
-from web.routes.context import db_of, error_page, signed_in, to_sign_in
+from web.refusals import field_errors, said
+from web.routes.admin_common import admin_page, shown_as
+from web.routes.context import db_of, error_page, lang_of, signed_in, to_sign_in
 
 router = APIRouter(include_in_schema=False)
 # A definition is a few hundred KPIs at most; anything far larger is not one.
@@ -60,18 +61,19 @@ async def load(request: Request) -> Response:
         return error_page(request, 404)
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return _page(request, who, 422, [("file", "required: choose a JSON file")])
+        return _page(
+            request, who, 422, [("file", said(lang_of(request), "required", "choose a JSON file"))]
+        )
     raw = await upload.read(MAX_FILE + 1)
     if len(raw) > MAX_FILE:
-        return _page(request, who, 413, [("file", "max_size: 2 MB")], upload.filename)
+        too_big = said(lang_of(request), "max_size", "2 MB")
+        return _page(request, who, 413, [("file", too_big)], upload.filename)
     try:
         definition = administration.load_definition(db=db_of(request), actor=who.principal, raw=raw)
     except DomainError as refused:
-        listed = (
-            list(field_errors(refused).items())
-            if not refused.violations
-            else [(v.field, f"{v.rule}: {v.message}") for v in refused.violations]
-        )
+        lang = lang_of(request)
+        listed = [(v.field, said(lang, v.rule, v.message)) for v in refused.violations]
+        listed = listed or list(field_errors(refused, lang).items())
         return _page(request, who, refused.status, listed, upload.filename)
     done = f"{definition.id}@{definition.version}"
     return RedirectResponse(f"/admin/definitions?done={done}", status_code=303)

@@ -16,7 +16,8 @@ from application.web_sessions import SignedIn
 from domain.delegation import DelegationRequest
 from domain.errors import DomainError
 from domain.thai import format_date_th, parse_date
-from web.routes.admin_common import admin_form, admin_page, field_errors, shown_as
+from web.refusals import field_errors
+from web.routes.admin_common import admin_form, admin_page, shown_as
 from web.routes.context import db_of, lang_of, now
 
 router = APIRouter(include_in_schema=False)
@@ -77,7 +78,7 @@ async def record(request: Request) -> Response:
             command_id=None,
         )
     except (DomainError, Problem) as refused:
-        return _page(request, who, refused.status, form, field_errors(refused))
+        return _page(request, who, refused.status, form, field_errors(refused, lang_of(request)))
     return RedirectResponse("/admin/delegations?done=recorded", status_code=303)
 
 
@@ -101,5 +102,5 @@ async def revoke(request: Request, delegation_id: str) -> Response:
             command_id=None,
         )
     except (DomainError, Problem) as refused:
-        return _page(request, who, refused.status, form, field_errors(refused))
+        return _page(request, who, refused.status, form, field_errors(refused, lang_of(request)))
     return RedirectResponse("/admin/delegations?done=revoked", status_code=303)

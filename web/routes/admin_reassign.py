@@ -13,7 +13,8 @@ from application.web_sessions import SignedIn
 from domain.commands import PartyRole
 from domain.errors import DomainError
 from domain.thai import format_date_th
-from web.routes.admin_common import admin_form, admin_page, field_errors, shown_as
+from web.refusals import field_errors, said
+from web.routes.admin_common import admin_form, admin_page, shown_as
 from web.routes.context import db_of, error_page, lang_of, temporal_of
 
 router = APIRouter(include_in_schema=False)
@@ -89,7 +90,14 @@ async def reassign(request: Request, agreement_id: str) -> Response:
     held = form.get("holder", "")
     role, _, from_user = held.partition(":")
     if role not in ROLES or not from_user:
-        return _page(request, who, agreement_id, 422, form, {"holder": "required: choose a part"})
+        return _page(
+            request,
+            who,
+            agreement_id,
+            422,
+            form,
+            {"holder": said(lang_of(request), "required", "choose a part")},
+        )
     db = db_of(request)
     try:
         await reassign_party(
@@ -108,7 +116,7 @@ async def reassign(request: Request, agreement_id: str) -> Response:
     except (DomainError, Problem) as refused:
         if refused.status == 404:
             return error_page(request, 404)
-        errors = field_errors(refused)
+        errors = field_errors(refused, lang_of(request))
         if "from_user" in errors:
             errors["holder"] = errors.pop("from_user")
         return _page(request, who, agreement_id, refused.status, form, errors)

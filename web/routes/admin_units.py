@@ -8,8 +8,9 @@ from starlette.responses import RedirectResponse, Response
 from application import admin_views, administration
 from application.web_sessions import SignedIn
 from domain.errors import DomainError
-from web.routes.admin_common import admin_form, admin_page, field_errors, shown_as
-from web.routes.context import db_of
+from web.refusals import field_errors
+from web.routes.admin_common import admin_form, admin_page, shown_as
+from web.routes.context import db_of, lang_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -69,7 +70,9 @@ async def create_unit(request: Request) -> Response:
             name_en=form.get("name_en"),
         )
     except DomainError as refused:
-        return _units_page(request, who, refused.status, form, field_errors(refused), "create")
+        return _units_page(
+            request, who, refused.status, form, field_errors(refused, lang_of(request)), "create"
+        )
     return RedirectResponse(f"/admin/units?done=created:{unit.id}", status_code=303)
 
 
@@ -87,5 +90,7 @@ async def move_unit(request: Request) -> Response:
             parent_id=form.get("parent_id", ""),
         )
     except DomainError as refused:
-        return _units_page(request, who, refused.status, form, field_errors(refused), "move")
+        return _units_page(
+            request, who, refused.status, form, field_errors(refused, lang_of(request)), "move"
+        )
     return RedirectResponse(f"/admin/units?done=moved:{unit.id}", status_code=303)

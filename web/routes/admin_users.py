@@ -11,8 +11,9 @@ from application.errors import Problem
 from application.web_sessions import SignedIn
 from domain.access import ROLES
 from domain.errors import DomainError
-from web.routes.admin_common import admin_form, admin_page, field_errors, shown_as
-from web.routes.context import db_of, error_page, now
+from web.refusals import field_errors
+from web.routes.admin_common import admin_form, admin_page, shown_as
+from web.routes.context import db_of, error_page, lang_of, now
 
 router = APIRouter(include_in_schema=False)
 
@@ -64,7 +65,9 @@ async def create_user(request: Request) -> Response:
             password=form.get("password", ""),
         )
     except DomainError as refused:
-        return _users_page(request, who, refused.status, form, field_errors(refused))
+        return _users_page(
+            request, who, refused.status, form, field_errors(refused, lang_of(request))
+        )
     return RedirectResponse(f"/admin/users/{user.id}?done=created", status_code=303)
 
 
@@ -146,7 +149,7 @@ async def _act(request: Request, user_id: str, form_name: str, done: str) -> Res
         elif form_name == "deactivate":
             administration.deactivate_user(db=db, actor=who.principal, user_id=user_id, now=now())
     except (DomainError, Problem) as refused:
-        errors = field_errors(refused)
+        errors = field_errors(refused, lang_of(request))
         return _user_page(request, who, user_id, refused.status, form, errors, form_name)
     return RedirectResponse(f"/admin/users/{user_id}?done={done}", status_code=303)
 

@@ -23,9 +23,11 @@ from domain.agreement import Actor
 from domain.errors import DomainError, Violation, violation
 from domain.thai import parse_decimal, thai_digits_to_ascii
 from storage.users import org_tree
+from web.refusals import lead_of, said, violations_of
 from web.routes.context import (
     db_of,
     error_page,
+    lang_of,
     now,
     services_of,
     shown,
@@ -48,15 +50,13 @@ def actor_of(who: SignedIn) -> Actor:
     )
 
 
-def refusal(error: Exception) -> Errors:
-    """A refusal as the form shows it: each rule next to the field it concerns, in the words the
-    application gave (and the rule's name, which the catalogue may say better)."""
+def refusal(error: Exception, lang: str) -> Errors:
+    """A refusal as the form shows it: each rule next to the field it concerns, in the page's
+    language and then in the words the application gave (web.refusals.said)."""
     errors: Errors = {}
-    if isinstance(error, DomainError):
-        pairs = [(v.field, f"{v.message} ({v.rule})") for v in error.violations]
-        pairs = pairs or [("", error.message)]
-    elif isinstance(error, Problem):
-        pairs = [(v.field, f"{v.message} ({v.rule})") for v in error.errors] or [("", error.detail)]
+    if isinstance(error, DomainError | Problem):
+        pairs = [(v.field, said(lang, v.rule, v.message)) for v in violations_of(error)]
+        pairs = pairs or [("", lead_of(error))]
     elif isinstance(error, ValidationError):
         pairs = [(str(e["loc"][0]) if e["loc"] else "", e["msg"]) for e in error.errors()]
     else:
@@ -135,11 +135,11 @@ async def file(request: Request, agreement_id: str) -> Response:
             now=now(),
         )
     except (DomainError, ValidationError) as refused:
-        return _filing(request, who, agreement_id, typed, refusal(refused))
+        return _filing(request, who, agreement_id, typed, refusal(refused, lang_of(request)))
     except Problem as refused:
         if refused.status in (404, 503):
             return error_page(request, refused.status, refused.detail)
-        return _filing(request, who, agreement_id, typed, refusal(refused))
+        return _filing(request, who, agreement_id, typed, refusal(refused, lang_of(request)))
     return RedirectResponse(f"/complaints/{filed.complaint_id}", status_code=303)
 
 
@@ -190,11 +190,15 @@ async def _step(request: Request, complaint_id: str, build: Callable[[Any], Step
     try:
         await build(temporal)(actor_of(who), form)
     except (DomainError, ValidationError, ValueError) as refused:
-        return _complaint(request, who, complaint_id, dict(form), refusal(refused))
+        return _complaint(
+            request, who, complaint_id, dict(form), refusal(refused, lang_of(request))
+        )
     except Problem as refused:
         if refused.status == 503:
             return error_page(request, 503, refused.detail)
-        return _complaint(request, who, complaint_id, dict(form), refusal(refused))
+        return _complaint(
+            request, who, complaint_id, dict(form), refusal(refused, lang_of(request))
+        )
     return RedirectResponse(f"/complaints/{complaint_id}", status_code=303)
 
 

@@ -26,6 +26,7 @@ from domain.agreement import Actor
 from domain.errors import DomainError
 from domain.media import ascii_fallback
 from storage.evidence_store import EvidenceStore, StorageUnavailable, Unreadable
+from web.refusals import said, violations_of
 from web.routes.context import (
     db_of,
     error_page,
@@ -137,23 +138,18 @@ async def withdraw(
     except (DomainError, Problem) as refused:
         if isinstance(refused, Problem) and refused.status >= 500:
             raise
-        messages = refused.violations if isinstance(refused, DomainError) else refused.errors
-        words = [v.message for v in messages] or [str(refused)]
+        lang = lang_of(request)
+        words = [said(lang, v.rule, _in(lang, v.message)) for v in violations_of(refused)]
         return _show(
             request,
             who,
             view,
             status=422 if isinstance(refused, DomainError) else refused.status,
-            refused={"evidence_id": evidence_id, "messages": _words(request, words)},
+            refused={"evidence_id": evidence_id, "messages": words or [_in(lang, str(refused))]},
             typed={"reason": reason},
         )
     target = request.url.path.rsplit("/", 2)[0] + "?withdrawn=" + urllib.parse.quote(evidence_id)
     return RedirectResponse(target, status_code=303)
-
-
-def _words(request: Request, words: list[str]) -> list[str]:
-    lang = lang_of(request)
-    return [_in(lang, w) for w in words]
 
 
 def _in(lang: str, words: str) -> str:

@@ -22,6 +22,7 @@ from application.work_pages import (
 from domain.commands import EnterResult, SubmitRound
 from domain.errors import DomainError
 from web.i18n import translate
+from web.refusals import worded
 from web.render import page
 from web.result_form import FormRefused, errors_of, result_of, typed_values
 from web.routes.context import (
@@ -132,7 +133,7 @@ async def preview(request: Request, agreement_id: str, number: str, kpi_code: st
     except FormRefused as bad:
         values["errors"] = _worded(lang, bad.errors)
     except DomainError as refused:
-        values["errors"] = errors_of(refused.violations, refused.message)
+        values["errors"] = errors_of(refused.violations, refused.message, lang)
     return page("_preview.html", lang, code=kpi_code, **values)
 
 
@@ -174,11 +175,11 @@ async def save_row(request: Request, agreement_id: str, number: str, kpi_code: s
     except FormRefused as bad:
         errors, status = _worded(lang, bad.errors), 422
     except DomainError as refused:
-        errors, status = errors_of(refused.violations, refused.message), refused.status
+        errors, status = errors_of(refused.violations, refused.message, lang), refused.status
     except Problem as refused:
         if refused.status >= 500:
             raise
-        errors, status = {"row": refused.detail}, refused.status
+        errors, status = {"row": worded(refused, lang)}, refused.status
     else:
         if not partial:
             return RedirectResponse(f"/agreements/{agreement_id}/rounds/{n}#kpi-{kpi_code}", 303)
@@ -231,15 +232,13 @@ async def submit_round(request: Request, agreement_id: str, number: str) -> Resp
             ),
         )
     except DomainError as refused:
-        error = refused.message + "".join(
-            f"; {v.field}: {v.message} ({v.rule})" for v in refused.violations
-        )
+        error = worded(refused, lang_of(request))
     except Problem as refused:
         if refused.status >= 500:
             raise  # the 503 "try again" page (web.app.error_pages)
         if refused.status == 404:
             return error_page(request, 404)
-        error = refused.detail
+        error = worded(refused, lang_of(request))
     else:
         return RedirectResponse(f"/agreements/{agreement_id}/rounds/{n}?submitted=1", 303)
     view = round_view(db=db, actor=who.principal, agreement_id=agreement_id, number=n)

@@ -19,6 +19,7 @@ from domain.commands import (
 )
 from domain.thai import normalize_text, parse_date
 from web.i18n import translate
+from web.refusals import worded
 from web.routes.commands import refusal_of
 from web.routes.context import (
     db_of,
@@ -30,7 +31,6 @@ from web.routes.context import (
     signed_in,
     to_sign_in,
 )
-from web.routes.refusals import worded
 
 router = APIRouter(include_in_schema=False)
 
@@ -126,7 +126,7 @@ async def approve(request: Request, agreement_id: str, number: str, kpi_code: st
         request,
         agreement_id,
         n,
-        {key: worded(refused)},
+        {key: worded(refused, lang_of(request))},
         {key: form.get("note", ""), "open": kpi_code},
         status=refused.status,
     )
@@ -176,7 +176,12 @@ async def return_result(
     if refused is None:
         return _back(agreement_id, n, "returned")
     return _review_page(
-        request, agreement_id, n, {key: worded(refused)}, typed, status=refused.status
+        request,
+        agreement_id,
+        n,
+        {key: worded(refused, lang_of(request))},
+        typed,
+        status=refused.status,
     )
 
 
@@ -212,7 +217,7 @@ async def approve_many(request: Request, agreement_id: str, number: str) -> Resp
             ),
         )
         if refused is not None:
-            errors[f"bulk.{code}"] = worded(refused)
+            errors[f"bulk.{code}"] = worded(refused, lang_of(request))
     if not errors:
         return _back(agreement_id, n, "bulk")
     typed = {f"bulk.{c}": "1" for c in codes if f"bulk.{c}" in errors}
@@ -244,7 +249,7 @@ async def endorse(request: Request, agreement_id: str, number: str) -> Response:
         request,
         agreement_id,
         n,
-        {"endorse": worded(refused)},
+        {"endorse": worded(refused, lang_of(request))},
         {"endorse": form.get("note", "")},
         status=refused.status,
     )
@@ -293,7 +298,12 @@ async def return_round(request: Request, agreement_id: str, number: str) -> Resp
     if refused is None:
         return _back(agreement_id, n, "round_returned")
     return _review_page(
-        request, agreement_id, n, {"return_round": worded(refused)}, typed, status=refused.status
+        request,
+        agreement_id,
+        n,
+        {"return_round": worded(refused, lang_of(request))},
+        typed,
+        status=refused.status,
     )
 
 
@@ -336,5 +346,10 @@ async def grant_exception(request: Request, agreement_id: str, number: str) -> R
         else "exception.reason"
     )
     return _review_page(
-        request, agreement_id, n, {field: worded(refused)}, typed, status=refused.status
+        request,
+        agreement_id,
+        n,
+        {field: worded(refused, lang_of(request))},
+        typed,
+        status=refused.status,
     )

@@ -21,6 +21,7 @@ from domain.agreement import RevisionReason
 from domain.commands import DecideRevision, ProposeRevision, ReturnDraft, Sign
 from domain.thai import normalize_text, parse_decimal
 from web.i18n import translate
+from web.refusals import worded
 from web.routes.commands import refusal_of
 from web.routes.context import (
     db_of,
@@ -31,7 +32,6 @@ from web.routes.context import (
     signed_in,
     to_sign_in,
 )
-from web.routes.refusals import worded
 
 router = APIRouter(include_in_schema=False)
 
@@ -108,7 +108,10 @@ async def sign(request: Request, agreement_id: str) -> Response:
     if refused is None:
         return _done(agreement_id, "signed")
     return _sign_page(
-        request, agreement_id, {f"sign.{party.value}": worded(refused)}, status=refused.status
+        request,
+        agreement_id,
+        {f"sign.{party.value}": worded(refused, lang_of(request))},
+        status=refused.status,
     )
 
 
@@ -137,7 +140,11 @@ async def return_draft(request: Request, agreement_id: str) -> Response:
     if refused is None:
         return _done(agreement_id, "returned")
     return _sign_page(
-        request, agreement_id, {"comments": worded(refused)}, typed, status=refused.status
+        request,
+        agreement_id,
+        {"comments": worded(refused, lang_of(request))},
+        typed,
+        status=refused.status,
     )
 
 
@@ -193,7 +200,11 @@ async def propose(request: Request, agreement_id: str) -> Response:
     if refused is None:
         return _done(agreement_id, "proposed")
     return _sign_page(
-        request, agreement_id, {"reason": worded(refused)}, typed, status=refused.status
+        request,
+        agreement_id,
+        {"reason": worded(refused, lang_of(request))},
+        typed,
+        status=refused.status,
     )
 
 
@@ -219,7 +230,7 @@ async def decide(request: Request, agreement_id: str) -> Response:
     return _sign_page(
         request,
         agreement_id,
-        {"decision": worded(refused)},
+        {"decision": worded(refused, lang_of(request))},
         {"decision": form.get("note", "")},
         status=refused.status,
     )
