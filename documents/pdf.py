@@ -39,9 +39,42 @@ MARGIN = 18.0
 FOOTER_SPACE = 30.0  # mm kept free at the bottom of each page for the check block
 
 
+# Words of these documents that the syllable rule would split where no syllable starts (ปฏิ|บัติ,
+# พิจาร|ณา) or that read badly split: kept whole.
+WHOLE_WORDS = (
+    "ปฏิบัติ",
+    "พิจารณา",
+    "ราชการ",
+    "ประเมิน",
+    "ประสิทธิภาพ",
+    "ประสิทธิผล",
+    "ผลสัมฤทธิ์",
+    "ยุทธศาสตร์",
+    "มาตรฐาน",
+    "คุณภาพ",
+    "สถานการณ์",
+    "สถาน",
+    "ชาติ",
+    "อุทธรณ์",
+    "ร้องเรียน",
+    "วินิจฉัย",
+    "ตัวชี้วัด",
+    "เป้าหมาย",
+    "ดำเนินการ",
+    "กิจกรรม",
+    "ปฐมวัย",
+    "พัฒนา",
+    "ความสำเร็จ",
+)
+_SPLIT_WORDS = tuple((_SYLLABLE.sub(ZWSP, w), w) for w in WHOLE_WORDS if _SYLLABLE.search(w))
+
+
 def breakable(text: str) -> str:
     """The text with zero-width break opportunities where a Thai syllable likely starts."""
-    return _SYLLABLE.sub(ZWSP, unicodedata.normalize("NFC", text))
+    hinted = _SYLLABLE.sub(ZWSP, unicodedata.normalize("NFC", text))
+    for split, whole in _SPLIT_WORDS:
+        hinted = hinted.replace(split, whole)
+    return hinted
 
 
 def _utf16_hex(text: str) -> str:
@@ -186,8 +219,17 @@ class ThaiPdf(FPDF):
         self.set_xy(self.l_margin, y + height)
 
     def finish(self) -> bytes:
-        """The PDF's bytes. The zero-width break hints are only measured, never drawn (Sarabun
-        has no glyph for them): fpdf2 is told so, or it warns of a missing glyph."""
+        """The PDF's bytes, each page's check block drawn once the number of pages is known
+        ("หน้า ๒ จาก ๖": fpdf2's page-count alias cannot reach inside an ActualText span). The
+        zero-width break hints are only measured, never drawn (Sarabun has no glyph for them):
+        fpdf2 is told so, or it warns of a missing glyph."""
+        last = self.page
+        for number in range(1, last + 1):
+            self.page = number
+            self.font_family = ""  # so the page's stream is told its font again
+            self.set_text_color(0, 0, 0)
+            self._check_block(number, last)
+        self.page = last
         for font in self.fonts.values():
             missing = getattr(font, "missing_glyphs", None)
             if missing and ord(ZWSP) in missing:
@@ -208,7 +250,7 @@ class ThaiPdf(FPDF):
         self.set_text_color(0, 0, 0)
         self.set_xy(self.l_margin, MARGIN)
 
-    def footer(self) -> None:
+    def _check_block(self, number: int, pages: int) -> None:
         top = self.h - FOOTER_SPACE + 4
         self.set_draw_color(150, 150, 150)
         self.line(self.l_margin, top - 1, self.w - self.r_margin, top - 1)
@@ -231,7 +273,7 @@ class ThaiPdf(FPDF):
         self.say(text_w, 4, self.check.url)
         self.set_font(FACE, "", 10)
         self.set_xy(self.l_margin, top + 18)
-        self.say(text_w, 5, f"หน้า {thai_digits(str(self.page_no()))}")
+        self.say(text_w, 5, f"หน้า {thai_digits(str(number))} จาก {thai_digits(str(pages))}")
 
     def _draw_qr(self, x: float, y: float, size: float) -> None:
         assert self._qr is not None

@@ -134,7 +134,7 @@ def test_seed_000s_whole_agreement_comes_back_kpi_by_kpi() -> None:
     assert pages >= 3
     assert text.count(state.definition_hash) == pages
     for n in range(1, pages + 1):
-        assert f"หน้า {thai_digits(str(n))}" in text
+        assert f"หน้า {thai_digits(str(n))} จาก {thai_digits(str(pages))}" in text
     poppler("pdftoppm", "-r", "90", "-png", str(path), str(path.with_suffix("")))
 
 
@@ -182,7 +182,7 @@ def test_a_decision_comes_back_exactly_with_its_hash_and_qr_code_on_every_page()
     assert text.count(reasons) == 14
     assert "รับฟังข้อร้องเรียน ปรับคะแนน" in text and "คำ รับรอง" not in text
     assert text.count(digest) == 2 * pages + 1  # each footer (hash, URL), the table once
-    assert "หน้า ๒" in text
+    assert "หน้า ๑ จาก ๒" in text and "หน้า ๒ จาก ๒" in text
     poppler("pdftoppm", "-r", "110", "-png", str(path), str(path.with_suffix("")))
     for page in sorted(ARTEFACTS.glob("complaint-decision-long-*.png")):
         found = zxingcpp.read_barcodes(Image.open(page).convert("L"))
