@@ -139,7 +139,7 @@ async def withdraw(
         if isinstance(refused, Problem) and refused.status >= 500:
             raise
         lang = lang_of(request)
-        words = [said(lang, v.rule, _in(lang, v.message)) for v in violations_of(refused)]
+        words = [_said(lang, v.rule, v.message) for v in violations_of(refused)]
         return _show(
             request,
             who,
@@ -150,6 +150,12 @@ async def withdraw(
         )
     target = request.url.path.rsplit("/", 2)[0] + "?withdrawn=" + urllib.parse.quote(evidence_id)
     return RedirectResponse(target, status_code=303)
+
+
+def _said(lang: str, rule: str, words: str) -> str:
+    """The application's own bilingual words as they are; any other rule as every page says
+    it (web.refusals.said)."""
+    return _in(lang, words) if " / " in words else said(lang, rule, words)
 
 
 def _in(lang: str, words: str) -> str:
