@@ -322,7 +322,7 @@ def filing_view(
             if kr.round == number and kr.score is not None:
                 scores.append(
                     Contestable(
-                        number, kr.kpi_code, _score(kr.score.score, policy.places), moment(closes)
+                        number, kr.kpi_code, _score(kr.score.score, policy.places), last_day(closes)
                     )
                 )
     evidence = [

@@ -50,6 +50,9 @@ async def test_a_contested_score_is_upheld_and_the_auditor_proves_it_offline(
     await page.get_by_role("link", name="ร้องเรียนผลคะแนนที่ประกาศแล้ว").click()
     await page.get_by_role("heading", name="ร้องเรียนผลคะแนนที่ประกาศแล้ว").wait_for()
     await both_widths(page, "complaint-file-th")
+    # The window's end as its last day, not as 00:00 of the day after.
+    until = await page.locator("label .small").first.inner_text()
+    assert until.startswith("ร้องเรียนได้ถึง") and ":" not in until, until
     # Reasons left empty: refused beside the field, the chosen score kept.
     await page.get_by_label(re.compile(rf"ตัวชี้วัด {KPI} รอบที่ {R}")).check()
     await page.get_by_label("evidence-kpi-2.pdf", exact=False).check()
