@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from application.agreements import readable_in, readable_state_in
+from application.agreements import readable_in, readable_or_none
 from application.web_sessions import SignedIn, keep_alive, resume_in
 from domain.access import OrgTree, Principal
 from domain.agreement import AgreementState
@@ -19,9 +19,10 @@ from domain.definition import AgreementDefinition
 from domain.progress import progress
 from domain.thai import format_date_th
 from domain.visibility import as_seen_by
-from storage.agreements import children_of, get_definition
+from storage.agreements import get_definition, with_children
 from storage.db import Database
 from storage.page_reads import labels
+from storage.tables import AgreementRow
 from storage.users import agreement_unit, org_tree
 
 LEVELS = 5  # the paper form's five score levels
@@ -189,10 +190,10 @@ def agreement_for(
 ) -> tuple[SignedIn, AgreementView | None] | None:
     """The agreement page for the browser behind this session id (None: not signed in); its
     view is None when the agreement does not exist or is out of their scope (the page answers
-    404 for both, as the API does). The whole page is read on one connection, without a
-    transaction around its reads (decision 0033): who it is, the organisation tree, the scope
-    check (application.agreements.readable_state_in, the one every reader goes through), the
-    names and the children."""
+    404 for both, as the API does). The whole page is read on one connection in four queries,
+    without a transaction around them (decision 0033): who it is, the organisation tree, the
+    agreement with the rows cascaded from it (scoped by application.agreements'
+    readable_or_none, the step every reader goes through), and the names."""
     with db.statement_reader() as session:
         who = resume_in(session, session_id=session_id, now=now)
         if who is None:
@@ -205,13 +206,14 @@ def agreement_for(
 def _agreement_view(
     session: Session, actor: Principal, tree: OrgTree, agreement_id: str
 ) -> AgreementView | None:
-    state = readable_state_in(session, reader=actor, tree=tree, agreement_id=agreement_id)
+    own, cascaded = with_children(session, agreement_id)
+    state = readable_or_none(session, reader=actor, tree=tree, state=own)
     if state is None:
         return None
     state = as_seen_by(state, actor.user_id)
     unit_id = state.parties.unit or agreement_unit(session, state)
     definition = _definition(session, state)
-    children = _children(session, actor, tree, state.agreement_id)
+    children = _children(session, actor, tree, cascaded)
     people = {state.parties.maker, state.parties.recipient}
     people |= {s.signer for s in state.signatures}
     people |= {s.on_behalf_of for s in state.signatures if s.on_behalf_of}
@@ -265,12 +267,12 @@ def _agreement_view(
 
 
 def _children(
-    session: Session, actor: Principal, tree: OrgTree, agreement_id: str
+    session: Session, actor: Principal, tree: OrgTree, rows: list[AgreementRow]
 ) -> list[ChildView]:
     """The agreements cascaded from this one that the actor may read, with how far each has
     come (domain.progress, as GET /v1/agreements/{id}/children answers)."""
     shown = []
-    for row in children_of(session, agreement_id):
+    for row in rows:
         child = AgreementState.model_validate(row.state)
         if not readable_in(session, reader=actor, tree=tree, state=child, unit=row.unit):
             continue

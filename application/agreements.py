@@ -66,7 +66,16 @@ def readable_state_in(
     """The agreement's internal state if it exists for this reader, else None: out of their
     scope it does not exist, one answer for both (the pages' 404). Read in the caller's
     session, so a page or route that reads more goes on in the same connection."""
-    state = get_state(session, agreement_id)
+    return readable_or_none(
+        session, reader=reader, tree=tree, state=get_state(session, agreement_id)
+    )
+
+
+def readable_or_none(
+    session: Session, *, reader: Principal, tree: OrgTree, state: AgreementState | None
+) -> AgreementState | None:
+    """`readable_state_in` for a state the caller has read with more (the agreement page reads
+    it with its children)."""
     if state is None or not readable_in(session, reader=reader, tree=tree, state=state):
         return None
     return state
