@@ -11,7 +11,7 @@ from fastapi import Path
 
 from api.identity import Caller
 from api.services import Services
-from application.agreements import act_on_agreement, visible_state
+from application.agreements import act_on_agreement, visible_state_in
 from application.agreements import not_found as not_found
 from application.public.agreements import AgreementDetail, agreement_detail
 from domain.agreement import AgreementState
@@ -28,10 +28,12 @@ def command_id(key: str | None) -> str:
 
 
 def visible(services: Services, user: Caller, agreement_id: str) -> AgreementState:
-    """The agreement, if it exists for this user: out of their scope it does not (404)."""
-    return visible_state(
-        db=services.db, reader=user.principal, tree=user.tree, agreement_id=agreement_id
-    )
+    """The agreement, if it exists for this user: out of their scope it does not (404). The
+    organisation tree, when the caller has not read it yet, comes on the same connection."""
+    with services.db.reader() as session:
+        return visible_state_in(
+            session, reader=user.principal, tree=user.tree_in(session), agreement_id=agreement_id
+        )
 
 
 def seen(state: AgreementState, user: Caller) -> AgreementDetail:

@@ -10,19 +10,19 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from application.agreements import visible_state
-from application.errors import Problem
+from application.agreements import readable_in, readable_or_none
 from application.web_sessions import SignedIn, keep_alive, resume_in
-from domain.access import OrgTree, Principal, may_read_agreement
+from domain.access import OrgTree, Principal
 from domain.agreement import AgreementState
 from domain.criteria import Banded, Criteria, Milestones, StepSum, ThresholdLadder
 from domain.definition import AgreementDefinition
 from domain.progress import progress
 from domain.thai import format_date_th
 from domain.visibility import as_seen_by
-from storage.agreements import children_of, get_definition
+from storage.agreements import get_definition, with_children
 from storage.db import Database
 from storage.page_reads import labels
+from storage.tables import AgreementRow
 from storage.users import agreement_unit, org_tree
 
 LEVELS = 5  # the paper form's five score levels
@@ -190,35 +190,34 @@ def agreement_for(
 ) -> tuple[SignedIn, AgreementView | None] | None:
     """The agreement page for the browser behind this session id (None: not signed in); its
     view is None when the agreement does not exist or is out of their scope (the page answers
-    404 for both, as the API does). Who it is and the organisation tree come in one
-    connection, the scope check is application.agreements.visible_state (the one every reader
-    goes through), and the rest of the page is read in one more."""
-    with db.reader() as session:
+    404 for both, as the API does). The whole page is read on one connection in four queries,
+    without a transaction around them (decision 0033): who it is, the organisation tree, the
+    agreement with the rows cascaded from it (scoped by application.agreements'
+    readable_or_none, the step every reader goes through), and the names."""
+    with db.statement_reader() as session:
         who = resume_in(session, session_id=session_id, now=now)
-        tree = org_tree(session) if who is not None else None
-    if who is None or tree is None:
-        return None
-    view = _agreement_view(db, who.principal, tree, agreement_id)
+        if who is None:
+            return None
+        view = _agreement_view(session, who.principal, org_tree(session), agreement_id)
     keep_alive(db=db, signed_in=who, session_id=session_id, now=now)
     return who, view
 
 
 def _agreement_view(
-    db: Database, actor: Principal, tree: OrgTree, agreement_id: str
+    session: Session, actor: Principal, tree: OrgTree, agreement_id: str
 ) -> AgreementView | None:
-    try:
-        state = visible_state(db=db, reader=actor, tree=tree, agreement_id=agreement_id)
-    except Problem:
+    own, cascaded = with_children(session, agreement_id)
+    state = readable_or_none(session, reader=actor, tree=tree, state=own)
+    if state is None:
         return None
     state = as_seen_by(state, actor.user_id)
-    with db.reader() as session:
-        unit_id = state.parties.unit or agreement_unit(session, state)
-        definition = _definition(session, state)
-        children = _children(session, actor, tree, state.agreement_id)
-        people = {state.parties.maker, state.parties.recipient}
-        people |= {s.signer for s in state.signatures}
-        people |= {s.on_behalf_of for s in state.signatures if s.on_behalf_of}
-        named = labels(session, user_ids=people, unit_ids={unit_id} if unit_id else ())
+    unit_id = state.parties.unit or agreement_unit(session, state)
+    definition = _definition(session, state)
+    children = _children(session, actor, tree, cascaded)
+    people = {state.parties.maker, state.parties.recipient}
+    people |= {s.signer for s in state.signatures}
+    people |= {s.on_behalf_of for s in state.signatures if s.on_behalf_of}
+    named = labels(session, user_ids=people, unit_ids={unit_id} if unit_id else ())
     unit = named.units.get(unit_id) if unit_id else None
     rounds = []
     for r in definition.rounds:
@@ -268,14 +267,14 @@ def _agreement_view(
 
 
 def _children(
-    session: Session, actor: Principal, tree: OrgTree, agreement_id: str
+    session: Session, actor: Principal, tree: OrgTree, rows: list[AgreementRow]
 ) -> list[ChildView]:
     """The agreements cascaded from this one that the actor may read, with how far each has
     come (domain.progress, as GET /v1/agreements/{id}/children answers)."""
     shown = []
-    for row in children_of(session, agreement_id):
+    for row in rows:
         child = AgreementState.model_validate(row.state)
-        if not may_read_agreement(child, actor, tree, row.unit or agreement_unit(session, child)):
+        if not readable_in(session, reader=actor, tree=tree, state=child, unit=row.unit):
             continue
         done = progress(as_seen_by(child, actor.user_id), _definition(session, child))
         shown.append(

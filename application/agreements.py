@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import Session
+
 from application.commands import update_for
 from application.errors import Problem
 from application.gateway import TemporalGateway
@@ -44,17 +46,58 @@ def not_found(agreement_id: str) -> Problem:
     return Problem(404, "NotFound", "Not found", f"no agreement {agreement_id}")
 
 
+def readable_in(
+    session: Session,
+    *,
+    reader: Principal,
+    tree: OrgTree,
+    state: AgreementState,
+    unit: str | None = None,
+) -> bool:
+    """Whether this reader may read this agreement: domain.access's rule, given the agreement's
+    unit (`unit` when its row records one, else its parties' unit, else its maker's, read in
+    the caller's session)."""
+    return may_read_agreement(state, reader, tree, unit or agreement_unit(session, state))
+
+
+def readable_state_in(
+    session: Session, *, reader: Principal, tree: OrgTree, agreement_id: str
+) -> AgreementState | None:
+    """The agreement's internal state if it exists for this reader, else None: out of their
+    scope it does not exist, one answer for both (the pages' 404). Read in the caller's
+    session, so a page or route that reads more goes on in the same connection."""
+    return readable_or_none(
+        session, reader=reader, tree=tree, state=get_state(session, agreement_id)
+    )
+
+
+def readable_or_none(
+    session: Session, *, reader: Principal, tree: OrgTree, state: AgreementState | None
+) -> AgreementState | None:
+    """`readable_state_in` for a state the caller has read with more (the agreement page reads
+    it with its children)."""
+    if state is None or not readable_in(session, reader=reader, tree=tree, state=state):
+        return None
+    return state
+
+
+def visible_state_in(
+    session: Session, *, reader: Principal, tree: OrgTree, agreement_id: str
+) -> AgreementState:
+    """`readable_state_in`, answering 404 (Problem) for none. For deciding; what is shown goes
+    through `read_agreement`."""
+    state = readable_state_in(session, reader=reader, tree=tree, agreement_id=agreement_id)
+    if state is None:
+        raise not_found(agreement_id)
+    return state
+
+
 def visible_state(
     *, db: Database, reader: Principal, tree: OrgTree, agreement_id: str
 ) -> AgreementState:
-    """The agreement's internal state, if it exists for this reader: out of their scope it does
-    not (404). For deciding; what is shown goes through `read_agreement`."""
+    """`visible_state_in` in a session of its own."""
     with db.reader() as session:
-        state = get_state(session, agreement_id)
-        unit = agreement_unit(session, state) if state is not None else None
-    if state is None or not may_read_agreement(state, reader, tree, unit):
-        raise not_found(agreement_id)
-    return state
+        return visible_state_in(session, reader=reader, tree=tree, agreement_id=agreement_id)
 
 
 def read_agreement(

@@ -26,6 +26,7 @@ from typing import Any
 from sqlmodel import Session
 
 from application.agreement_page import _definition, _levels
+from application.agreements import readable_state_in
 from application.errors import Problem
 from documents.model import (
     AgreementDocument,
@@ -35,7 +36,7 @@ from documents.model import (
     RoundReportDocument,
     Signed,
 )
-from domain.access import Principal, may_read_agreement
+from domain.access import Principal
 from domain.agreement import AgreementState, Party
 from domain.calendar import BANGKOK
 from domain.canonical import canonical_json
@@ -44,7 +45,7 @@ from domain.definition import AgreementDefinition
 from domain.errors import violation
 from domain.merkle import ProofError, verify_inclusion
 from domain.thai import fiscal_year_bounds, format_long_date_th, thai_digits
-from storage.agreements import get_definition, get_state
+from storage.agreements import get_definition
 from storage.audit import tree_size
 from storage.audit_append import append_entry
 from storage.audit_query import agreement_entries
@@ -98,13 +99,9 @@ def _when(moment: datetime | None) -> str:
 
 
 def _readable(session: Session, actor: Principal, agreement_id: str) -> AgreementState | None:
-    state = get_state(session, agreement_id)
-    if state is None:
-        return None
-    unit_id = state.parties.unit or agreement_unit(session, state)
-    if not may_read_agreement(state, actor, org_tree(session), unit_id):
-        return None
-    return state
+    return readable_state_in(
+        session, reader=actor, tree=org_tree(session), agreement_id=agreement_id
+    )
 
 
 def _names(session: Session, ids: set[str]) -> dict[str, str]:

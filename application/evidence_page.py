@@ -11,9 +11,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from application.agreements import act_on_agreement, visible_state
+from application.agreements import (
+    act_on_agreement,
+    readable_in,
+    readable_state_in,
+    visible_state_in,
+)
 from application.gateway import TemporalGateway
-from domain.access import Principal, may_read_agreement
+from domain.access import Principal
 from domain.agreement import Actor
 from domain.commands import WithdrawEvidence
 from domain.errors import ValidationFailed, violation
@@ -22,7 +27,7 @@ from storage.agreements import get_definition, get_state
 from storage.db import Database
 from storage.evidence import EvidenceQuery, find_evidence, get_evidence
 from storage.tables import AppUser, EvidenceRow
-from storage.users import agreement_unit, org_tree
+from storage.users import org_tree
 
 # What a browser shows itself without running anything the file carries. HTML, SVG and XML are
 # refused at upload (domain/media.py), and would be served as attachments if they ever were not.
@@ -109,11 +114,10 @@ def evidence_page(
 ) -> EvidencePage | None:
     """None when the agreement, its round or its KPI does not exist for this reader (404)."""
     with db.reader() as session:
-        state = get_state(session, agreement_id)
+        state = readable_state_in(
+            session, reader=actor, tree=org_tree(session), agreement_id=agreement_id
+        )
         if state is None:
-            return None
-        unit = state.parties.unit or agreement_unit(session, state)
-        if not may_read_agreement(state, actor, org_tree(session), unit):
             return None
         definition = get_definition(session, state.definition_id, state.definition_version)
         if definition is None:
@@ -150,8 +154,7 @@ def readable_evidence(*, db: Database, actor: Principal, evidence_id: str) -> Ev
         state = get_state(session, row.agreement_id) if row is not None else None
         if row is None or state is None:
             return None
-        unit = state.parties.unit or agreement_unit(session, state)
-        if not may_read_agreement(state, actor, org_tree(session), unit):
+        if not readable_in(session, reader=actor, tree=org_tree(session), state=state):
             return None
         session.expunge(row)
     return row
@@ -189,8 +192,9 @@ async def withdraw_evidence(
             ],
         )
     with db.reader() as session:
-        tree = org_tree(session)
-    visible_state(db=db, reader=principal, tree=tree, agreement_id=agreement_id)
+        visible_state_in(
+            session, reader=principal, tree=org_tree(session), agreement_id=agreement_id
+        )
     command = WithdrawEvidence(
         command_id=str(uuid.uuid4()),
         actor=actor,

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from application.agreements import act_on_agreement, not_found
+from application.agreements import act_on_agreement, not_found, readable_state_in
 from application.gateway import TemporalGateway
 from application.pages import inbox_view
-from domain.access import Principal, may_read_agreement
+from domain.access import Principal
 from domain.agreement import Actor, AgreementState, KpiRound, Party, RoundStatus
 from domain.commands import Command
 from domain.criteria import (
@@ -37,11 +37,11 @@ from domain.scoring import score_kpi
 from domain.scoring.engine import criteria_for
 from domain.thai import format_date_th
 from domain.visibility import as_seen_by
-from storage.agreements import get_definition, get_state
+from storage.agreements import get_definition
 from storage.db import Database
 from storage.inbox import InboxFilter
 from storage.tables import AppUser
-from storage.users import agreement_unit, org_tree
+from storage.users import org_tree
 
 # How a KPI's result is typed, by its criteria's method: one number (with the measures its
 # formula names), the levels whose steps are done, per-step progress, or done / not done.
@@ -78,11 +78,10 @@ def _readable(
     """The agreement, the definition in force and the names of its people, in one read; None
     when it does not exist or is out of the actor's scope (one answer for both, as the API)."""
     with db.reader() as session:
-        state = get_state(session, agreement_id)
+        state = readable_state_in(
+            session, reader=actor, tree=org_tree(session), agreement_id=agreement_id
+        )
         if state is None:
-            return None
-        unit_id = state.parties.unit or agreement_unit(session, state)
-        if not may_read_agreement(state, actor, org_tree(session), unit_id):
             return None
         definition = get_definition(session, state.definition_id, state.definition_version)
         if definition is None:

@@ -42,6 +42,7 @@ from bench.api import (
     Api,
     Phase,
     Seed,
+    cpu_seconds,
     load,
     percentile,
     pick_users,
@@ -166,10 +167,13 @@ async def load_way(api: Api, clients: list[Client], way: str, seconds: float) ->
     return [x for xs in per_client for x in xs]
 
 
-def run_way(api: Api, clients: list[Client], way: str, seconds: float) -> tuple[list[float], float]:
-    started = time.perf_counter()
+def run_way(
+    api: Api, clients: list[Client], way: str, seconds: float
+) -> tuple[list[float], float, float]:
+    """The latencies, the wall seconds and the API process's CPU seconds of one way's run."""
+    started, cpu = time.perf_counter(), cpu_seconds(api.process.pid)
     latencies = asyncio.run(load_way(api, clients, way, seconds))
-    return latencies, time.perf_counter() - started
+    return latencies, time.perf_counter() - started, cpu_seconds(api.process.pid) - cpu
 
 
 WAYS = ("api_inbox", "web_inbox", "api_agreement", "web_agreement")
@@ -198,13 +202,16 @@ def report(seed: Seed, clients: list[Client], phases: dict[str, Phase]) -> None:
             (f"{way}_p50_ms", f"{1000 * statistics.median(phase.latencies):.2f}"),
             (f"{way}_p95_ms", f"{1000 * percentile(phase.latencies, 0.95):.2f}"),
             (f"{way}_rps", f"{phase.requests / phase.seconds:.1f}"),
+            (f"{way}_api_cpu_ms_per_request", f"{1000 * phase.api_cpu / phase.requests:.2f}"),
         ]
     costs = []
     for page in ("inbox", "agreement"):
         web, api = phases[f"web_{page}"], phases[f"api_{page}"]
         p95 = percentile(web.latencies, 0.95) / percentile(api.latencies, 0.95)
         rps = (api.requests / api.seconds) / (web.requests / web.seconds)
+        cpu = (web.api_cpu / web.requests) / (api.api_cpu / api.requests)
         lines += [(f"{page}_p95_cost", f"{p95:.3f}"), (f"{page}_throughput_cost", f"{rps:.3f}")]
+        lines.append((f"{page}_cpu_cost", f"{cpu:.3f}"))  # not in the ratio: a diagnosis
         costs += [p95, rps]
     lines.append(("ratio", f"{max(costs):.3f}"))
     sys.stdout.write("".join(f"{name}: {value}\n" for name, value in lines))

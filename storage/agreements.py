@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import union
+from sqlalchemy import or_, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, delete, func, select
@@ -200,6 +200,20 @@ def _save_round_scores(
 def children_of(session: Session, parent_id: str) -> list[AgreementRow]:
     statement = select(AgreementRow).where(AgreementRow.parent_id == parent_id)
     return list(session.exec(statement.order_by(col(AgreementRow.id))))
+
+
+def with_children(
+    session: Session, agreement_id: str
+) -> tuple[AgreementState | None, list[AgreementRow]]:
+    """An agreement's state and the rows of the agreements cascaded from it, in one query (by
+    the primary key and the parent index): the agreement page shows both."""
+    statement = select(AgreementRow).where(
+        or_(col(AgreementRow.id) == agreement_id, col(AgreementRow.parent_id) == agreement_id)
+    )
+    rows = list(session.exec(statement.order_by(col(AgreementRow.id))))
+    own = next((r for r in rows if r.id == agreement_id), None)
+    state = None if own is None else AgreementState.model_validate(own.state)
+    return state, [r for r in rows if r.id != agreement_id]
 
 
 def get_state(session: Session, agreement_id: str) -> AgreementState | None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import structlog
 from fastapi import FastAPI
 from sqlalchemy.exc import DBAPIError
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import MutableHeaders, URLPath
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Match
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -19,7 +21,7 @@ from application.errors import Problem
 from storage.db import Database
 from web.i18n import COOKIE, language
 from web.render import page
-from web.routes import router
+from web.routes import last, screens
 from web.routes.context import CHANGE_PASSWORD, PasswordChangeRequired
 from web.security import add_page_headers, is_page
 from web.services import PageServices
@@ -109,14 +111,37 @@ def api_services(app: FastAPI) -> PageServices:
     return PageServices(temporal=api.temporal, store=api.store, signer=api.audit_signer)
 
 
+class PagesFirst(BaseRoute):
+    """The screens, tried first but for a page path only (`is_page`): a page view no longer
+    tests every JSON route's pattern before its own (decision 0035, amendment), and a request
+    to the JSON API passes it at the cost of one prefix test. No screen has an API route's
+    path (tests/integration/test_web_routing.py), so which route answers is unchanged."""
+
+    def __init__(self, screens: BaseRoute) -> None:
+        self.screens = screens
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and is_page(scope["path"]):
+            return self.screens.matches(scope)
+        return Match.NONE, {}
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.screens.handle(scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        return self.screens.url_path_for(name, **path_params)
+
+
 def install_web(app: FastAPI, db: Database, services: PageServices | None = None) -> None:
-    """Adds the pages last, so every API route keeps its path; the catch-all 404 page comes
-    after them. Without `services` the pages use the API's own on the same app (the
-    composition root hands both the same); with neither, the pages that act through Temporal
-    or hand out bundles answer 503 (the reading pages still work)."""
+    """Adds the pages: the screens before the JSON API's routes, behind `PagesFirst`, and the
+    catch-all 404 page after every route. Without `services` the pages use the API's own on
+    the same app (the composition root hands both the same); with neither, the pages that act
+    through Temporal or hand out bundles answer 503 (the reading pages still work)."""
     app.state.web_db = db
     app.state.web_services = services or api_services(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(router)
+    app.include_router(screens)
+    app.router.routes.insert(0, PagesFirst(app.router.routes.pop()))
+    app.include_router(last)
     app.add_exception_handler(PasswordChangeRequired, to_change_password)
     app.add_middleware(PageMiddleware)

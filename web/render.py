@@ -20,6 +20,9 @@ def environment() -> Environment:
         undefined=StrictUndefined,  # a name missing from the view fails, never renders empty
         trim_blocks=True,
         lstrip_blocks=True,
+        # The templates are package files that do not change under a running process: without
+        # this, every page (and every include in it) stats its template files again.
+        auto_reload=False,
     )
 
 

@@ -40,7 +40,7 @@ from api.schemas import (
 )
 from api.services import Services
 from api.uploads import FILE_FIELD, Received, declared_sha256, receive, receive_declared
-from application.agreements import act_on_agreement
+from application.agreements import act_on_agreement, readable_in
 from application.evidence_reads import record_evidence_read
 from application.public.agreements import AgreementDetail
 from domain.access import may_query_whole_log
@@ -431,7 +431,11 @@ def _readable_row(services: Services, user: Caller, evidence_id: str) -> Evidenc
     with services.db.reader() as session:
         row = get_evidence(session, evidence_id)
         state = get_state(session, row.agreement_id) if row else None
-    if row is None or state is None or not user.may_read(state):
+        tree = user.tree_in(session)
+        mine = state is not None and readable_in(
+            session, reader=user.principal, tree=tree, state=state
+        )
+    if row is None or not mine:
         raise Problem(404, "NotFound", "Not found", f"no evidence {evidence_id}")
     return row
 

@@ -8,6 +8,7 @@ from api.agreement_access import AgreementId, not_found, visible
 from api.deps import CurrentUser, ServicesDep
 from api.identity import Caller
 from api.schemas import ProgressList
+from application.agreements import readable_in
 from domain.agreement import AgreementState
 from domain.progress import Progress, progress
 from domain.visibility import as_seen_by
@@ -35,11 +36,13 @@ def one(agreement_id: AgreementId, user: CurrentUser, services: ServicesDep) -> 
 def children(agreement_id: AgreementId, user: CurrentUser, services: ServicesDep) -> ProgressList:
     """The parent may live outside this system (a cascade names it): 404 if nothing is known."""
     with services.db.reader() as session:
-        parent = get_state(session, agreement_id)
+        tree, parent = user.tree_in(session), get_state(session, agreement_id)
         rows = children_of(session, agreement_id)
         states = [AgreementState.model_validate(r.state) for r in rows]
-    mine = [s for s in states if user.may_read(s)]
-    if (parent is None or not user.may_read(parent)) and not mine:
+        reader = user.principal
+        mine = [s for s in states if readable_in(session, reader=reader, tree=tree, state=s)]
+        theirs = parent is not None and readable_in(session, reader=reader, tree=tree, state=parent)
+    if not theirs and not mine:
         raise not_found(agreement_id)
     data = [_progress(services.db, state, user) for state in mine]
     return ProgressList(data=data, count=len(data))

@@ -1,6 +1,6 @@
 """The pages, one module per screen or feature. Each reads through application/ and writes only
 through it; nothing here calls the product's own HTTP API. A new screen adds its module to
-SCREENS; the catch-all 404 page stays last."""
+SCREENS; the catch-all 404 page (`last`) stays after every route."""
 
 from __future__ import annotations
 
@@ -47,7 +47,9 @@ SCREENS: tuple[APIRouter, ...] = (
     admin_reassign.router,
 )
 
-router = APIRouter(include_in_schema=False)
+# The screens, which web.app tries before the JSON API's routes for a page path, and the
+# catch-all 404 page, after every route of both.
+screens = APIRouter(include_in_schema=False)
 for screen in SCREENS:
-    router.include_router(screen)
-router.include_router(fallback.router)
+    screens.include_router(screen)
+last = fallback.router
