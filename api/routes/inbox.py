@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 
 from api.deps import BearerToken, CurrentUser, ServicesDep, unknown_token
-from api.identity import Caller, caller_in
+from api.identity import Caller, principal_in
 from api.plain_json import json_response
 from api.problems import Problem
 from api.reads import on_read_thread
@@ -158,10 +158,10 @@ def _task_page(
     services: Services, token: str, where: InboxFilter, offset: int, limit: int
 ) -> Response:
     with services.db.statement_reader() as session:
-        user = caller_in(services, session, token)
-        if user is None:
+        principal = principal_in(services, session, token)
+        if principal is None:
             raise unknown_token()
-        reach = reach_of(user)
+        reach = inbox.reach_of(principal)
         counts = inbox_counts(session, reach)
         # Unfiltered, the total is the sum of the counts per kind: one query fewer.
         known = sum(c["open"] for c in counts.values()) if where.empty else None
