@@ -258,5 +258,6 @@ def agreements_in_scope(
     statement = (
         select(*columns).where(col(AgreementRow.id).in_(page)).order_by(col(AgreementRow.id))
     )
-    rows = session.connection().execute(statement).mappings()
-    return [dict(row) for row in rows], int(total)
+    result = session.connection().execute(statement)
+    keys = tuple(result.keys())  # fetched at once, as the inbox's page
+    return [dict(zip(keys, row, strict=True)) for row in result.all()], int(total)
