@@ -34,7 +34,7 @@ from domain.scoring import RoundScore
 from domain.transition import AgreementWorkflowInput
 from domain.validation import validate_definition
 from storage.agreements import agreements_in_scope, get_definition
-from storage.users import org_tree
+from storage.users import current_org_tree
 
 router = APIRouter(prefix="/v1/agreements", tags=["agreements"])
 
@@ -84,7 +84,7 @@ def _agreement_page(services: Services, token: str, offset: int, limit: int) -> 
         if principal is None:
             raise unknown_token()
         # The agreements in the caller's scope, by id; scope decided in SQL (decision 0030).
-        scope = read_scope(principal, org_tree(session))
+        scope = read_scope(principal, current_org_tree(session))
         data, count = agreements_in_scope(session, scope, offset=offset, limit=limit)
     return json_response({"data": data, "count": count})
 
