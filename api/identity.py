@@ -42,7 +42,7 @@ def access_token(services: Services, user_id: str, now: datetime) -> str:
 # the inbox's own queries. Only a token that passed the whole check is kept, by the key that
 # signed it; its expiry is checked on every use. Cleared when full.
 _VERIFIED: dict[tuple[bytes, str], tuple[str, float]] = {}
-_VERIFIED_MAX = 10_000
+_VERIFIED_MAX = 2_048  # about 1 MiB when full (the API stays within its memory budget)
 _LEEWAY = timedelta(seconds=5)
 
 
