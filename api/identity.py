@@ -15,7 +15,7 @@ from api.services import Services
 from domain.access import OrgTree, Principal, may_read_agreement
 from domain.agreement import Actor, AgreementState
 from domain.delegation import standings
-from storage.callers import identity_of
+from storage.callers import identity_of, reader_of
 from storage.delegations import delegations_to
 from storage.tables import AppUser
 from storage.tokens import API_TOKEN_PREFIX, user_for_api_token
@@ -37,21 +37,52 @@ def access_token(services: Services, user_id: str, now: datetime) -> str:
     return jwt.encode(claims, services.session_key, algorithm=ALGORITHM)
 
 
+# Tokens verified already, with their user and expiry (decision 0033, amended): a client sends
+# the same token with each request, and checking its signature again costs more Python than
+# the inbox's own queries. Only a token that passed the whole check is kept, by the key that
+# signed it; its expiry is checked on every use. Cleared when full.
+_VERIFIED: dict[tuple[bytes, str], tuple[str, float]] = {}
+_VERIFIED_MAX = 2_048  # about 1 MiB when full (the API stays within its memory budget)
+_LEEWAY = timedelta(seconds=5)
+
+
 def user_id_from_jwt(services: Services, token: str) -> str | None:
+    return jwt_user(services.session_key, token)
+
+
+def jwt_user(key: bytes, token: str) -> str | None:
+    """The user an access token signed with `key` speaks for, if it is good now."""
+    known = _VERIFIED.get((key, token))
+    if known is not None:
+        user_id, expires = known
+        return user_id if datetime.now(UTC).timestamp() < expires else None
+    verified = _verify_jwt(key, token)
+    if verified is None:
+        return None
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()
+    _VERIFIED[(key, token)] = verified
+    return verified[0]
+
+
+def _verify_jwt(key: bytes, token: str) -> tuple[str, float] | None:
+    """The token's user and the moment it stops being accepted, if it is good now."""
     try:
         claims = jwt.decode(
             token,
-            services.session_key,
+            key,
             algorithms=[ALGORITHM],
             issuer=ISSUER,
             options={"require": ["exp", "sub", "iss"]},
-            leeway=timedelta(seconds=5),
+            leeway=_LEEWAY,
         )
     except jwt.PyJWTError:
         return None
     if claims.get("typ") != "access" or not isinstance(claims.get("sub"), str):
         return None
-    return str(claims["sub"])
+    if not isinstance(claims["exp"], int | float):
+        return None
+    return str(claims["sub"]), claims["exp"] + _LEEWAY.total_seconds()
 
 
 def caller_for_bearer(services: Services, token: str) -> Caller | None:
@@ -80,6 +111,26 @@ def caller_in(services: Services, session: Session, token: str) -> Caller | None
         acting_for=standings(list(found.delegations), found.user.id, today),
     )
     return Caller(user=found.user, principal=principal, services=services)
+
+
+def principal_in(services: Services, session: Session, token: str) -> Principal | None:
+    """caller_in's principal without the user's ORM row, for the inbox and the agreement list:
+    the same one query, read as columns (storage.callers.reader_of)."""
+    today = datetime.now(UTC).date()
+    if token.startswith(API_TOKEN_PREFIX):
+        user = user_for_api_token(session, token, now=datetime.now(UTC))
+        user_id = None if user is None else user.id
+    else:
+        user_id = user_id_from_jwt(services, token)
+    found = None if user_id is None else reader_of(session, user_id, today)
+    if found is None:
+        return None
+    return Principal(
+        user_id=found.user_id,
+        unit=found.unit,
+        grants=found.grants,
+        acting_for=standings(list(found.delegations), found.user_id, today),
+    )
 
 
 def user_for_bearer(services: Services, session: Session, token: str) -> AppUser | None:

@@ -39,6 +39,11 @@ class OrgTree:
     """unit -> parent (None at the top); small enough to hold whole (a ministry has hundreds)."""
 
     parents: Mapping[str, str | None]
+    # ReadScope.units() per set of reader units, remembered while this tree is the one in use
+    # (a tree read once serves many requests: storage.users.current_org_tree).
+    covered: dict[frozenset[str], frozenset[str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def lineage(self, unit: str) -> list[str]:
         """The unit, then its parent, up to the top."""
@@ -120,7 +125,11 @@ class ReadScope:
 
     def units(self) -> frozenset[str]:
         """Every unit `covers` holds true for, named once for a query's IN list."""
-        return frozenset(u for u in (*self.tree.parents, *self.reader_units) if self.covers(u))
+        known = self.tree.covered.get(self.reader_units)
+        if known is None:
+            known = frozenset(u for u in (*self.tree.parents, *self.reader_units) if self.covers(u))
+            self.tree.covered[self.reader_units] = known
+        return known
 
     def admits(self, people: Iterable[str], unit: str | None) -> bool:
         return not self.people.isdisjoint(people) or self.covers(unit)

@@ -253,18 +253,25 @@ def agreements_in_scope(
     session: Session, scope: ReadScope, *, offset: int, limit: int
 ) -> tuple[list[dict[str, Any]], int]:
     """The page of agreements a reader's scope admits (domain.access.ReadScope), by id, and how
-    many there are. Each way in is its own indexed lookup, united into one id list (as the inbox
-    does): the agreement's unit within the reader's units, or one of its people among theirs."""
+    many there are. Each way in is its own lookup of an index alone (migration 0012), united
+    into one id list (as the inbox does): the agreement's unit within the reader's units, or one
+    of its people among theirs. The count counts that list (every agreement_person row names an
+    agreement: a foreign key); the page's ids are sorted and cut from it before the agreement's
+    own rows are read, so a reader who may see thousands reads the columns of one page."""
     units, people = sorted(scope.units()), sorted(scope.people)
-    person = col(AgreementPerson.user_id).in_(people)
-    branches = [select(AgreementPerson.agreement_id).where(person)]
+    person: Any = col(AgreementPerson.agreement_id).label("id")
+    branches = [select(person).where(col(AgreementPerson.user_id).in_(people))]
     if units:
-        branches.append(select(_IN_UNIT.id).where(col(_IN_UNIT.unit).in_(units)))
-    admitted = col(AgreementRow.id).in_(union(*branches))
-    total = session.exec(select(func.count()).select_from(AgreementRow).where(admitted)).one()
+        branches.append(select(col(_IN_UNIT.id)).where(col(_IN_UNIT.unit).in_(units)))
+    # One branch alone is no UNION: its ids are made distinct as the union would.
+    ids = union(*branches) if len(branches) > 1 else branches[0].distinct()
+    admitted = ids.subquery("admitted")
+    total = session.exec(select(func.count()).select_from(admitted)).one()
+    page = select(admitted.c.id).order_by(admitted.c.id).offset(offset).limit(limit)
     columns = [getattr(AgreementRow, name) for name in SUMMARY_COLUMNS]
     statement = (
-        select(*columns).where(admitted).order_by(col(AgreementRow.id)).offset(offset).limit(limit)
+        select(*columns).where(col(AgreementRow.id).in_(page)).order_by(col(AgreementRow.id))
     )
-    rows = session.connection().execute(statement).mappings()
-    return [dict(row) for row in rows], int(total)
+    result = session.connection().execute(statement)
+    keys = tuple(result.keys())  # fetched at once, as the inbox's page
+    return [dict(zip(keys, row, strict=True)) for row in result.all()], int(total)

@@ -181,8 +181,10 @@ def inbox_page_rows(
         return [], 0
     total = inbox_total(session, reach, where, known_total)
     statement, parameters = page_query(reach, where, offset=offset, limit=limit)
-    rows = session.connection().execute(statement, parameters).mappings()
-    return [dict(row) for row in rows], total
+    result = session.connection().execute(statement, parameters)
+    # Fetched at once (the driver's fetchall), not row by row as iterating a result does.
+    keys = tuple(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result.all()], total
 
 
 def page_query(

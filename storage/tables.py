@@ -157,6 +157,7 @@ class DefinitionRow(SQLModel, table=True):
 
 class AgreementRow(SQLModel, table=True):
     __tablename__ = "agreement"
+    __table_args__ = (Index("ix_agreement_unit_id", "unit", "id"),)
 
     id: str = Field(primary_key=True, max_length=100)
     title: str = Field(max_length=500)
@@ -171,8 +172,9 @@ class AgreementRow(SQLModel, table=True):
     state: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(sa_column=_utc())
     updated_at: datetime = Field(sa_column=_utc())
-    # The unit whose scope holds it (decision 0020), so that the list filters in SQL (0030).
-    unit: str | None = Field(default=None, index=True, max_length=100)
+    # The unit whose scope holds it (decision 0020), so that the list filters in SQL (0030);
+    # indexed with the id (ix_agreement_unit_id, migration 0012).
+    unit: str | None = Field(default=None, max_length=100)
 
 
 class AgreementPerson(SQLModel, table=True):
@@ -181,8 +183,11 @@ class AgreementPerson(SQLModel, table=True):
 
     __tablename__ = "agreement_person"
 
+    # Looked up by person, the agreement's id read from the index alone (migration 0012).
+    __table_args__ = (Index("ix_agreement_person_user_agreement", "user_id", "agreement_id"),)
+
     agreement_id: str = Field(primary_key=True, foreign_key="agreement.id", max_length=100)
-    user_id: str = Field(primary_key=True, index=True, max_length=64)
+    user_id: str = Field(primary_key=True, max_length=64)
 
 
 class SignatureRow(SQLModel, table=True):

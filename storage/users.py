@@ -8,6 +8,7 @@ import hmac
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from domain.access import Grant, OrgTree
@@ -66,9 +67,41 @@ def grants_of(session: Session, user: AppUser) -> list[Grant]:
 
 
 def org_tree(session: Session) -> OrgTree:
-    """Two columns of every unit, no ORM objects: read on every scoped request."""
+    """Two columns of every unit, no ORM objects."""
     rows = session.exec(select(OrgUnit.id, OrgUnit.parent_id))
     return OrgTree(parents=dict(rows.all()))
+
+
+# Per database: the tree as last read by this process, with the version of the unit table it
+# was read at.
+_TREES: dict[str, tuple[tuple[int, ...], OrgTree]] = {}
+# On PostgreSQL every row version carries the transaction that wrote it (xmin, kept when a row
+# is frozen): a unit added, changed or moved brings a new transaction id into the sum and
+# usually raises the newest one, a unit removed lowers the count.
+_VERSION = text(
+    "SELECT count(*), coalesce(sum(xmin::text::bigint), 0), coalesce(max(xmin::text::bigint), 0)"
+    " FROM org_unit"
+)
+
+
+def current_org_tree(session: Session) -> OrgTree:
+    """org_tree, read again only when the unit table has changed since this process last read
+    it (decision 0033, amended). The version is asked of the database on every call, so a
+    change made by another process (the worker, another API process, an administrator's page)
+    is seen by the next request as before; the version is read before the tree, so a tree is
+    never kept under a version older than itself. SQLite (one process, development and tests)
+    reads the tree each time."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return org_tree(session)
+    version = tuple(int(n) for n in session.connection().execute(_VERSION).one())
+    database = str(bind.engine.url)
+    cached = _TREES.get(database)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    tree = org_tree(session)
+    _TREES[database] = (version, tree)
+    return tree
 
 
 def unit_of(session: Session, user_id: str) -> str | None:

@@ -16,7 +16,7 @@ from api.deps import (
     actor_of,
     unknown_token,
 )
-from api.identity import caller_in
+from api.identity import principal_in
 from api.parties import with_unit
 from api.plain_json import json_response
 from api.problems import Problem
@@ -34,6 +34,7 @@ from domain.scoring import RoundScore
 from domain.transition import AgreementWorkflowInput
 from domain.validation import validate_definition
 from storage.agreements import agreements_in_scope, get_definition
+from storage.users import current_org_tree
 
 router = APIRouter(prefix="/v1/agreements", tags=["agreements"])
 
@@ -79,11 +80,11 @@ async def list_all(
 
 def _agreement_page(services: Services, token: str, offset: int, limit: int) -> Response:
     with services.db.statement_reader() as session:
-        user = caller_in(services, session, token)
-        if user is None:
+        principal = principal_in(services, session, token)
+        if principal is None:
             raise unknown_token()
         # The agreements in the caller's scope, by id; scope decided in SQL (decision 0030).
-        scope = read_scope(user.principal, user.tree_in(session))
+        scope = read_scope(principal, current_org_tree(session))
         data, count = agreements_in_scope(session, scope, offset=offset, limit=limit)
     return json_response({"data": data, "count": count})
 

@@ -5,13 +5,14 @@ filtered, soonest due first, paged, counted per kind; group tasks claimed and re
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 
 from api.deps import BearerToken, CurrentUser, ServicesDep, unknown_token
-from api.identity import Caller, caller_in
+from api.identity import Caller, principal_in
 from api.plain_json import json_response
 from api.problems import Problem
 from api.reads import on_read_thread
@@ -116,17 +117,23 @@ def _public(row: TaskRow) -> TaskPublic:
 def _with_actions(row: dict[str, Any]) -> dict[str, Any]:
     """A task read as plain columns, with its action links: TaskPublic's shape, as a dict."""
     where = (row["agreement_id"], row["round"], row["kpi_code"])
-    row["actions"] = [
+    row["actions"] = [{**link, "href": _path(link["name"], *where)} for link in _links(row["kind"])]
+    return row
+
+
+@cache
+def _links(kind: str) -> tuple[dict[str, str], ...]:
+    """A kind's action links but their paths, built once (the labels do not change)."""
+    return tuple(
         {
             "name": a.name,
             "method": "GET" if a.name == "verify_evidence" else "POST",
-            "href": _path(a.name, *where),
+            "href": "",
             "label_th": a.label_th,
             "label_en": a.label_en,
         }
-        for a in COMPLETES.get(row["kind"], ())
-    ]
-    return row
+        for a in COMPLETES.get(kind, ())
+    )
 
 
 def reach_of(user: Caller) -> Reach:
@@ -158,10 +165,10 @@ def _task_page(
     services: Services, token: str, where: InboxFilter, offset: int, limit: int
 ) -> Response:
     with services.db.statement_reader() as session:
-        user = caller_in(services, session, token)
-        if user is None:
+        principal = principal_in(services, session, token)
+        if principal is None:
             raise unknown_token()
-        reach = reach_of(user)
+        reach = inbox.reach_of(principal)
         counts = inbox_counts(session, reach)
         # Unfiltered, the total is the sum of the counts per kind: one query fewer.
         known = sum(c["open"] for c in counts.values()) if where.empty else None

@@ -19,7 +19,7 @@ from domain.access import OrgTree, Principal, may_read_agreement, read_scope
 from domain.agreement import AgreementState, Parties
 from domain.delegation import standings
 from storage.agreements import agreements_in_scope, save_state
-from storage.callers import identity_of
+from storage.callers import Reader, identity_of, reader_of
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.tables import AgreementPerson, AgreementRow, AppUser, DelegationRow, OrgUnit, RoleGrant
@@ -142,7 +142,10 @@ def _delegate(
 def _principal(db: Database, user_id: str) -> Principal:
     with db.reader() as session:
         found = identity_of(session, user_id, TODAY)
+        columns = reader_of(session, user_id, TODAY)
     assert found is not None
+    # The read routes' caller, read as columns, is the same as the one read as ORM rows.
+    assert columns == Reader(user_id, found.user.unit_id, found.grants, found.delegations)
     return Principal(
         user_id=user_id,
         unit=found.user.unit_id,

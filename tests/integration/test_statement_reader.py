@@ -3,16 +3,20 @@ ROLLBACK round trip, decision 0033), and the pool's ordinary readers still get t
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from storage.db import Database
+from storage.db import RECENT_S, Database
 from tests.integration.conftest import fresh_database
+from tests.support.servers import PG_ADMIN_URL
 
 # In a transaction opened by BEGIN, the transaction began before the statement did; a
 # statement run on its own is its own transaction, begun with it.
@@ -56,3 +60,32 @@ def test_a_statement_reader_reads_what_the_reader_reads(kind: str, tmp_path: Pat
         if kind == "sqlite":
             with db.statement_reader() as session:
                 assert driver(session).in_transaction is False
+
+
+def _terminate(session: Session) -> None:
+    """Ends the server side of the session's connection, as a restart or an idle timeout would."""
+    pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+def test_a_connection_lost_while_idle_is_replaced_before_it_is_lent(postgres: Database) -> None:
+    with postgres.statement_reader() as session:
+        _terminate(session)
+    time.sleep(RECENT_S + 0.2)  # idle long enough to be pinged when lent again
+    with postgres.statement_reader() as session:
+        assert session.execute(text("SELECT 1")).scalar_one() == 1
+
+
+def test_a_connection_lost_just_after_use_fails_once_then_the_pool_recovers(
+    postgres: Database,
+) -> None:
+    """Lent again within RECENT_S, a connection is not pinged (decision 0033, amended): its
+    loss shows at its next statement, and the pool replaces it for the one after."""
+    with postgres.statement_reader() as session:
+        _terminate(session)
+    with pytest.raises(DBAPIError) as failed, postgres.statement_reader() as session:
+        session.execute(text("SELECT 1"))
+    assert failed.value.connection_invalidated
+    with postgres.statement_reader() as session:
+        assert session.execute(text("SELECT 1")).scalar_one() == 1
