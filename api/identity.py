@@ -7,9 +7,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import jwt
 from sqlmodel import Session
 
+from api import jwt_hs256
 from api.problems import Problem
 from api.services import Services
 from domain.access import OrgTree, Principal, may_read_agreement
@@ -21,7 +21,7 @@ from storage.tables import AppUser
 from storage.tokens import API_TOKEN_PREFIX, user_for_api_token
 from storage.users import agreement_unit, grants_of, org_tree
 
-ALGORITHM = "HS256"
+ALGORITHM = jwt_hs256.ALGORITHM
 ISSUER = "rabrong"
 
 
@@ -34,7 +34,7 @@ def access_token(services: Services, user_id: str, now: datetime) -> str:
         "exp": int((now + services.token_ttl).timestamp()),
         "jti": uuid.uuid4().hex,
     }
-    return jwt.encode(claims, services.session_key, algorithm=ALGORITHM)
+    return jwt_hs256.encode(claims, services.session_key)
 
 
 # Tokens verified already, with their user and expiry (decision 0033, amended): a client sends
@@ -67,16 +67,14 @@ def jwt_user(key: bytes, token: str) -> str | None:
 
 def _verify_jwt(key: bytes, token: str) -> tuple[str, float] | None:
     """The token's user and the moment it stops being accepted, if it is good now."""
-    try:
-        claims = jwt.decode(
-            token,
-            key,
-            algorithms=[ALGORITHM],
-            issuer=ISSUER,
-            options={"require": ["exp", "sub", "iss"]},
-            leeway=_LEEWAY,
-        )
-    except jwt.PyJWTError:
+    claims = jwt_hs256.decode(
+        token,
+        key,
+        issuer=ISSUER,
+        now=datetime.now(UTC).timestamp(),
+        leeway=_LEEWAY.total_seconds(),
+    )
+    if claims is None:
         return None
     if claims.get("typ") != "access" or not isinstance(claims.get("sub"), str):
         return None
