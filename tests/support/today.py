@@ -58,7 +58,11 @@ def now_on(day: date) -> datetime:
 
 
 def faked(binary: str, start: datetime, folder: Path) -> str:
-    """A wrapper that starts `binary` with its clock starting at `start` and running on."""
+    """A wrapper that starts `binary` with its clock starting at `start` and running on.
+
+    The monotonic clock is moved with the wall clock (libfaketime's default). Leaving it real
+    (FAKETIME_DONT_FAKE_MONOTONIC) made every update on the time-skipping server take 0.1-2.5 s
+    instead of 4-10 ms, and every skip 0.5 s instead of a few ms (measured, 0034's amendment)."""
     if not LIBFAKETIME.exists():
         raise RuntimeError(
             f"the clock must start at {start.isoformat()}, which needs libfaketime "
@@ -68,8 +72,7 @@ def faked(binary: str, start: datetime, folder: Path) -> str:
     wrapper = folder / f"{Path(binary).name}-at-{start:%Y%m%d%H%M%S}"
     wrapper.write_text(
         "#!/bin/sh\n"
-        f"export LD_PRELOAD='{LIBFAKETIME}' FAKETIME='@{stamp}' TZ=UTC\n"
-        "export FAKETIME_DONT_FAKE_MONOTONIC=1 DONT_FAKE_MONOTONIC=1 FAKETIME_DONT_RESET=1\n"
+        f"export LD_PRELOAD='{LIBFAKETIME}' FAKETIME='@{stamp}' TZ=UTC FAKETIME_DONT_RESET=1\n"
         f'exec "{binary}" "$@"\n',
         encoding="utf-8",
     )
