@@ -93,8 +93,9 @@ async def both_widths(browser: Browser, site: Site, username: str, path: str, na
 # What the unit types in round 1, Thai digits where numbers are typed: KPI 2 reaches level 3,
 # the others level 4; the weighted score by hand is (15*3 + 10*4 + 10*4 + 5*4) / 40.
 ROUND_1_SCORE = (Decimal(15) * 3 + Decimal(10) * 4 + Decimal(10) * 4 + Decimal(5) * 4) / 40
-# Round 2's criteria: KPI 2 and 10 are threshold ladders, KPI 5 from 70, KPI 8 five steps.
-ROUND_2_SCORE = (Decimal(15) * 4 + Decimal(10) * 4 + Decimal(10) * 4 + Decimal(5) * 4) / 40
+# Round 2's criteria: KPI 2 and 10 are threshold ladders, KPI 5 from 70 in steps of 10 (the
+# corrected ๙๖ reaches level 3), KPI 8 five steps: (15*4 + 10*3 + 10*4 + 5*4) / 40.
+ROUND_2_SCORE = (Decimal(15) * 4 + Decimal(10) * 3 + Decimal(10) * 4 + Decimal(5) * 4) / 40
 
 
 async def fill_round(page: Page, number: int) -> None:
