@@ -32,16 +32,11 @@ import pytest
 from examples.walkthrough import EVIDENCE_PDF, Walkthrough
 from rabrong.demo import demo_agreement_id
 from rabrong.embedded import WEED_PORTS, binary, free_port, free_port_block
-from tests.support.today import faked, now_on, shifted, today
+from tests.support.today import NO_NEW_WORKER, faked, now_on, shifted, today
 
 pytestmark = pytest.mark.e2e
 READY = "Rabrong is up"
-AFTER_RESTART = (
-    "as of another day every step ran but the last: a command to a workflow the stopped worker "
-    "last ran, which the time-skipping server never hands to the new worker (measured on it "
-    "without libfaketime too: no answer in 40 s; the dev server answers in 0.2 s); it runs on "
-    "the real day (decision 0034)"
-)
+AFTER_RESTART = "every step ran but the last (a command after the restart): " + NO_NEW_WORKER
 
 
 class Product:

@@ -31,6 +31,13 @@ from workflows.converter import DATA_CONVERTER
 
 LIBFAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1")
 VARIABLE = "RABRONG_TEST_TODAY"
+# Why a step that hands a workflow to a new worker cannot run as of another day (0034).
+NO_NEW_WORKER = (
+    "as of another day the server is the time-skipping one, which never hands an update to a "
+    "new worker once the worker that last ran the workflow stopped gracefully (measured on it "
+    "without libfaketime too: no answer in 40 s, the dev server answers in 0.2 s); this runs "
+    "on the real day (decision 0034)"
+)
 
 
 def real_today() -> date:
