@@ -32,8 +32,17 @@ EVIDENCE_PDF = (
 
 
 class Walkthrough:
-    def __init__(self, base_url: str, password: str, say: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        password: str,
+        say: Callable[[str], None],
+        today: date | None = None,
+    ) -> None:
+        """`today`: the day whose round the walkthrough enters (by default the real one; the
+        e2e test run as of another day passes that day, decision 0034)."""
         self.http = httpx.Client(base_url=base_url, timeout=60)
+        self.today = today
         self.password = password
         self.say = say
         self.tokens: dict[str, str] = {}
@@ -91,7 +100,7 @@ class Walkthrough:
         full = AgreementDefinition.model_validate(
             self.get("admin", f"/v1/definitions/{definition['id']}")
         )
-        return base, round_on(full, date.today())
+        return base, round_on(full, self.today or date.today())
 
     def run(self, agreement_id: str) -> dict[str, Any]:
         base, number = self.start(agreement_id)

@@ -281,6 +281,7 @@ def run_worker(settings: Settings) -> int:
             checkpointer=signing,
             vault_check_every=timedelta(hours=settings.evidence_check_hours),
             checkpoint_every=timedelta(minutes=settings.audit_checkpoint_minutes),
+            schedules=settings.temporal_schedules,
         )
 
     asyncio.run(go())

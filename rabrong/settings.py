@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -21,6 +22,15 @@ class Settings(BaseSettings):
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     temporal_ui_port: int = 8233
+    # False: `rabrong up` starts no Temporal server and uses the one at temporal_address (one
+    # started apart, or the tests' time-skipping server on another day: decision 0034).
+    temporal_embedded: bool = True
+    # False: the worker creates no schedules (vault check, checkpoints), for a Temporal server
+    # without them (the time-skipping test server); both then run only when asked.
+    temporal_schedules: bool = True
+    # Development only: the day `rabrong up --demo` loads the demo for (its fiscal year's
+    # definition and agreement); by default today.
+    demo_day: date | None = None
     task_queue: str = "rabrong"
     s3_endpoint: str = "127.0.0.1:8333"
     s3_access_key: str | None = None
@@ -52,6 +62,8 @@ class Settings(BaseSettings):
                 raise ValueError("production needs RABRONG_DATABASE_URL for PostgreSQL")
             if not self.s3_access_key or self.s3_secret_key is None:
                 raise ValueError("production needs RABRONG_S3_ACCESS_KEY and RABRONG_S3_SECRET_KEY")
+            if self.demo_day is not None:
+                raise ValueError("RABRONG_DEMO_DAY is for development: production has no demo")
         return self
 
     @property

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -80,13 +80,18 @@ class Stack:
             # mapped and given back when freed (decision 0033: 1.8 MiB off the API's peak).
             "MALLOC_MMAP_THRESHOLD_": os.environ.get("MALLOC_MMAP_THRESHOLD_", "1048576"),
         }
-        self._spawn("temporal", embedded.temporal_argv(settings), logs, env)
+        if settings.temporal_embedded:
+            self._spawn("temporal", embedded.temporal_argv(settings), logs, env)
         self._spawn("seaweedfs", embedded.weed_argv(settings, identities), logs, env)
         self._wait("temporal", lambda: _tcp(settings.temporal_address))
         store = evidence_store(settings)
         self._wait("s3", store.ensure_bucket)
         upgrade(settings.db_url)
-        loaded = load_demo(database(settings), settings.var_dir) if self.demo else None
+        loaded = (
+            load_demo(database(settings), settings.var_dir, settings.demo_day)
+            if self.demo
+            else None
+        )
         first_admin = ensure_first_administrator(database(settings), settings.var_dir)
         me = [sys.executable, "-m", "rabrong.cli"]
         self._spawn("worker", [*me, "worker"], logs, env)
@@ -158,14 +163,16 @@ class Stack:
             f"  web app      {s.api_url}/",
             f"  API docs     {s.api_url}/docs",
             f"  health       {s.api_url}/healthz",
-            f"  Temporal UI  http://{embedded.host_port(s.temporal_address)[0]}:{s.temporal_ui_port}",
+            f"  Temporal UI  http://{embedded.host_port(s.temporal_address)[0]}:{s.temporal_ui_port}"
+            if s.temporal_embedded
+            else f"  Temporal     {s.temporal_address} (not started by rabrong up)",
             f"  data         {s.var_dir.resolve()}",
         ]
         if demo_password is not None:
             lines += [
                 f"  demo logins  admin, permsec, kpi.owner, cmi.head, cmi.staff, skw.head,"
                 f" skw.staff, auditor; password: {demo_password}",
-                f"  demo agreement  {demo_agreement_id(datetime.now(UTC).date())}",
+                f"  demo agreement  {demo_agreement_id(_demo_day(s))}",
                 "  walkthrough  .venv/bin/python examples/walkthrough.py",
             ]
         if first_admin is not None:
@@ -174,6 +181,10 @@ class Stack:
             if key.created:
                 lines.append(f"  NEW {key.what}  {key.path}  {key.fingerprint}")
         self.say("\n".join(lines) + "\n")
+
+
+def _demo_day(settings: Settings) -> date:
+    return settings.demo_day or datetime.now(UTC).date()
 
 
 def _tcp(address: str) -> None:
@@ -195,7 +206,7 @@ async def _ensure_demo_agreement(settings: Settings) -> None:
     from domain.transition import AgreementWorkflowInput
     from rabrong.demo import demo_definition_for
 
-    today = datetime.now(UTC).date()
+    today = _demo_day(settings)
     agreement_id = demo_agreement_id(today)
     with database(settings).reader() as session:
         if get_state(session, agreement_id) is not None:

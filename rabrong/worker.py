@@ -81,8 +81,11 @@ async def run_worker(
     checkpointer: Checkpointer,
     vault_check_every: timedelta,
     checkpoint_every: timedelta,
+    schedules: bool = True,
 ) -> None:
-    """Run until SIGTERM or SIGINT, then let running tasks finish (graceful shutdown)."""
+    """Run until SIGTERM or SIGINT, then let running tasks finish (graceful shutdown). Without
+    `schedules` (a Temporal server that has none) the vault check and checkpoints are not
+    scheduled, and the log says so."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -96,8 +99,11 @@ async def run_worker(
             checkpointer=checkpointer,
             executor=executor,
         )
-        await ensure_vault_check(client, task_queue=task_queue, every=vault_check_every)
-        await ensure_audit_checkpoint(client, task_queue=task_queue, every=checkpoint_every)
+        if schedules:
+            await ensure_vault_check(client, task_queue=task_queue, every=vault_check_every)
+            await ensure_audit_checkpoint(client, task_queue=task_queue, every=checkpoint_every)
+        else:
+            log.warning("schedules off: no scheduled vault check or audit checkpoint")
         async with worker:
             log.info("worker started", task_queue=task_queue)
             await stop.wait()

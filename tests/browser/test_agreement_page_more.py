@@ -21,11 +21,11 @@ from domain.agreement import Actor, Parties
 from domain.cascade import UnitAssignment
 from domain.cascade_plan import CascadeRequest, CascadeUnit
 from domain.rollover import copy_for_year
-from rabrong.demo import DEMO_RESULTS
 from tests.browser.conftest import Site, shot, sign_in, sign_out, watched_page
 from tests.support.http import (
     DEMO_ID,
     FY,
+    RESULTS,
     R,
     eventually,
     parties,
@@ -54,14 +54,14 @@ async def _scored(site: Site) -> tuple[str, dict[str, Any]]:
     api = site.api
     aid = await _open_agreement(site, "scored")
     base = f"/v1/agreements/{aid}"
-    for code, result in DEMO_RESULTS.items():
+    for code, result in RESULTS.items():
         kpi = f"{base}/rounds/{R}/kpis/{code}"
         await api.ok(api.post("cmi.staff", f"{kpi}/result", json=result))
         files = {"file": (f"หลักฐาน {code}.pdf", EVIDENCE_PDF, "application/pdf")}
         await api.ok(api.post("cmi.staff", f"{kpi}/evidence", files=files), 201)
     await api.ok(api.post("cmi.staff", f"{base}/rounds/{R}/submit"))
     state: dict[str, Any] = {}
-    for code in DEMO_RESULTS:
+    for code in RESULTS:
         state = await api.ok(
             api.post("kpi.owner", f"{base}/rounds/{R}/kpis/{code}/approve", json={"note": "ครบ"})
         )
@@ -78,7 +78,7 @@ async def test_a_scored_round_shows_each_score_with_its_derivation_and_the_round
     await sign_in(site, watched, "kpi.owner")  # a reviewer sees the scores before publication
     page = watched.page
     await page.goto(f"{site.url}/agreements/{aid}")
-    for code in DEMO_RESULTS:
+    for code in RESULTS:
         scored = state["kpi_rounds"][f"{R}:{code}"]["score"]
         card = page.locator(f"#kpi-{code} .round").nth(R - 1)
         facts = await card.locator("dl.facts").inner_text()
@@ -95,7 +95,7 @@ async def test_a_scored_round_shows_each_score_with_its_derivation_and_the_round
     await shot(page, "agreement-scored-th")
     await page.get_by_role("link", name="English").click()
     await page.get_by_role("heading", name="Round totals").wait_for()
-    first = next(iter(DEMO_RESULTS))
+    first = next(iter(RESULTS))
     english = state["kpi_rounds"][f"{R}:{first}"]["score"]["derivation"]["explanation_en"]
     card = page.locator(f"#kpi-{first} .round").nth(R - 1)
     assert await card.locator("p.why").inner_text() == english
@@ -107,7 +107,7 @@ async def test_a_scored_round_shows_each_score_with_its_derivation_and_the_round
     await page.get_by_role("link", name="ภาษาไทย").click()
     await sign_in(site, watched, "cmi.head")
     await page.goto(f"{site.url}/agreements/{aid}")
-    assert await page.locator("p.why").count() == len(DEMO_RESULTS)
+    assert await page.locator("p.why").count() == len(RESULTS)
     await shot(page, "agreement-scored-as-maker")
     watched.assert_clean()
     await page.context.close()

@@ -2,6 +2,13 @@
 
 One scenario, because each step needs the last: the walkthrough, a clean Ctrl-C, a restart that
 finds everything as it was, and SeaweedFS stopped under a running product.
+
+With RABRONG_TEST_TODAY the scenario runs as of that day (decision 0034): the Temporal dev
+server `rabrong up` starts cannot be moved (a static Go binary), so the test starts the
+time-skipping server on that day through libfaketime and `rabrong up` uses it
+(RABRONG_TEMPORAL_EMBEDDED=false) without schedules, which that server lacks; the demo is loaded
+for that day (RABRONG_DEMO_DAY) and the walkthrough enters that day's round. SeaweedFS and the
+product's processes stay on the real clock, as in the other tests run as of a day.
 """
 
 from __future__ import annotations
@@ -9,13 +16,13 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,25 +31,35 @@ import pytest
 
 from examples.walkthrough import EVIDENCE_PDF, Walkthrough
 from rabrong.demo import demo_agreement_id
-from rabrong.embedded import WEED_PORTS, free_port, free_port_block
+from rabrong.embedded import WEED_PORTS, binary, free_port, free_port_block
+from tests.support.today import NO_NEW_WORKER, faked, now_on, shifted, today
 
 pytestmark = pytest.mark.e2e
 READY = "Rabrong is up"
+AFTER_RESTART = "every step ran but the last (a command after the restart): " + NO_NEW_WORKER
 
 
 class Product:
-    def __init__(self, var_dir: Path) -> None:
+    def __init__(self, var_dir: Path, temporal_address: str | None = None) -> None:
+        """`temporal_address`: a Temporal server already running, which `rabrong up` then
+        uses instead of starting its own."""
         self.var_dir = var_dir
         self.api_port = free_port()
         self.env = {
             **os.environ,
             "RABRONG_VAR_DIR": str(var_dir),
             "RABRONG_API_PORT": str(self.api_port),
-            "RABRONG_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
+            "RABRONG_TEMPORAL_ADDRESS": temporal_address or f"127.0.0.1:{free_port()}",
             "RABRONG_TEMPORAL_UI_PORT": str(free_port()),
             "RABRONG_S3_ENDPOINT": f"127.0.0.1:{free_port()}",
             "RABRONG_S3_INTERNAL_PORT_BASE": str(free_port_block(len(WEED_PORTS) + 1)),
         }
+        if temporal_address is not None:
+            self.env |= {
+                "RABRONG_TEMPORAL_EMBEDDED": "false",
+                "RABRONG_TEMPORAL_SCHEDULES": "false",
+                "RABRONG_DEMO_DAY": today().isoformat(),
+            }
         self.url = f"http://127.0.0.1:{self.api_port}"
         self.starts_seen = 0  # each start appends one READY banner to the shared log
 
@@ -90,6 +107,35 @@ class Product:
             return int(db.execute("SELECT count(*) FROM evidence").fetchone()[0])
 
 
+@contextmanager
+def temporal_as_of_today(folder: Path) -> Iterator[str | None]:
+    """None on the real day (`rabrong up` starts its dev server); with RABRONG_TEST_TODAY the
+    address of the time-skipping server started on that day, stopped afterwards."""
+    if not shifted():
+        yield None
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    server = faked(binary("temporal-test-server"), now_on(today()), folder)
+    process = subprocess.Popen(
+        [server, str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"the time-skipping server did not start ({process.returncode})")
+                time.sleep(0.2)
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -125,11 +171,17 @@ def _web_app_is_announced_first_and_served(product: Product) -> None:
 
 
 def test_the_product_end_to_end(tmp_path: Path) -> None:
-    product = Product(tmp_path / "var")
+    with temporal_as_of_today(tmp_path / "temporal") as temporal_address:
+        _end_to_end(Product(tmp_path / "var", temporal_address))
+
+
+def _end_to_end(product: Product) -> None:
     lines: list[str] = []
+    day = today()
+    own_temporal = {"temporal"} if not shifted() else set()
 
     with product.up() as supervisor:
-        walk = Walkthrough(product.url, product.password(), lines.append)
+        walk = Walkthrough(product.url, product.password(), lines.append, day)
         score = walk.run("e2e-skw")
         # (3 x 15 + 4 x 10 + 4 x 10 + 4 x 5) / 40 = 3.625, shown as x20 = 72.5 on the PMS form
         assert score["score"] == "3.6250" and score["score_100"] == "72.5000"
@@ -138,18 +190,21 @@ def test_the_product_end_to_end(tmp_path: Path) -> None:
         _web_app_is_announced_first_and_served(product)
         before = _get(product.url, walk, "/v1/agreements/e2e-skw")
         children = product.children()
-        assert set(children) == {"temporal", "seaweedfs", "worker", "api"}
+        assert set(children) == {*own_temporal, "seaweedfs", "worker", "api"}
         supervisor.send_signal(signal.SIGINT)
         assert supervisor.wait(timeout=60) == 0
     assert not [pid for pid in children.values() if alive(pid)]
     assert processes_using(product.var_dir) == []
 
     with product.up():
-        walk = Walkthrough(product.url, product.password(), lines.append)
+        walk = Walkthrough(product.url, product.password(), lines.append, day)
         after = _get(product.url, walk, "/v1/agreements/e2e-skw")
         assert after == before
+        if shifted():
+            _s3_down(product, walk)
+            pytest.skip(AFTER_RESTART)
         # The workflow is still running: the demo agreement takes a new command.
-        demo = demo_agreement_id(datetime.now(UTC).date())
+        demo = demo_agreement_id(day)
         signed = walk.post("cmi.head", f"/v1/agreements/{demo}/sign", json={"party": "maker"})
         assert signed["status"] == "signing"
         _s3_down(product, walk)

@@ -48,7 +48,7 @@ from tests.support.factories import (
     evidence,
     parties,
 )
-from tests.support.today import today
+from tests.support.today import NO_NEW_WORKER, shifted, today
 from workflows.agreement import CREATION_WINDOW, AgreementWorkflow
 
 
@@ -194,6 +194,7 @@ async def test_a_retried_command_acts_once(
     assert audit_actions(own_database, retry_id).count("agreement.signed") == 1
 
 
+@pytest.mark.skipif(shifted(), reason=NO_NEW_WORKER)
 async def test_a_new_worker_carries_on_where_the_last_one_stopped(
     temporal_dev: WorkflowEnvironment, own_database: Database
 ) -> None:

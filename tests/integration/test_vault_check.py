@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlmodel import select
 from temporalio.client import ScheduleIntervalSpec
 from temporalio.testing import WorkflowEnvironment
@@ -27,6 +28,7 @@ from storage.tables import TaskRow
 from storage.vault_check import reconcile
 from tests.support.http import Api, open_round
 from tests.support.servers import S3Server
+from tests.support.today import shifted
 from workflows import VaultCheckWorkflow
 from workflows.vault_check import SCHEDULE_ID
 
@@ -154,6 +156,12 @@ async def test_the_scheduled_check_raises_an_alert_task_once_per_damaged_file(
     assert [t["kind"] for t in inbox["data"]] == ["evidence_alert"]
 
 
+@pytest.mark.skipif(
+    shifted(),
+    reason="as of another day temporal_dev is the time-skipping server, which has no schedules "
+    "(CreateSchedule is unimplemented); the schedule's interval and action do not depend on the "
+    "day and are checked on the real day (decision 0034)",
+)
 async def test_the_worker_keeps_a_schedule_for_the_check(temporal_dev: WorkflowEnvironment) -> None:
     client = temporal_dev.client
     await ensure_vault_check(client, task_queue="q-one", every=timedelta(hours=24))
