@@ -19,8 +19,6 @@ from sqlmodel import Session, col, select
 from application.checkpoints import sign_checkpoint
 from application.complaint_pages import Moment, moment
 from application.errors import Problem
-from auditverify.export import verify_export
-from auditverify.note import parse_public_key
 from domain.access import OrgTree, Principal, may_query_whole_log
 from domain.agreement import AgreementState
 from domain.as_of import AsOfView, LoggedFact, as_of, last_decision
@@ -223,6 +221,11 @@ def log_status(
         verified: bool | None = None
         verdict: str | None = None
         if check and verifier_key is not None:
+            # Here, not at the top: the verifier's Ed25519 needs `cryptography`, about 9 MiB
+            # the API process does not carry until an auditor asks (decision 0033, amended).
+            from auditverify.export import verify_export
+            from auditverify.note import parse_public_key
+
             buffer = io.BytesIO()
             write_export(session, buffer, origin="", up_to=size)
             report = verify_export(

@@ -71,16 +71,20 @@ def _announced(key: KeyFile) -> KeyFile:
 
 def audit_signer(settings: Settings) -> AuditSigner:
     """The signer; raises MissingKey in production when the key file is missing."""
-    _made_in_development(settings, _init_audit_key)
+    _made_in_development(settings, _init_audit_key, settings.audit_key_path)
     return load_signer(settings.audit_key_path, settings.audit_origin)
 
 
 def session_key(settings: Settings) -> bytes:
     """The session key; raises MissingKey in production when the key file is missing."""
-    _made_in_development(settings, _init_session_key)
+    _made_in_development(settings, _init_session_key, settings.session_key_path)
     return read_session_key(settings.session_key_path)
 
 
-def _made_in_development(settings: Settings, init: Callable[[Settings], KeyFile]) -> None:
-    if settings.environment == "development":
+def _made_in_development(
+    settings: Settings, init: Callable[[Settings], KeyFile], path: Path
+) -> None:
+    # Only when the file is missing: making (and fingerprinting) a key to throw away loads
+    # `cryptography` into every process that starts, the API included (decision 0033).
+    if settings.environment == "development" and not path.exists():
         init(settings)

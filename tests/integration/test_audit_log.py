@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import io
 import json
+import secrets
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, col, select
@@ -224,7 +224,7 @@ def test_a_forged_checkpoint_is_refused(
     signed_log: tuple[Database, int], signer: AuditSigner
 ) -> None:
     db, first = signed_log
-    stranger = AuditSigner(signer.name, Ed25519PrivateKey.generate())
+    stranger = AuditSigner(signer.name, secrets.token_bytes(32))  # another Ed25519 seed
 
     def forge(connection: Connection, _seq: int) -> None:
         size = first + 30
