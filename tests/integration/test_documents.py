@@ -174,7 +174,9 @@ def test_documents_decode_to_a_verification_that_matches(
     assert refused.value.status == 409
     with database.reader() as session:
         made_entries = session.exec(
-            select(AuditEntry).where(col(AuditEntry.action) == "document.made")
+            select(AuditEntry)
+            .where(col(AuditEntry.action) == "document.made")
+            .order_by(col(AuditEntry.seq))  # in the log's order (PostgreSQL promises no other)
         ).all()
     assert [e.facts["document"] for e in made_entries if e.subject_id == agreement_id] == [
         "agreement",
@@ -313,7 +315,9 @@ async def test_a_decision_receipt_prints_its_entry_hash_and_checks_from_paper(
         assert (await http.get("/receipts/x/receipt.pdf")).status_code == 404
     with database.reader() as session:
         made_entries = session.exec(
-            select(AuditEntry).where(col(AuditEntry.action) == "document.made")
+            select(AuditEntry)
+            .where(col(AuditEntry.action) == "document.made")
+            .order_by(col(AuditEntry.seq))  # in the log's order (PostgreSQL promises no other)
         ).all()
     assert [e.facts["seq"] for e in made_entries if e.facts.get("document") == "receipt"][-2:] == [
         approved.seq,

@@ -233,7 +233,11 @@ async def test_upload_effective_and_review_times_are_all_queryable(vault: Api) -
         await vault.ok(vault.post("cmi.staff", f"{path}/result", json=result))
         period = {"effective_from": start.isoformat(), "effective_to": quarter_end.isoformat()}
         await vault.ok(upload(vault, path, pdf(), f"kpi{code}.pdf", **period), 201)
-    before_review = datetime.now(UTC)
+    # The workflow stamps uploads and reviews on its own clock, which a run as of another day
+    # moves (tests/support/today.py): the bounds come from what it recorded, not from ours.
+    listed = await vault.ok(vault.get("auditor", "/v1/evidence", params={"agreement_id": aid}))
+    last_upload = max(datetime.fromisoformat(r["uploaded_at"]) for r in listed["data"])
+    before_review = last_upload + timedelta(microseconds=1)
     await vault.ok(vault.post("cmi.staff", f"{base}/rounds/{R}/submit"))
     await vault.ok(vault.post("kpi.owner", f"{kpi}/approve", json={"note": "ครบ"}))
 
@@ -247,7 +251,7 @@ async def test_upload_effective_and_review_times_are_all_queryable(vault: Api) -
     assert await search(effective_on=quarter_end.isoformat()) == every
     assert await search(effective_on=end.isoformat()) == []
     assert await search(uploaded_to=before_review.isoformat()) == every
-    assert await search(uploaded_from=datetime.now(UTC).isoformat()) == []
+    assert await search(uploaded_from=before_review.isoformat()) == []
     assert await search(reviewed_from=before_review.isoformat()) == ["2"]
     reviewed = await vault.ok(
         vault.get("auditor", "/v1/evidence", params={"agreement_id": aid, "kpi_code": "2"})

@@ -9,8 +9,11 @@ Monday 22 February, a day government offices are closed.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from pathlib import Path
 
+import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from activities.holiday_calendar import HolidayCalendars, HolidaySource, thai_government_calendar
@@ -40,6 +43,7 @@ from tests.support.lifecycle import (
     tasks,
     worker_for,
 )
+from tests.support.today import time_skipping_from
 
 MAKER, RECIPIENT, REVIEWER, STAFF = "gov-cmi", "permsec", "kpi-owner", "cmi-staff"
 PARTIES = Parties(maker=MAKER, recipient=RECIPIENT, reviewers=[REVIEWER], submitters=[STAFF])
@@ -48,6 +52,16 @@ RESULTS = ResultsDocument.model_validate_json(
 )
 DUE = date(2027, 2, 23)  # 16, 17, 18, 19 and 23 February: the 5th working day after the 15th
 OLD_DUE = date(2027, 2, 22)  # the substitution day for Makha Bucha
+# Every date below is FY2570's, checked by hand: the server starts before the first of them.
+PINNED_START = datetime(2027, 1, 2, tzinfo=UTC)
+
+
+@pytest.fixture
+async def time_skipping(tmp_path: Path) -> AsyncIterator[WorkflowEnvironment]:
+    """The server's clock starts before 4 January 2027 whatever today is (libfaketime once the
+    real day is past it), so these tests pass on any date."""
+    async with time_skipping_from(PINNED_START, tmp_path) as env:
+        yield env
 
 
 def fy2570_round_1_to_15_february() -> AgreementDefinition:
