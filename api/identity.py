@@ -90,15 +90,19 @@ def caller_for_bearer(services: Services, token: str) -> Caller | None:
         return caller_in(services, session, token)
 
 
+def _token_user(services: Services, session: Session, token: str) -> str | None:
+    """Whom a bearer token speaks for: a machine's API token looked up, a JWT checked."""
+    if token.startswith(API_TOKEN_PREFIX):
+        user = user_for_api_token(session, token, now=datetime.now(UTC))
+        return None if user is None else user.id
+    return user_id_from_jwt(services, token)
+
+
 def caller_in(services: Services, session: Session, token: str) -> Caller | None:
     """caller_for_bearer on a session the request reads its page on too: a route that runs
     whole on one thread and one pooled connection (decision 0033)."""
     today = datetime.now(UTC).date()
-    if token.startswith(API_TOKEN_PREFIX):
-        user = user_for_api_token(session, token, now=datetime.now(UTC))
-        user_id = None if user is None else user.id
-    else:
-        user_id = user_id_from_jwt(services, token)
+    user_id = _token_user(services, session, token)
     found = None if user_id is None else identity_of(session, user_id, today)
     if found is None:
         return None
@@ -115,11 +119,7 @@ def principal_in(services: Services, session: Session, token: str) -> Principal 
     """caller_in's principal without the user's ORM row, for the inbox and the agreement list:
     the same one query, read as columns (storage.callers.reader_of)."""
     today = datetime.now(UTC).date()
-    if token.startswith(API_TOKEN_PREFIX):
-        user = user_for_api_token(session, token, now=datetime.now(UTC))
-        user_id = None if user is None else user.id
-    else:
-        user_id = user_id_from_jwt(services, token)
+    user_id = _token_user(services, session, token)
     found = None if user_id is None else reader_of(session, user_id, today)
     if found is None:
         return None
