@@ -39,6 +39,9 @@ def create_app(services: Services) -> FastAPI:
         title="Rabrong",
         summary="คำรับรองการปฏิบัติราชการ: performance agreements from draft to final score",
         version="0.1.0",
+        # Rabrong exports no OpenTelemetry: off, the check of the global providers on every
+        # request goes too (decision 0033).
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.services = services
     problems.install(app)

@@ -223,6 +223,7 @@ def serve_api(settings: Settings) -> int:
     from api.app import create_app
     from api.services import Services
     from application.gateway import TemporalGateway
+    from rabrong.collector import settle
     from rabrong.first_run import ensure_first_administrator
     from rabrong.keys import audit_signer, session_key
     from rabrong.resources import database, evidence_store, temporal_client
@@ -251,6 +252,7 @@ def serve_api(settings: Settings) -> int:
     app = create_app(services)
     pages = PageServices(temporal=services.temporal, store=services.store, signer=signer)
     install_web(app, db, pages)  # the pages at /, after every /v1 route
+    settle()  # the collector, once the app is built (rabrong.collector)
     # httptools parses HTTP in C (decision 0033); asyncio's own loop, not uvloop, which left
     # the API above its memory budget after large uploads.
     uvicorn.run(
