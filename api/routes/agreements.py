@@ -20,7 +20,6 @@ from api.identity import principal_in
 from api.parties import with_unit
 from api.plain_json import json_response
 from api.problems import Problem
-from api.reads import on_read_thread
 from api.schemas import AgreementCreate, ApproveCreate, ReturnCreate, SignCreate
 from api.services import Services
 from application.agreements import read_agreement, start_agreement
@@ -34,6 +33,7 @@ from domain.scoring import RoundScore
 from domain.transition import AgreementWorkflowInput
 from domain.validation import validate_definition
 from storage.agreements import agreements_in_scope, get_definition
+from storage.read_threads import on_read_thread
 from storage.users import current_org_tree
 
 router = APIRouter(prefix="/v1/agreements", tags=["agreements"])

@@ -15,7 +15,6 @@ from api.deps import BearerToken, CurrentUser, ServicesDep, unknown_token
 from api.identity import Caller, principal_in
 from api.plain_json import json_response
 from api.problems import Problem
-from api.reads import on_read_thread
 from api.schemas import NotificationList, NotificationPublic
 from api.services import Services
 from application import inbox
@@ -28,6 +27,7 @@ from storage.inbox import (
     task_in_reach,
 )
 from storage.outbox import notifications_page
+from storage.read_threads import on_read_thread
 from storage.tables import TaskRow
 
 router = APIRouter(prefix="/v1", tags=["inbox"])
