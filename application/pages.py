@@ -114,7 +114,8 @@ def inbox_for(
     first, with the titles and names the page shows beside them), and the latest
     notifications: one query each."""
     today = now.date()
-    with db.reader() as session:
+    # Each read on its own, outside a transaction, as /v1/tasks reads it (decision 0033).
+    with db.statement_reader() as session:
         who = resume_in(session, session_id=session_id, now=now)
         if who is None:
             return None

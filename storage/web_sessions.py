@@ -6,8 +6,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import and_
+from sqlalchemy import and_, bindparam
 from sqlalchemy import select as columns
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -82,30 +84,8 @@ def web_caller(session: Session, session_id: str, day: date) -> WebCaller | None
     """The session, its user, their unit's names, further grants, the delegations that may be
     in force on the day and their principals' names, in one query (a page view's first read):
     one row per grant and delegation pair, as storage.callers.identity_of reads them."""
-    in_force = and_(
-        col(DelegationRow.delegate) == col(AppUser.id),
-        col(DelegationRow.valid_from) <= day,
-        col(DelegationRow.valid_to) >= day,
-    )
-    statement = (
-        columns(
-            WebSession,
-            AppUser,
-            col(OrgUnit.name_th),
-            col(OrgUnit.name_en),
-            col(RoleGrant.role),
-            col(RoleGrant.unit_id),
-            DelegationRow,
-            col(_PRINCIPAL.display_name),
-        )
-        .join(AppUser, col(AppUser.id) == col(WebSession.user_id))
-        .outerjoin(OrgUnit, col(OrgUnit.id) == col(AppUser.unit_id))
-        .outerjoin(RoleGrant, col(RoleGrant.user_id) == col(AppUser.id))
-        .outerjoin(DelegationRow, in_force)
-        .outerjoin(_PRINCIPAL, col(_PRINCIPAL.id) == col(DelegationRow.principal))
-        .where(col(WebSession.id_hash) == _hash(session_id))
-    )
-    rows = session.execute(statement).all()
+    parameters = {"id_hash": _hash(session_id), "day": day}
+    rows = session.execute(_caller_statement(), parameters).all()
     if not rows:
         return None
     row, user, unit_th, unit_en = rows[0][:4]
@@ -124,6 +104,35 @@ def web_caller(session: Session, session_id: str, day: date) -> WebCaller | None
             for d in sorted(delegations.values(), key=lambda d: d.id)
         ),
         names=names,
+    )
+
+
+@lru_cache(maxsize=1)
+def _caller_statement() -> Any:
+    """web_caller's query, built once (every page view reads it); the session's hash and the
+    day are bound."""
+    in_force = and_(
+        col(DelegationRow.delegate) == col(AppUser.id),
+        col(DelegationRow.valid_from) <= bindparam("day"),
+        col(DelegationRow.valid_to) >= bindparam("day"),
+    )
+    return (
+        columns(
+            WebSession,
+            AppUser,
+            col(OrgUnit.name_th),
+            col(OrgUnit.name_en),
+            col(RoleGrant.role),
+            col(RoleGrant.unit_id),
+            DelegationRow,
+            col(_PRINCIPAL.display_name),
+        )
+        .join(AppUser, col(AppUser.id) == col(WebSession.user_id))
+        .outerjoin(OrgUnit, col(OrgUnit.id) == col(AppUser.unit_id))
+        .outerjoin(RoleGrant, col(RoleGrant.user_id) == col(AppUser.id))
+        .outerjoin(DelegationRow, in_force)
+        .outerjoin(_PRINCIPAL, col(_PRINCIPAL.id) == col(DelegationRow.principal))
+        .where(col(WebSession.id_hash) == bindparam("id_hash"))
     )
 
 
