@@ -11,7 +11,18 @@ from application.pages import inbox_for
 from storage.read_threads import on_read_thread
 from web import cookies
 from web.filters import BadFilter, inbox_filter
-from web.routes.context import db_of, error_page, now, shown, signed_form, signed_in, to_sign_in
+from web.i18n import catalogue
+from web.inbox_rows import task_rows
+from web.routes.context import (
+    db_of,
+    error_page,
+    lang_of,
+    now,
+    shown,
+    signed_form,
+    signed_in,
+    to_sign_in,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,7 +50,16 @@ def _inbox_page(request: Request) -> Response:
     if not found:
         return to_sign_in(request)
     who, view = found
-    return shown(request, who, "inbox.html", inbox=view, params=params, names=view.names)
+    lang = lang_of(request)
+    rows = task_rows(
+        view.tasks,
+        lang=lang,
+        words=catalogue(lang),
+        titles=view.titles,
+        names=view.names,
+        csrf=who.csrf_token,
+    )
+    return shown(request, who, "inbox.html", inbox=view, params=params, rows=rows)
 
 
 @router.post("/tasks/claim")
