@@ -20,6 +20,7 @@ from storage.delegations import delegations_to
 from storage.tables import AppUser
 from storage.tokens import API_TOKEN_PREFIX, user_for_api_token
 from storage.users import agreement_unit, grants_of, org_tree
+from storage.web_sessions import SessionUser
 
 ALGORITHM = jwt_hs256.ALGORITHM
 ISSUER = "rabrong"
@@ -152,7 +153,7 @@ def scope_for_bearer(services: Services, token: str | None) -> str | None:
 
 @dataclass
 class Caller:
-    user: AppUser
+    user: AppUser | SessionUser  # a bearer token's user row, or a browser session's user
     principal: Principal
     services: Services
     _tree: OrgTree | None = field(default=None, repr=False)

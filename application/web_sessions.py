@@ -13,10 +13,11 @@ from sqlmodel import Session
 from domain.access import OVERSEERS, Principal
 from domain.delegation import standings
 from storage.db import Database
-from storage.tables import AppUser, WebSession
 from storage.unit_of_work import unit_of_work
 from storage.users import check_password, hash_password, needs_rehash, user_by_username
 from storage.web_sessions import (
+    SessionTimes,
+    SessionUser,
     create_web_session,
     touch_web_session,
     web_caller,
@@ -54,7 +55,7 @@ class IdentityView:
 class SignedIn:
     """Who the browser is, for one request: the user, what they may do today, the form token."""
 
-    user: AppUser
+    user: SessionUser
     principal: Principal
     csrf_token: str
     identity: IdentityView
@@ -77,7 +78,7 @@ def sign_in(*, db: Database, username: str, password: str, now: datetime) -> str
     return session_id
 
 
-def _live(row: WebSession | None, now: datetime) -> bool:
+def _live(row: SessionTimes | None, now: datetime) -> bool:
     return (
         row is not None
         and row.revoked_at is None
@@ -103,7 +104,6 @@ def resume_in(session: Session, *, session_id: str, now: datetime) -> SignedIn |
     found = web_caller(session, session_id, today)
     if found is None or not _live(found.row, now) or not found.user.active:
         return None
-    session.expunge_all()
     user, row, names = found.user, found.row, found.names
     principal = Principal(
         user_id=user.id,

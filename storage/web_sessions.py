@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -65,11 +65,35 @@ def revoke_web_sessions_of(session: Session, user_id: str, now: datetime) -> int
 
 
 @dataclass(frozen=True)
+class SessionUser:
+    """What a page needs of the signed-in user's row (not their password hash)."""
+
+    id: str
+    username: str
+    display_name: str
+    position: str | None
+    unit_id: str
+    roles: list[str]
+    active: bool
+    must_change_password: bool
+
+
+@dataclass(frozen=True)
+class SessionTimes:
+    """What decides whether a browser session is live, and the token its forms carry."""
+
+    csrf_token: str
+    last_seen_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
 class WebCaller:
     """A live-looking session's row and everything a page shows of its user, read at once."""
 
-    row: WebSession
-    user: AppUser
+    row: SessionTimes
+    user: SessionUser
     unit_th: str | None
     unit_en: str | None
     grants: tuple[Grant, ...]
@@ -83,28 +107,37 @@ _PRINCIPAL = aliased(AppUser, name="principal_user")
 def web_caller(session: Session, session_id: str, day: date) -> WebCaller | None:
     """The session, its user, their unit's names, further grants, the delegations that may be
     in force on the day and their principals' names, in one query (a page view's first read):
-    one row per grant and delegation pair, as storage.callers.identity_of reads them."""
+    one row per grant and delegation pair, as storage.callers.identity_of reads them. Read as
+    plain columns on the session's connection, the session and user rows made from the first
+    (no ORM load, identity map or expunge on every page view; decision 0033)."""
     parameters = {"id_hash": _hash(session_id), "day": day}
-    rows = session.execute(_caller_statement(), parameters).all()
+    rows = session.connection().execute(_caller_statement(), parameters).all()
     if not rows:
         return None
-    row, user, unit_th, unit_en = rows[0][:4]
-    further = sorted({Grant(role=r[4], unit=r[5]) for r in rows if r[4] is not None}, key=_order)
+    first = rows[0]
+    user = SessionUser(*(getattr(first, "u_" + name) for name in _USER))
+    row = SessionTimes(*(getattr(first, "s_" + name) for name in _SESSION))
+    further = sorted({Grant(role=r.role, unit=r.grant_unit) for r in rows if r.role}, key=_order)
     home = [Grant(role=role, unit=user.unit_id) for role in user.roles]
-    delegations = {r[6].id: r[6] for r in rows if r[6] is not None}
-    names = {r[6].principal: r[7] for r in rows if r[6] is not None and r[7] is not None}
+    delegations = {r.d_id: r for r in rows if r.d_id is not None}
+    names = {r.d_principal: r.principal_name for r in delegations.values() if r.principal_name}
     return WebCaller(
         row=row,
         user=user,
-        unit_th=unit_th,
-        unit_en=unit_en,
+        unit_th=first.unit_th,
+        unit_en=first.unit_en,
         grants=tuple(dict.fromkeys([*home, *further])),
         delegations=tuple(
-            Delegation.model_validate(d, from_attributes=True)
-            for d in sorted(delegations.values(), key=lambda d: d.id)
+            Delegation.model_validate({name: getattr(r, "d_" + name) for name in _DELEGATION})
+            for _, r in sorted(delegations.items())
         ),
         names=names,
     )
+
+
+_USER = tuple(f.name for f in fields(SessionUser))
+_SESSION = tuple(f.name for f in fields(SessionTimes))
+_DELEGATION = tuple(name for name in DelegationRow.model_fields if name != "created_at")
 
 
 @lru_cache(maxsize=1)
@@ -118,15 +151,16 @@ def _caller_statement() -> Any:
     )
     return (
         columns(
-            WebSession,
-            AppUser,
-            col(OrgUnit.name_th),
-            col(OrgUnit.name_en),
+            *(getattr(WebSession, name).label("s_" + name) for name in _SESSION),
+            *(getattr(AppUser, name).label("u_" + name) for name in _USER),
+            col(OrgUnit.name_th).label("unit_th"),
+            col(OrgUnit.name_en).label("unit_en"),
             col(RoleGrant.role),
-            col(RoleGrant.unit_id),
-            DelegationRow,
-            col(_PRINCIPAL.display_name),
+            col(RoleGrant.unit_id).label("grant_unit"),
+            *(getattr(DelegationRow, name).label("d_" + name) for name in _DELEGATION),
+            col(_PRINCIPAL.display_name).label("principal_name"),
         )
+        .select_from(WebSession)
         .join(AppUser, col(AppUser.id) == col(WebSession.user_id))
         .outerjoin(OrgUnit, col(OrgUnit.id) == col(AppUser.unit_id))
         .outerjoin(RoleGrant, col(RoleGrant.user_id) == col(AppUser.id))
