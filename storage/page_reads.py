@@ -94,6 +94,22 @@ _LATEST_NOTES = (
 
 _ASSIGNEE = aliased(AppUser, name="assignee")
 
+# What a row of the inbox page shows or decides by (application.pages._task): not every task
+# column. The candidates' list, read as JSON for each row, and the opened-at time were a tenth
+# of the page's reading (decision 0033).
+SHOWN = (
+    "id",
+    "kind",
+    "agreement_id",
+    "round",
+    "kpi_code",
+    "due",
+    "overdue",
+    "note",
+    "assignee_user",
+    "claimed_by",
+)
+
 
 def inbox_rows_named(
     session: Session,
@@ -103,9 +119,10 @@ def inbox_rows_named(
     limit: int,
     known_total: int | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """storage.inbox.inbox_page_rows's first page (the same filter, order and TASK_COLUMNS),
-    each row with what the page names beside it: the agreement's title (`agreement_title`) and
-    the assignee's display name (`assignee_name`), joined by primary key in the same query."""
+    """storage.inbox.inbox_page_rows's first page (the same filter and order, the columns in
+    SHOWN), each row with what the page names beside it: the agreement's title
+    (`agreement_title`) and the assignee's display name (`assignee_name`), joined by primary
+    key in the same query."""
     if not reach.people:
         return [], 0
     total = inbox_total(session, reach, where, known_total)
@@ -124,7 +141,7 @@ def _named(paged: Select[Any]) -> Select[Any]:
     page = paged.subquery("page")
     return (
         select(
-            page,
+            *(page.c[name] for name in SHOWN),
             col(AgreementRow.title).label("agreement_title"),
             col(_ASSIGNEE.display_name).label("assignee_name"),
         )
