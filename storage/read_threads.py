@@ -16,11 +16,13 @@ from typing import ParamSpec, TypeVar
 P = ParamSpec("P")
 T = TypeVar("T")
 
-# Few: one thread holds the GIL at a time, and each more thread in the queue for it adds to
-# every request's wait without adding throughput. Twelve gave the inbox a p95 3.5 times its p50
-# under 20 clients in bench/api.py; three or four keep the database busy and requests in the
-# order they came (the executor's queue is FIFO) (decision 0033).
-_READERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="rabrong-read")
+# Two: one runs Python while the other waits for the database. Only one thread holds the GIL
+# at a time, and each more thread queueing for it delays every request unevenly: in
+# bench/api.py under 20 clients the inbox's p95 was 3.5 times its p50 with twelve threads,
+# about 4 times with four (200-240 ms), 1.2 times with two (78 ms), at a higher throughput
+# (308 against 264 requests/s); one thread alone left the database idle while it ran (237/s).
+# The executor's queue is FIFO, so requests are served in the order they came (decision 0033).
+_READERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="rabrong-read")
 
 
 async def on_read_thread(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
