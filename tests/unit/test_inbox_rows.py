@@ -36,7 +36,6 @@ def rows(*tasks: TaskView, lang: str = "th", names: dict[str, str] | None = None
         task_rows(
             tasks,
             lang=lang,
-            words=catalogue(lang),
             titles={"ag-1": SCRIPT, SCRIPT: SCRIPT},
             names=names or {},
             csrf="token-1",

@@ -51,16 +51,16 @@ def _inbox_page(request: Request) -> Response:
         return to_sign_in(request)
     who, view = found
     lang = lang_of(request)
-    words = catalogue(lang)  # looked up, not called, in the page's loops over the kinds
     rows = task_rows(
         view.tasks,
         lang=lang,
-        words=words,
         titles=view.titles,
         names=view.names,
         csrf=who.csrf_token,
     )
-    return shown(request, who, "inbox.html", inbox=view, params=params, rows=rows, words=words)
+    return shown(
+        request, who, "inbox.html", inbox=view, params=params, rows=rows, words=catalogue(lang)
+    )
 
 
 @router.post("/tasks/claim")
